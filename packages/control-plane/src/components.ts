@@ -1,0 +1,153 @@
+/**
+ * Command lines of the control-plane components. Pure functions: they decide flags, nothing else,
+ * so that single and HA control planes, the sandbox and tests all start components the same way.
+ */
+
+/** Files of the cluster's PKI, as paths on disk. */
+export interface PkiFiles {
+  readonly caCert: string;
+  readonly caKey: string;
+  readonly apiServerCert: string;
+  readonly apiServerKey: string;
+  readonly serviceAccountKey: string;
+  readonly serviceAccountPub: string;
+}
+
+/** Options of {@link etcdArgs}. */
+export interface EtcdFlags {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  /** `name=http://127.0.0.1:port,...` of every member; a single member by default. */
+  readonly initialCluster?: string;
+  /**
+   * Skip fsync. Only for throwaway test control planes: a crash can lose writes, which is harmless
+   * when the data directory is deleted at the end anyway, and it makes etcd several times faster.
+   */
+  readonly unsafeNoFsync: boolean;
+}
+
+/** Flags of one etcd member listening on 127.0.0.1. */
+export function etcdArgs(flags: EtcdFlags): string[] {
+  const peerUrl = `http://127.0.0.1:${flags.peerPort}`;
+  const clientUrl = `http://127.0.0.1:${flags.clientPort}`;
+  return [
+    `--name=${flags.name}`,
+    `--data-dir=${flags.dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${flags.initialCluster ?? `${flags.name}=${peerUrl}`}`,
+    '--initial-cluster-state=new',
+    '--log-level=warn',
+    ...(flags.unsafeNoFsync ? ['--unsafe-no-fsync=true'] : []),
+  ];
+}
+
+/** Options of {@link apiServerArgs}. */
+export interface ApiServerFlags {
+  readonly securePort: number;
+  readonly etcdServers: readonly string[];
+  readonly pki: PkiFiles;
+  readonly serviceClusterIpRange: string;
+  /** Extra host names or IPs the serving certificate covers are decided by the caller's PKI. */
+  readonly advertiseAddress?: string;
+}
+
+/** Flags of kube-apiserver bound to 127.0.0.1, with RBAC and client-certificate authentication. */
+export function apiServerArgs(flags: ApiServerFlags): string[] {
+  return [
+    '--bind-address=127.0.0.1',
+    `--advertise-address=${flags.advertiseAddress ?? '127.0.0.1'}`,
+    `--secure-port=${flags.securePort}`,
+    `--etcd-servers=${flags.etcdServers.join(',')}`,
+    `--tls-cert-file=${flags.pki.apiServerCert}`,
+    `--tls-private-key-file=${flags.pki.apiServerKey}`,
+    `--client-ca-file=${flags.pki.caCert}`,
+    '--authorization-mode=RBAC',
+    '--anonymous-auth=true', // /readyz, /livez and /healthz stay readable by probes without credentials
+    `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+    `--service-account-key-file=${flags.pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${flags.pki.serviceAccountKey}`,
+    `--service-cluster-ip-range=${flags.serviceClusterIpRange}`,
+    '--allow-privileged=true',
+    // No kubelets mint tokens here and kwok pods mount nothing: the ServiceAccount admission
+    // plugin would only make pod creation fail until the token controller has caught up.
+    '--disable-admission-plugins=ServiceAccount',
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+/** Options of {@link controllerManagerArgs}. */
+export interface ControllerManagerFlags {
+  readonly kubeconfig: string;
+  readonly securePort: number;
+  readonly pki: PkiFiles;
+  readonly clusterName: string;
+  readonly serviceClusterIpRange: string;
+}
+
+/** Flags of kube-controller-manager (no leader election: one instance per control plane). */
+export function controllerManagerArgs(flags: ControllerManagerFlags): string[] {
+  return [
+    `--kubeconfig=${flags.kubeconfig}`,
+    `--authentication-kubeconfig=${flags.kubeconfig}`,
+    `--authorization-kubeconfig=${flags.kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${flags.securePort}`,
+    '--leader-elect=false',
+    `--cluster-name=${flags.clusterName}`,
+    `--root-ca-file=${flags.pki.caCert}`,
+    `--service-account-private-key-file=${flags.pki.serviceAccountKey}`,
+    `--service-cluster-ip-range=${flags.serviceClusterIpRange}`,
+    `--cluster-signing-cert-file=${flags.pki.caCert}`,
+    `--cluster-signing-key-file=${flags.pki.caKey}`,
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+/** Options of {@link schedulerArgs}. */
+export interface SchedulerFlags {
+  readonly kubeconfig: string;
+  readonly securePort: number;
+}
+
+/** Flags of kube-scheduler. */
+export function schedulerArgs(flags: SchedulerFlags): string[] {
+  return [
+    `--kubeconfig=${flags.kubeconfig}`,
+    `--authentication-kubeconfig=${flags.kubeconfig}`,
+    `--authorization-kubeconfig=${flags.kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${flags.securePort}`,
+    '--leader-elect=false',
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+/** The annotation that marks a Node as simulated by kwok's controller. */
+export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+
+/** Options of {@link kwokArgs}. */
+export interface KwokFlags {
+  readonly kubeconfig: string;
+  readonly serverPort: number;
+}
+
+/**
+ * Flags of kwok's controller: it plays the kubelet for every Node annotated
+ * `kwok.x-k8s.io/node=fake` (Nodes Ready, Pods Running, Job Pods Succeeded), leaving other Nodes alone.
+ */
+export function kwokArgs(flags: KwokFlags): string[] {
+  return [
+    `--kubeconfig=${flags.kubeconfig}`,
+    '--manage-all-nodes=false',
+    `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+    `--server-address=127.0.0.1:${flags.serverPort}`,
+  ];
+}

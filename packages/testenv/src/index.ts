@@ -1,0 +1,2 @@
+export { SHARED_STATE_ENV, type SharedControlPlane } from './shared-state.ts';
+export { uniqueName, useTestEnv, waitFor, type TestEnv, type WaitOptions } from './testenv.ts';
