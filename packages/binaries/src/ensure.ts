@@ -1,10 +1,11 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { BINARY_NAMES, type BinaryName, type BinaryPaths } from './catalog.ts';
 import { binaryPathsIn, COMPLETE_MARKER, pinnedBinDir } from './cache.ts';
 import { buildFromGoModules } from './go-build.ts';
 import { downloadFromMirror } from './mirror.ts';
-import { loadPins, type Pins } from './pins.ts';
+import { loadPins, parsePins, pinsHash, type Pins } from './pins.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { BinaryVersionError, checkBinaryVersion } from './verify.ts';
 
@@ -35,8 +36,8 @@ async function checkAll(dir: string, pins: Pins): Promise<void> {
 
 async function isComplete(dir: string, pins: Pins): Promise<boolean> {
   try {
-    const marker = JSON.parse(await readFile(`${dir}/${COMPLETE_MARKER}`, 'utf8')) as { pins?: Pins };
-    return JSON.stringify(marker.pins) === JSON.stringify(pins);
+    const marker = JSON.parse(await readFile(`${dir}/${COMPLETE_MARKER}`, 'utf8')) as { pins?: unknown };
+    return pinsHash(parsePins(marker.pins)) === pinsHash(pins);
   } catch {
     return false;
   }
@@ -86,10 +87,13 @@ export async function ensureBinaries(options: EnsureOptions = {}): Promise<Resol
 
   const dir = pinnedBinDir(pins, env);
   const partial = `${dir}.partial`;
-  await mkdir(partial, { recursive: true });
+  await mkdir(dirname(dir), { recursive: true });
   progress.step(`installing Kubernetes ${pins.kubernetes}, etcd ${pins.etcd}, kwok ${pins.kwok}, helm ${pins.helm} into ${dir}`);
   const release = await lock(partial, {
     lockfilePath: `${dir}.lock`,
+    // The lock is the lock file alone: `.partial` may not exist yet, or be renamed away by the
+    // setup that held the lock before us.
+    realpath: false,
     stale: 60_000,
     update: 10_000,
     // Another setup may be in the middle of a cold build: wait for it (up to ~2 hours).
@@ -101,6 +105,8 @@ export async function ensureBinaries(options: EnsureOptions = {}): Promise<Resol
   try {
     // Someone else may have finished while we waited for the lock.
     if (await isComplete(dir, pins)) return { dir, paths: binaryPathsIn(dir), source: 'cache', pins };
+    // Only the lock holder creates or touches `.partial`.
+    await mkdir(partial, { recursive: true });
     const missing = await missingIn(partial, pins);
     const mirror = env.BEAMLINE_DOWNLOAD_MIRROR;
     let source: BinarySource;
@@ -110,7 +116,7 @@ export async function ensureBinaries(options: EnsureOptions = {}): Promise<Resol
     } else {
       source = 'go-build';
       if (missing.length < BINARY_NAMES.length) progress.step(`resuming: ${BINARY_NAMES.length - missing.length} binaries already built`);
-      await buildFromGoModules({ pins, targetDir: partial, names: missing, progress });
+      if (missing.length > 0) await buildFromGoModules({ pins, targetDir: partial, names: missing, progress });
     }
     progress.step('checking the version of every binary');
     await checkAll(partial, pins);

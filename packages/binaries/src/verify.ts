@@ -16,6 +16,15 @@ export interface VersionCheck {
   readonly expected: string;
 }
 
+/**
+ * True when `output` contains `expected` as a whole version: `v1.36.3` is not found in `v1.36.30`,
+ * nor `0.8.0` in `10.8.0`.
+ */
+export function containsVersion(output: string, expected: string): boolean {
+  const escaped = expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^0-9.])${escaped}($|[^0-9])`, 'm').test(output);
+}
+
 /** Runs the binary's version command and compares it with the pin. Never throws. */
 export async function checkBinaryVersion(name: BinaryName, path: string, pins: Pins): Promise<VersionCheck> {
   const spec = BINARY_SPECS[name];
@@ -29,7 +38,7 @@ export async function checkBinaryVersion(name: BinaryName, path: string, pins: P
     const { stdout, stderr } = await execFileAsync(path, [...spec.versionArgs], { timeout: 30_000 });
     const output = `${stdout}\n${stderr}`;
     const reported = output.split('\n').find((line) => line.trim() !== '')?.trim() ?? '(no output)';
-    return { name, path, ok: output.includes(expected), reported, expected };
+    return { name, path, ok: containsVersion(output, expected), reported, expected };
   } catch (error) {
     return { name, path, ok: false, reported: `failed to run: ${(error as Error).message}`, expected };
   }

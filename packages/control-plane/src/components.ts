@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 /**
  * Command lines of the control-plane components. Pure functions: they decide flags, nothing else,
  * so that single and HA control planes, the sandbox and tests all start components the same way.
@@ -133,10 +135,18 @@ export function schedulerArgs(flags: SchedulerFlags): string[] {
 /** The annotation that marks a Node as simulated by kwok's controller. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
+/**
+ * kwok's default Stage objects (generated from the pinned kwok module by
+ * `npm run generate:kwok-stages`): without stages kwok 0.8's controller refuses to start.
+ */
+export const KWOK_STAGES_FILE = fileURLToPath(new URL('../kwok/stages.yaml', import.meta.url));
+
 /** Options of {@link kwokArgs}. */
 export interface KwokFlags {
   readonly kubeconfig: string;
   readonly serverPort: number;
+  /** Stage definitions; default {@link KWOK_STAGES_FILE}. */
+  readonly stagesFile?: string;
 }
 
 /**
@@ -149,5 +159,8 @@ export function kwokArgs(flags: KwokFlags): string[] {
     '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
     `--server-address=127.0.0.1:${flags.serverPort}`,
+    `--config=${flags.stagesFile ?? KWOK_STAGES_FILE}`,
+    // Leases are the node heartbeat the controller-manager watches (as kwokctl configures it).
+    '--node-lease-duration-seconds=40',
   ];
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -12,7 +12,7 @@ import {
   type PkiFiles,
 } from './components.ts';
 import { kubeConfigOf, kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
-import { createCertificateAuthority, createServiceAccountKeys, type CertificateAuthority } from './pki.ts';
+import { createCertificateAuthority, createServiceAccountKeys, loadCertificateAuthority, type CertificateAuthority } from './pki.ts';
 import { freePorts } from './ports.ts';
 import { processStartTicks, startProcess, stopProcess, type ComponentProcess } from './processes.ts';
 import { ComponentStartError, waitUntilReady } from './readiness.ts';
@@ -297,4 +297,17 @@ async function startOnce(options: ControlPlaneOptions, lifetime: ControlPlaneLif
     if (createdDir || lifetime === 'owned') await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * A kubeconfig (YAML) for any user and groups on a running control plane, from its folder: the
+ * client certificate is signed by the plane's CA. For tests and tools that did not start the plane
+ * themselves but can read its folder.
+ */
+export async function kubeconfigYamlForDir(dir: string, identity: UserIdentity): Promise<string> {
+  const layout = layoutOf(dir);
+  const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
+  const ca = await loadCertificateAuthority(await readFile(layout.pki.caCert, 'utf8'), await readFile(layout.pki.caKey, 'utf8'));
+  const pair = await ca.issueClient(identity.name, identity.groups ?? []);
+  return kubeconfigYaml({ name: state.name, server: state.server, caPem: ca.certPem, user: identity.name, ...pair });
 }

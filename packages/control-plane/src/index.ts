@@ -3,6 +3,7 @@ export {
   controllerManagerArgs,
   etcdArgs,
   KWOK_NODE_ANNOTATION,
+  KWOK_STAGES_FILE,
   kwokArgs,
   schedulerArgs,
   type ApiServerFlags,
@@ -14,6 +15,7 @@ export {
 } from './components.ts';
 export {
   DEFAULT_CONTROL_PLANE_ROOT,
+  kubeconfigYamlForDir,
   startControlPlane,
   type ControlPlane,
   type ControlPlaneLifetime,
@@ -23,7 +25,7 @@ export {
   type UserIdentity,
 } from './control-plane.ts';
 export { kubeConfigOf, kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
-export { createCertificateAuthority, createServiceAccountKeys, type CertificateAuthority, type CertificatePair } from './pki.ts';
+export { createCertificateAuthority, createServiceAccountKeys, loadCertificateAuthority, type CertificateAuthority, type CertificatePair } from './pki.ts';
 export { freePort, freePorts } from './ports.ts';
 export { isSameProcessAlive, processStartTicks, readPidRecords, stopProcess, type ComponentProcess, type PidRecord } from './processes.ts';
 export { ComponentStartError, probeStatus } from './readiness.ts';

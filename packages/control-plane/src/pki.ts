@@ -1,4 +1,6 @@
 import { randomBytes, webcrypto } from 'node:crypto';
+// @peculiar/x509 resolves its ASN.1 serializers through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -75,7 +77,22 @@ export async function createCertificateAuthority(commonName: string): Promise<Ce
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
+  return authorityOf(ca, keys.privateKey, await privateKeyPem(keys.privateKey));
+}
 
+/**
+ * Loads an existing CA (PEM certificate and PKCS#8 key, as written by {@link startControlPlane}) so
+ * that more certificates can be signed for a running control plane, e.g. client certificates for
+ * users a test or the CLI needs.
+ */
+export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const ca = new x509.X509Certificate(certPem);
+  const der = x509.PemConverter.decodeFirst(keyPem);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']);
+  return authorityOf(ca, privateKey, keyPem);
+}
+
+function authorityOf(ca: x509.X509Certificate, signingKey: CryptoKey, keyPem: string): CertificateAuthority {
   async function issue(subject: string, usage: 'server' | 'client', san?: x509.JsonGeneralNames): Promise<CertificatePair> {
     const leafKeys = await generateKeys();
     const extensions: x509.Extension[] = [
@@ -90,7 +107,7 @@ export async function createCertificateAuthority(commonName: string): Promise<Ce
       subject,
       issuer: ca.subject,
       ...validity(),
-      signingKey: keys.privateKey,
+      signingKey,
       publicKey: leafKeys.publicKey,
       signingAlgorithm: ALGORITHM,
       extensions,
@@ -100,7 +117,7 @@ export async function createCertificateAuthority(commonName: string): Promise<Ce
 
   return {
     certPem: ca.toString('pem'),
-    keyPem: await privateKeyPem(keys.privateKey),
+    keyPem,
     issueServing: (commonName, hosts) =>
       issue(`CN=${escapeRdn(commonName)}`, 'server', [
         ...hosts.dns.map((value) => ({ type: 'dns' as const, value })),

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { binaryPathsIn, ensureBinaries, stderrProgress, type BinaryPaths } from '@beamline/binaries';
-import { startControlPlane } from '@beamline/control-plane';
+import { kubeconfigYamlForDir, startControlPlane, type UserIdentity } from '@beamline/control-plane';
 import { SHARED_STATE_ENV, type SharedControlPlane } from './shared-state.ts';
 
 /** The control plane a test file works against. */
@@ -16,6 +16,8 @@ export interface TestEnv {
   readonly binaries: BinaryPaths;
   /** A namespace created for this test file and deleted after it. */
   readonly namespace: string;
+  /** A kubeconfig authenticating as any user and groups (client certificate from the plane's CA). */
+  kubeConfigFor(identity: UserIdentity): Promise<KubeConfig>;
 }
 
 let ownPlane: Promise<{ shared: SharedControlPlane; stop: () => Promise<void> }> | undefined;
@@ -59,6 +61,11 @@ export function useTestEnv(prefix = 'test'): TestEnv {
     env.server = shared.server;
     env.binaries = binaryPathsIn(shared.binDir);
     env.namespace = uniqueName(prefix);
+    env.kubeConfigFor = async (identity) => {
+      const config = new KubeConfig();
+      config.loadFromString(await kubeconfigYamlForDir(shared.dir, identity));
+      return config;
+    };
     await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: env.namespace } } });
   });
   after(async () => {

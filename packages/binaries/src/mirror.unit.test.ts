@@ -1,133 +1,16 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { c as createTar } from 'tar';
-import { BINARY_NAMES, BINARY_SPECS, type BinaryName } from './catalog.ts';
+import { BINARY_NAMES } from './catalog.ts';
 import { downloadFromMirror, mirrorArch, mirrorLayout } from './mirror.ts';
 import { loadPins, type Pins } from './pins.ts';
-import type { Progress } from './progress.ts';
+import { buildMirror, fakeBinary, mirrorPaths, recorder, serveDirectory, sha256File, tarball, type FileServer } from './testing/fake-mirror.ts';
 import { checkBinaryVersion } from './verify.ts';
 
 const pins = loadPins();
 const arch = mirrorArch();
-
-/** A `#!/bin/sh` stand-in for a release binary that prints what the version check expects. */
-function fakeBinary(name: BinaryName, version = BINARY_SPECS[name].expectedVersion(pins)): string {
-  return `#!/bin/sh\necho '${version}'\n`;
-}
-
-async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
-}
-
-async function write(file: string, body: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, body, { mode: 0o755 });
-}
-
-/** Packs `files` (relative path → content) into a gzipped tarball at `file`, as upstream releases do. */
-async function tarball(file: string, files: Readonly<Record<string, string>>): Promise<void> {
-  const staging = await mkdtemp(join(tmpdir(), 'beamline-mirror-tar-'));
-  try {
-    for (const [path, body] of Object.entries(files)) await write(join(staging, path), body);
-    await mkdir(dirname(file), { recursive: true });
-    await createTar({ gzip: true, file, cwd: staging, portable: true }, Object.keys(files));
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
-
-/** Paths of a mirror's files, relative to its base, written out from the documented layout (not from `mirrorLayout`). */
-function paths(p: Pins, a: string) {
-  const k8s = `dl.k8s.io/release/v${p.kubernetes}/bin/linux/${a}`;
-  const etcd = `github.com/etcd-io/etcd/releases/download/v${p.etcd}`;
-  const kwok = `github.com/kubernetes-sigs/kwok/releases/download/v${p.kwok}`;
-  return {
-    kubernetes: (name: string) => `${k8s}/${name}`,
-    etcdDir: etcd,
-    etcdArchive: `${etcd}/etcd-v${p.etcd}-linux-${a}.tar.gz`,
-    etcdSums: `${etcd}/SHA256SUMS`,
-    kwok: (name: string) => `${kwok}/${name}-linux-${a}`,
-    helmArchive: `get.helm.sh/helm-v${p.helm}-linux-${a}.tar.gz`,
-  } as const;
-}
-
-/** Writes a complete, correct mirror for `pins` and `arch` under `root`. */
-async function buildMirror(root: string): Promise<void> {
-  const at = paths(pins, arch);
-  for (const name of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const) {
-    const file = join(root, at.kubernetes(name));
-    await write(file, fakeBinary(name));
-    // dl.k8s.io publishes the bare digest; accept a trailing file name too.
-    await writeFile(`${file}.sha256`, name === 'kubectl' ? `${await sha256File(file)}  kubectl\n` : await sha256File(file));
-  }
-
-  const etcdStem = `etcd-v${pins.etcd}-linux-${arch}`;
-  await tarball(join(root, at.etcdArchive), {
-    [`${etcdStem}/etcd`]: fakeBinary('etcd'),
-    [`${etcdStem}/etcdctl`]: '#!/bin/sh\necho etcdctl\n',
-    [`${etcdStem}/README.md`]: '# etcd\n',
-  });
-  const otherArch = arch === 'amd64' ? 'arm64' : 'amd64';
-  await writeFile(
-    join(root, at.etcdSums),
-    [
-      `${'1'.repeat(64)}  etcd-v${pins.etcd}-darwin-${arch}.zip`,
-      `${await sha256File(join(root, at.etcdArchive))}  ${etcdStem}.tar.gz`,
-      `${'2'.repeat(64)}  etcd-v${pins.etcd}-linux-${otherArch}.tar.gz`,
-      '',
-    ].join('\n'),
-  );
-
-  for (const name of ['kwok', 'kwokctl'] as const) {
-    const file = join(root, at.kwok(name));
-    await write(file, fakeBinary(name));
-    await writeFile(`${file}.sha256`, `${await sha256File(file)}\n`);
-  }
-
-  const helm = join(root, at.helmArchive);
-  await tarball(helm, {
-    [`linux-${arch}/helm`]: fakeBinary('helm'),
-    [`linux-${arch}/LICENSE`]: 'Apache-2.0\n',
-    [`linux-${arch}/README.md`]: '# helm\n',
-  });
-  await writeFile(`${helm}.sha256sum`, `${await sha256File(helm)}  helm-v${pins.helm}-linux-${arch}.tar.gz\n`);
-}
-
-/** Serves the files under `root` read-only on 127.0.0.1; anything else is a 404. */
-function serve(root: string): Promise<Server> {
-  const server = createServer((request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    const file = resolve(root, `.${pathname}`);
-    const notFound = () => {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    };
-    if (request.method !== 'GET' || !file.startsWith(`${root}${sep}`)) return notFound();
-    stat(file).then(
-      (info) => {
-        if (!info.isFile()) return notFound();
-        response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size });
-        createReadStream(file).pipe(response);
-      },
-      notFound,
-    );
-  });
-  return new Promise((resolveServer, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolveServer(server));
-  });
-}
-
-function recorder(): Progress & { readonly lines: string[] } {
-  const lines: string[] = [];
-  return { lines, step: (message) => lines.push(message) };
-}
 
 describe('mirrorLayout', () => {
   const fixed: Pins = { kubernetes: '1.36.3', etcd: '3.6.16', kwok: '0.8.0', helm: '3.21.4' };
@@ -165,30 +48,26 @@ describe('mirrorLayout', () => {
 
 describe('downloadFromMirror', () => {
   let root = '';
-  let server: Server | undefined;
+  let server: FileServer | undefined;
   let origin = '';
-  const at = paths(pins, arch);
+  const at = mirrorPaths(pins, arch);
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'beamline-mirror-test-'));
     for (const name of ['good', 'tampered-helm', 'tampered-kubectl', 'missing-kwok', 'no-kwokctl-checksum']) {
-      await buildMirror(join(root, 'srv', name));
+      await buildMirror(join(root, 'srv', name), pins, arch);
     }
     // A helm archive swapped for another build after its checksum was published.
-    await tarball(join(root, 'srv', 'tampered-helm', at.helmArchive), { [`linux-${arch}/helm`]: fakeBinary('helm', 'v0.0.0-evil') });
+    await tarball(join(root, 'srv', 'tampered-helm', at.helmArchive), { [`linux-${arch}/helm`]: fakeBinary('helm', pins, 'v0.0.0-evil') });
     await appendFile(join(root, 'srv', 'tampered-kubectl', at.kubernetes('kubectl')), 'echo pwned\n');
     await rm(join(root, 'srv', 'missing-kwok', at.kwok('kwok')));
     await rm(join(root, 'srv', 'no-kwokctl-checksum', `${at.kwok('kwokctl')}.sha256`));
-    server = await serve(join(root, 'srv'));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveDirectory(join(root, 'srv'));
+    origin = server.origin;
   });
 
   after(async () => {
-    if (server !== undefined) {
-      const closing = server;
-      closing.closeAllConnections();
-      await new Promise<void>((done) => closing.close(() => done()));
-    }
+    await server?.close();
     if (root !== '') await rm(root, { recursive: true, force: true });
   });
 

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { registerSetup } from './commands/setup.ts';
+import { registerVersion } from './commands/version.ts';
+import { CliError } from './output.ts';
+import { BEAMLINE_VERSION } from './version.ts';
+
+/** Builds the command tree. Exported for tests, which run commands without a child process. */
+export function buildProgram(): Command {
+  const program = new Command('beamline')
+    .description('Beamline: self-service Kubernetes for research computing (clusters, projects, GitOps apps, catalog)')
+    .version(BEAMLINE_VERSION, '--version', 'print the version')
+    .option('--kubeconfig <path>', 'kubeconfig of the management cluster (default: $KUBECONFIG, then ~/.kube/config)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSetup(program);
+  registerVersion(program);
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 on success, 1 on an error (printed as one line
+ * starting with `error:`), 2 on a usage error, like kubectl.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed help or the usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * `npm run bench -- <suite>`: runs one benchmark suite, prints its table and, as the last line, the
+ * JSON object of shared/targets.md. Benchmarks live here, never as timed assertions in tests.
+ */
+import { printResult, type BenchSuite } from './report.ts';
+import { controlPlaneSuite } from './suites/controlplane.ts';
+
+const SUITES: Readonly<Record<string, BenchSuite>> = {
+  controlplane: controlPlaneSuite,
+};
+
+const name = process.argv[2];
+const suite = name === undefined ? undefined : SUITES[name];
+if (suite === undefined) {
+  process.stderr.write(`usage: npm run bench -- <suite>\nsuites: ${Object.keys(SUITES).join(', ')}\n`);
+  process.exit(2);
+}
+try {
+  printResult(await suite());
+} catch (error) {
+  process.stderr.write(`error: bench ${name ?? ''} failed: ${(error as Error).message}\n`);
+  process.exit(1);
+}

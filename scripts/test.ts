@@ -1,0 +1,37 @@
+/**
+ * `npm test` after lint and type-check: makes sure the Kubernetes binaries exist (building them
+ * on a fresh machine, with progress), then runs every `*.test.ts` with node's test runner and one
+ * shared control plane for the whole run (packages/testenv's global setup).
+ *
+ * `--unit` runs only the tests that need no control plane (files named `*.unit.test.ts`).
+ * Extra arguments are passed to `node --test` (e.g. `--test-name-pattern=watch`).
+ */
+import { spawn } from 'node:child_process';
+import { ensureBinaries, MissingToolError, stderrProgress } from '@beamline/binaries';
+
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const passThrough = args.filter((arg) => arg !== '--unit');
+
+if (!unitOnly) {
+  try {
+    await ensureBinaries({ progress: stderrProgress('setup') });
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exit(error instanceof MissingToolError ? 3 : 1);
+  }
+}
+
+const patterns = unitOnly ? ['packages/**/*.unit.test.ts', 'apps/**/*.unit.test.ts'] : ['packages/**/*.test.ts', 'apps/**/*.test.ts'];
+const nodeArgs = [
+  '--test',
+  '--test-reporter=spec',
+  // Tests wait on real processes; a hung wait must end the test, not the CI run.
+  '--test-timeout=180000',
+  ...(unitOnly ? [] : ['--test-global-setup=packages/testenv/src/global-setup.ts']),
+  ...passThrough,
+  ...patterns,
+];
+const child = spawn(process.execPath, nodeArgs, { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)));
