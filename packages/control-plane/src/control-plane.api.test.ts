@@ -26,12 +26,18 @@ async function statusOf(call: Promise<unknown>): Promise<number> {
   }
 }
 
+/** The HTTP status and the Status message of a failed call (the body is the apiserver's Status object). */
 async function errorBodyOf(call: Promise<unknown>): Promise<{ code: number; body: string }> {
   try {
     await call;
   } catch (error) {
     const e = error as { code?: number; body?: unknown };
-    return { code: e.code ?? -1, body: typeof e.body === 'string' ? e.body : JSON.stringify(e.body) };
+    const raw = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
+    try {
+      return { code: e.code ?? -1, body: (JSON.parse(raw) as { message?: string }).message ?? raw };
+    } catch {
+      return { code: e.code ?? -1, body: raw };
+    }
   }
   return { code: 200, body: '' };
 }

@@ -40,8 +40,13 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'beamline-lifecycle-'));
 });
 
+/** Owner processes started by the tests: killed in `after` whatever happened. */
+const owners = new Set<number>();
+
 after(async () => {
-  // Whatever a failed test left: stop it, then remove the folder.
+  // Whatever a failed test left: the owners first, then their orphans, then the folder.
+  for (const pid of owners) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await waitFor(() => [...owners].every((pid) => !alive(pid)), { what: 'owners gone', timeoutMs: 10_000 });
   await sweepOrphans(root);
   await rm(root, { recursive: true, force: true });
 });
@@ -50,6 +55,7 @@ after(async () => {
 function startOwner(dir: string): Promise<{ ownerPid: number; pids: number[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, binDir, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) owners.add(child.pid);
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

@@ -22,9 +22,11 @@ function killAllNow(): void {
 function onSignal(signal: NodeJS.Signals): void {
   killAllNow();
   process.off(signal, onSignal);
-  // Re-raise so the process ends as it would have without our handler (unless someone else
-  // handles the signal too, in which case they decide).
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  // Re-raise, always: with no other listener the default action ends the process; with others
+  // (signal-exit, loaded by proper-lockfile, stands aside while any other listener exists) they
+  // now see the signal without us and act on it. Checking the listener count instead deadlocks
+  // with such libraries: each waits for the other.
+  process.kill(process.pid, signal);
 }
 
 function installHooks(): void {
