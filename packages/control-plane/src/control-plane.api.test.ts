@@ -1,7 +1,7 @@
 // What the harness promises about the Kubernetes API itself, against the run's shared control plane:
 // CRUD and watch, server-side apply conflicts, CRD schema validation, RBAC.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   ApiextensionsV1Api,
   CoreV1Api,
@@ -101,9 +101,7 @@ describe('CustomResourceDefinitions', () => {
   const group = 'harness.beamline.dev';
   const crdName = `${plural}.${group}`;
 
-  after(async () => {
-    await env.kubeConfig.makeApiClient(ApiextensionsV1Api).deleteCustomResourceDefinition({ name: crdName }).catch(() => undefined);
-  });
+  env.onCleanup(() => env.kubeConfig.makeApiClient(ApiextensionsV1Api).deleteCustomResourceDefinition({ name: crdName }));
 
   test('a CRD is installed and a bad object is refused with its field path', async () => {
     const extensions = env.kubeConfig.makeApiClient(ApiextensionsV1Api);

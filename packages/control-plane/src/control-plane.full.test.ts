@@ -1,6 +1,6 @@
 // Full mode: kube-controller-manager, kube-scheduler and kwok make workloads run on simulated Nodes.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { KWOK_NODE_ANNOTATION } from './components.ts';
@@ -21,9 +21,7 @@ function kwokNode(name: string): V1Node {
 }
 
 describe('full mode', () => {
-  after(async () => {
-    await env.kubeConfig?.makeApiClient(CoreV1Api).deleteNode({ name: nodeName }).catch(() => undefined);
-  });
+  env.onCleanup(() => env.kubeConfig.makeApiClient(CoreV1Api).deleteNode({ name: nodeName }));
 
   test('a kwok Node becomes Ready', async () => {
     const core = env.kubeConfig.makeApiClient(CoreV1Api);

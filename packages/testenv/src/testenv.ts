@@ -18,6 +18,12 @@ export interface TestEnv {
   readonly namespace: string;
   /** A kubeconfig authenticating as any user and groups (client certificate from the plane's CA). */
   kubeConfigFor(identity: UserIdentity): Promise<KubeConfig>;
+  /**
+   * Registers cleanup (e.g. deleting cluster-scoped objects the file created). Cleanups run in
+   * reverse order, before the namespace is deleted and while the control plane is still up, even
+   * when tests failed; a failing cleanup does not stop the others.
+   */
+  onCleanup(cleanup: () => Promise<unknown>): void;
 }
 
 let ownPlane: Promise<{ shared: SharedControlPlane; stop: () => Promise<void> }> | undefined;
@@ -51,7 +57,8 @@ export function uniqueName(prefix: string): string {
  * the `before` hook has run.
  */
 export function useTestEnv(prefix = 'test'): TestEnv {
-  const env = {} as { -readonly [K in keyof TestEnv]: TestEnv[K] };
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const env = { onCleanup: (cleanup: () => Promise<unknown>) => void cleanups.push(cleanup) } as { -readonly [K in keyof TestEnv]: TestEnv[K] };
   before(async () => {
     const shared = await sharedPlane();
     const kubeConfig = new KubeConfig();
@@ -69,6 +76,7 @@ export function useTestEnv(prefix = 'test'): TestEnv {
     await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: env.namespace } } });
   });
   after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     if (env.kubeConfig !== undefined) {
       await env.kubeConfig
         .makeApiClient(CoreV1Api)

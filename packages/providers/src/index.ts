@@ -1,0 +1,20 @@
+export { mapLimit } from './concurrency.ts';
+export { InvalidKubeconfigError, loadKubeconfig, probeImportedCluster, type ImportedClusterInfo } from './imported/probe.ts';
+export {
+  CLUSTER_LABEL,
+  desiredNode,
+  GPU_PRODUCT_LABEL,
+  GPU_RESOURCE,
+  INSTANCE_TYPE_LABEL,
+  NODE_GROUP_LABEL,
+  nodeCapacity,
+  nodeIndex,
+  nodeLabels,
+  nodeName,
+  planNodes,
+  ZONE_LABEL,
+  type NodeFlavor,
+  type NodeGroupShape,
+  type NodePlan,
+} from './kwok/node-plan.ts';
+export { drainNode, syncNodeGroup, type NodeSyncOptions, type NodeSyncResult } from './kwok/node-sync.ts';
