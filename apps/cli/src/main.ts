@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerCluster } from './commands/cluster.ts';
+import { registerKubeconfig } from './commands/kubeconfig.ts';
 import { registerSetup } from './commands/setup.ts';
+import { registerTemplate } from './commands/template.ts';
 import { registerVersion } from './commands/version.ts';
 import { CliError } from './output.ts';
 import { BEAMLINE_VERSION } from './version.ts';
@@ -9,9 +12,13 @@ export function buildProgram(): Command {
   const program = new Command('beamline')
     .description('Beamline: self-service Kubernetes for research computing (clusters, projects, GitOps apps, catalog)')
     .version(BEAMLINE_VERSION, '--version', 'print the version')
-    .option('--kubeconfig <path>', 'kubeconfig of the management cluster (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--kubeconfig <path>', 'kubeconfig of the management cluster (default: $KUBECONFIG, then the sandbox of `beamline up`, then ~/.kube/config)')
+    .option('-n, --namespace <namespace>', 'namespace of clusters and node groups (default: the kubeconfig context\'s, else "default")')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerTemplate(program);
+  registerCluster(program);
+  registerKubeconfig(program);
   registerSetup(program);
   registerVersion(program);
   return program;

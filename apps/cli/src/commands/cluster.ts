@@ -1,0 +1,291 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { apiStatus, callApi, loadManagementKubeConfig } from '../kube.ts';
+import { parseNodeGroupFlag, type NodeGroupFlag } from '../node-group-flag.ts';
+import { age, CliError, formatTable, parseOutputFormat } from '../output.ts';
+import { cell, printObjects } from '../print.ts';
+import { BEAMLINE_GROUP, BEAMLINE_VERSION, KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
+import { parseDuration, waitUntil } from '../wait.ts';
+
+interface GlobalOptions {
+  readonly kubeconfig?: string;
+  readonly namespace?: string;
+}
+
+interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+const conditionOf = (object: BeamlineObject, type: string): Condition | undefined =>
+  (object.status?.conditions as Condition[] | undefined)?.find((condition) => condition.type === type);
+
+const CLUSTER_TABLE = {
+  kind: 'Cluster',
+  headers: ['name', 'template', 'provider', 'phase', 'version', 'nodes', 'endpoint', 'age'],
+  row: (c: BeamlineObject): string[] => {
+    const nodes = c.status?.nodes as { total?: number; ready?: number } | undefined;
+    return [
+      cell(c.metadata?.name),
+      cell((c.spec?.templateRef as { name?: string } | undefined)?.name),
+      cell(c.spec?.provider ?? 'kwok'),
+      cell(c.status?.phase ?? 'Pending'),
+      cell(c.status?.kubernetesVersion),
+      nodes === undefined ? '<none>' : `${nodes.ready ?? 0}/${nodes.total ?? 0}`,
+      cell(c.status?.endpoint),
+      age(c.metadata?.creationTimestamp),
+    ];
+  },
+};
+
+function context(command: Command): { config: KubeConfig; namespace: string } {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const config = loadManagementKubeConfig(globals.kubeconfig);
+  return { config, namespace: globals.namespace ?? config.getContextObject(config.getCurrentContext())?.namespace ?? 'default' };
+}
+
+/** The NodeGroup object for a `--node-group` flag of cluster `cluster`. */
+export function nodeGroupObject(cluster: string, namespace: string, flag: NodeGroupFlag): BeamlineObject {
+  if (flag.flavor === undefined) throw new CliError(`--node-group ${flag.name}: flavor is required for a node group the template does not have`, 2);
+  const spec: Record<string, unknown> = { clusterName: cluster, flavor: flag.flavor, replicas: flag.replicas ?? 1 };
+  if (flag.minReplicas !== undefined) spec.minReplicas = flag.minReplicas;
+  if (flag.maxReplicas !== undefined) spec.maxReplicas = flag.maxReplicas;
+  if (flag.zones.length > 0) spec.zones = flag.zones;
+  if (Object.keys(flag.labels).length > 0) spec.labels = flag.labels;
+  if (flag.taints.length > 0) spec.taints = flag.taints;
+  if (flag.role !== undefined) spec.role = flag.role;
+  return {
+    apiVersion: `${BEAMLINE_GROUP}/${BEAMLINE_VERSION}`,
+    kind: 'NodeGroup',
+    metadata: { name: `${cluster}-${flag.name}`, namespace, labels: { 'beamline.dev/cluster': cluster } },
+    spec,
+  };
+}
+
+/** A template's node group overridden by a flag: the flag's fields win, the template fills the rest. */
+function mergeWithTemplate(flag: NodeGroupFlag, fromTemplate: Record<string, unknown> | undefined): NodeGroupFlag {
+  if (fromTemplate === undefined) return flag;
+  return {
+    ...flag,
+    flavor: flag.flavor ?? (fromTemplate.flavor as string),
+    replicas: flag.replicas ?? (fromTemplate.replicas as number),
+    ...(flag.minReplicas === undefined && fromTemplate.minReplicas !== undefined ? { minReplicas: fromTemplate.minReplicas as number } : {}),
+    ...(flag.maxReplicas === undefined && fromTemplate.maxReplicas !== undefined ? { maxReplicas: fromTemplate.maxReplicas as number } : {}),
+    zones: flag.zones.length > 0 ? flag.zones : ((fromTemplate.zones as string[] | undefined) ?? []),
+    labels: { ...((fromTemplate.labels as Record<string, string> | undefined) ?? {}), ...flag.labels },
+    taints: flag.taints.length > 0 ? flag.taints : ((fromTemplate.taints as NodeGroupFlag['taints'] | undefined) ?? []),
+    ...(flag.role === undefined && fromTemplate.role !== undefined ? { role: fromTemplate.role as string } : {}),
+  };
+}
+
+/** Prints one line each time the cluster's state changes, until Ready (or the timeout). */
+async function waitForReady(config: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<void> {
+  const clusters = resourceClient(config, KINDS.cluster);
+  let last = '';
+  await waitUntil(
+    async () => {
+      const cluster = await clusters.get(name, namespace);
+      const ready = conditionOf(cluster, 'Ready');
+      const nodes = cluster.status?.nodes as { ready?: number; total?: number } | undefined;
+      const line = `${cell(cluster.status?.phase ?? 'Pending')}: ${ready?.reason ?? 'Waiting'}${ready?.message ? ` - ${ready.message}` : ''}${nodes === undefined ? '' : ` (nodes ${nodes.ready ?? 0}/${nodes.total ?? 0})`}`;
+      if (line !== last) process.stderr.write(`[wait] cluster/${name} ${line}\n`);
+      last = line;
+      if (conditionOf(cluster, 'Stalled')?.status === 'True') throw new CliError(`cluster "${name}" is stalled: ${ready?.message ?? ready?.reason ?? ''}`);
+      return ready?.status === 'True';
+    },
+    timeoutMs,
+    () => `timed out waiting for cluster "${name}" to become Ready; last state: ${last}`,
+  );
+}
+
+async function waitForGone(config: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<void> {
+  const clusters = resourceClient(config, KINDS.cluster);
+  await waitUntil(
+    async () => {
+      try {
+        await clusters.get(name, namespace);
+        return false;
+      } catch (error) {
+        if (apiStatus(error) === 404) return true;
+        throw error;
+      }
+    },
+    timeoutMs,
+    () => `timed out waiting for cluster "${name}" to be deleted`,
+  );
+}
+
+/** `beamline cluster create|list|get|scale|delete|kubeconfig`. */
+export function registerCluster(program: Command): void {
+  const cluster = program.command('cluster').alias('clusters').description('Kubernetes clusters created from templates');
+
+  cluster
+    .command('create <name>')
+    .description('create a cluster from a template')
+    .requiredOption('-t, --template <template>', 'the ClusterTemplate to create it from')
+    .option(
+      '--node-group <spec>',
+      'override or add a node group: name=N,flavor=F,replicas=R[,min=M,max=X,zone=Z...,label=k=v...,taint=k=v:Effect...,role=R] (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--provider <provider>', 'kwok (simulated, local) or imported (an existing cluster)')
+    .option('--kubeconfig-secret <secret>', 'for --provider imported: the Secret (key "value") holding the kubeconfig')
+    .option('--wait', 'wait until the cluster is Ready, printing progress')
+    .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 10m)', '10m')
+    .action(async (name: string, options: { template: string; nodeGroup: string[]; provider?: string; kubeconfigSecret?: string; wait?: boolean; timeout: string }, command: Command) => {
+      const timeoutMs = parseDuration(options.timeout, '--timeout');
+      const flags = options.nodeGroup.map(parseNodeGroupFlag);
+      if (options.provider !== undefined && !['kwok', 'imported'].includes(options.provider)) {
+        throw new CliError(`invalid value "${options.provider}" for --provider: use kwok or imported`, 2);
+      }
+      if (options.provider === 'imported' && options.kubeconfigSecret === undefined) {
+        throw new CliError('--provider imported needs --kubeconfig-secret <secret>', 2);
+      }
+      const { config, namespace } = context(command);
+      const template = await callApi(config, `get cluster template "${options.template}"`, () => resourceClient(config, KINDS.clusterTemplate).get(options.template));
+      const templateGroups = (template.spec?.nodeGroups as Record<string, unknown>[] | undefined) ?? [];
+      // Node groups first: the Cluster controller creates only the template's groups that do not exist yet.
+      const nodeGroups = flags.map((flag) => nodeGroupObject(name, namespace, mergeWithTemplate(flag, templateGroups.find((g) => g.name === flag.name))));
+      const spec: Record<string, unknown> = { templateRef: { name: options.template } };
+      if (options.provider !== undefined) spec.provider = options.provider;
+      if (options.kubeconfigSecret !== undefined) spec.imported = { kubeconfigSecretRef: { name: options.kubeconfigSecret } };
+      const body: BeamlineObject = { apiVersion: `${BEAMLINE_GROUP}/${BEAMLINE_VERSION}`, kind: 'Cluster', metadata: { name, namespace }, spec };
+      // Dry-run the cluster first so a bad cluster leaves no node groups behind.
+      const clusters = resourceClient(config, KINDS.cluster);
+      await callApi(config, `create cluster "${name}"`, async () => {
+        try {
+          await clusters.get(name, namespace);
+        } catch (error) {
+          if (apiStatus(error) === 404) return;
+          throw error;
+        }
+        throw new CliError(`cluster "${name}" already exists in namespace "${namespace}"`);
+      });
+      const groups = resourceClient(config, KINDS.nodeGroup);
+      for (const group of nodeGroups) {
+        await callApi(config, `create node group "${group.metadata?.name ?? ''}"`, () => groups.create(group, namespace));
+      }
+      await callApi(config, `create cluster "${name}"`, () => clusters.create(body, namespace));
+      process.stdout.write(`cluster/${name} created\n`);
+      if (options.wait === true) {
+        await waitForReady(config, namespace, name, timeoutMs);
+        process.stdout.write(`cluster/${name} is Ready\n`);
+      }
+    });
+
+  cluster
+    .command('list')
+    .alias('ls')
+    .description('list clusters')
+    .option('-A, --all-namespaces', 'list clusters of every namespace')
+    .option('-o, --output <format>', 'table, json, yaml or name', 'table')
+    .action(async (options: { output?: string; allNamespaces?: boolean }, command: Command) => {
+      const format = parseOutputFormat(options.output);
+      const { config, namespace } = context(command);
+      const clusters = resourceClient(config, KINDS.cluster);
+      let items: BeamlineObject[];
+      if (options.allNamespaces === true) {
+        const { CustomObjectsApi } = await import('@kubernetes/client-node');
+        const all = (await callApi(config, 'list clusters', () =>
+          config.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: BEAMLINE_GROUP, version: BEAMLINE_VERSION, plural: KINDS.cluster.plural }),
+        )) as { items: BeamlineObject[] };
+        items = all.items;
+      } else {
+        items = await callApi(config, 'list clusters', () => clusters.list(namespace));
+      }
+      const table =
+        options.allNamespaces === true
+          ? { ...CLUSTER_TABLE, headers: ['namespace', ...CLUSTER_TABLE.headers], row: (c: BeamlineObject) => [cell(c.metadata?.namespace), ...CLUSTER_TABLE.row(c)] }
+          : CLUSTER_TABLE;
+      process.stdout.write(`${printObjects(items, format, table)}\n`);
+    });
+
+  cluster
+    .command('get <name>')
+    .description('show a cluster: its state, conditions and node groups')
+    .option('-o, --output <format>', 'table, json, yaml or name', 'table')
+    .action(async (name: string, options: { output?: string }, command: Command) => {
+      const format = parseOutputFormat(options.output);
+      const { config, namespace } = context(command);
+      const item = await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace));
+      if (format !== 'table') {
+        process.stdout.write(`${printObjects([item], format, CLUSTER_TABLE, true)}\n`);
+        return;
+      }
+      const groups = await callApi(config, 'list node groups', () => resourceClient(config, KINDS.nodeGroup).list(namespace, `beamline.dev/cluster=${name}`));
+      const conditions = (item.status?.conditions as Condition[] | undefined) ?? [];
+      const sections = [
+        printObjects([item], 'table', CLUSTER_TABLE),
+        '',
+        'Conditions:',
+        conditions.length === 0 ? '  <none>' : formatTable(['type', 'status', 'reason', 'message'], conditions.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? ''])).replace(/^/gm, '  '),
+        '',
+        'Node groups:',
+        groups.length === 0
+          ? '  <none>'
+          : formatTable(
+              ['name', 'flavor', 'replicas', 'ready', 'min', 'max', 'zones'],
+              groups.map((g) => [
+                cell(g.metadata?.name),
+                cell(g.spec?.flavor),
+                cell(g.spec?.replicas),
+                cell(g.status?.readyReplicas ?? 0),
+                cell(g.spec?.minReplicas ?? 0),
+                cell(g.spec?.maxReplicas),
+                ((g.spec?.zones as string[] | undefined) ?? []).join(',') || '<none>',
+              ]),
+            ).replace(/^/gm, '  '),
+      ];
+      process.stdout.write(`${sections.join('\n')}\n`);
+    });
+
+  cluster
+    .command('scale <name>')
+    .description('set the number of nodes of one of the cluster\'s node groups')
+    .requiredOption('-g, --node-group <group>', 'the node group (its short name, e.g. default or gpu)')
+    .requiredOption('-r, --replicas <count>', 'the number of nodes')
+    .option('--wait', 'wait until the cluster is Ready again')
+    .option('--timeout <duration>', 'how long --wait waits', '10m')
+    .action(async (name: string, options: { nodeGroup: string; replicas: string; wait?: boolean; timeout: string }, command: Command) => {
+      if (!/^\d+$/.test(options.replicas)) throw new CliError(`invalid value "${options.replicas}" for --replicas: a whole number is needed`, 2);
+      const timeoutMs = parseDuration(options.timeout, '--timeout');
+      const { config, namespace } = context(command);
+      const groupName = `${name}-${options.nodeGroup}`;
+      await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace));
+      await callApi(config, `scale node group "${options.nodeGroup}" of cluster "${name}"`, () =>
+        resourceClient(config, KINDS.nodeGroup).patch(groupName, { spec: { replicas: Number(options.replicas) } }, namespace),
+      );
+      process.stdout.write(`nodegroup/${groupName} scaled to ${options.replicas}\n`);
+      if (options.wait === true) await waitForReady(config, namespace, name, timeoutMs);
+    });
+
+  cluster
+    .command('delete <name>')
+    .description('delete a cluster: its control plane, nodes and node groups')
+    .option('--wait', 'wait until it is gone')
+    .option('--timeout <duration>', 'how long --wait waits', '5m')
+    .action(async (name: string, options: { wait?: boolean; timeout: string }, command: Command) => {
+      const timeoutMs = parseDuration(options.timeout, '--timeout');
+      const { config, namespace } = context(command);
+      await callApi(config, `delete cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).delete(name, namespace));
+      process.stdout.write(`cluster/${name} deleted\n`);
+      if (options.wait === true) await waitForGone(config, namespace, name, timeoutMs);
+    });
+
+  cluster
+    .command('kubeconfig <name>')
+    .description("print the cluster's admin kubeconfig")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { config, namespace } = context(command);
+      const item = await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace));
+      const ref = item.status?.kubeconfigSecretRef as { name?: string; key?: string } | undefined;
+      if (ref?.name === undefined) throw new CliError(`cluster "${name}" has no kubeconfig yet (phase ${cell(item.status?.phase ?? 'Pending')}): try again when it is provisioned`);
+      const secret = await callApi(config, `read Secret "${ref.name}"`, () => config.makeApiClient(CoreV1Api).readNamespacedSecret({ name: ref.name ?? '', namespace }));
+      const data = secret.data?.[ref.key ?? 'value'];
+      if (data === undefined) throw new CliError(`Secret "${ref.name}" has no key "${ref.key ?? 'value'}"`);
+      process.stdout.write(Buffer.from(data, 'base64').toString('utf8'));
+    });
+}

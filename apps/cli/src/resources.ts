@@ -1,0 +1,86 @@
+import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+
+/** A Beamline kind as the API serves it. */
+export interface ResourceKind {
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+/** The API group and version of every Beamline kind. */
+export const BEAMLINE_GROUP = 'beamline.dev';
+export const BEAMLINE_VERSION = 'v1alpha1';
+
+/** The kinds the CLI reads and writes. */
+export const KINDS = {
+  clusterTemplate: { kind: 'ClusterTemplate', plural: 'clustertemplates', namespaced: false },
+  cluster: { kind: 'Cluster', plural: 'clusters', namespaced: true },
+  nodeGroup: { kind: 'NodeGroup', plural: 'nodegroups', namespaced: true },
+  platformConfig: { kind: 'PlatformConfig', plural: 'platformconfigs', namespaced: false },
+} as const satisfies Record<string, ResourceKind>;
+
+/** A Beamline object as the CLI handles it: metadata, spec and status left open. */
+export interface BeamlineObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    creationTimestamp?: string | Date;
+    deletionTimestamp?: string | Date;
+    labels?: Record<string, string>;
+    managedFields?: unknown;
+    [key: string]: unknown;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+/** CRUD on one Beamline kind. */
+export interface ResourceClient {
+  list(namespace?: string, labelSelector?: string): Promise<BeamlineObject[]>;
+  get(name: string, namespace?: string): Promise<BeamlineObject>;
+  create(body: BeamlineObject, namespace?: string): Promise<BeamlineObject>;
+  /** JSON merge patch of the main resource. */
+  patch(name: string, patch: object, namespace?: string): Promise<BeamlineObject>;
+  delete(name: string, namespace?: string): Promise<void>;
+}
+
+/** A {@link ResourceClient} for a Beamline kind. */
+export function resourceClient(config: KubeConfig, kind: ResourceKind): ResourceClient {
+  const api = config.makeApiClient(CustomObjectsApi);
+  const base = { group: BEAMLINE_GROUP, version: BEAMLINE_VERSION, plural: kind.plural };
+  const ns = (namespace: string | undefined): string => namespace ?? 'default';
+  return {
+    list: async (namespace, labelSelector) => {
+      const list = (kind.namespaced
+        ? await api.listNamespacedCustomObject({ ...base, namespace: ns(namespace), labelSelector })
+        : await api.listClusterCustomObject({ ...base, labelSelector })) as { items: BeamlineObject[] };
+      return list.items;
+    },
+    get: async (name, namespace) =>
+      (kind.namespaced
+        ? await api.getNamespacedCustomObject({ ...base, namespace: ns(namespace), name })
+        : await api.getClusterCustomObject({ ...base, name })) as BeamlineObject,
+    create: async (body, namespace) =>
+      (kind.namespaced
+        ? await api.createNamespacedCustomObject({ ...base, namespace: ns(namespace), body })
+        : await api.createClusterCustomObject({ ...base, body })) as BeamlineObject,
+    patch: async (name, patch, namespace) => {
+      const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      return (kind.namespaced
+        ? await api.patchNamespacedCustomObject({ ...base, namespace: ns(namespace), name, body: patch }, options)
+        : await api.patchClusterCustomObject({ ...base, name, body: patch }, options)) as BeamlineObject;
+    },
+    delete: async (name, namespace) => {
+      if (kind.namespaced) await api.deleteNamespacedCustomObject({ ...base, namespace: ns(namespace), name });
+      else await api.deleteClusterCustomObject({ ...base, name });
+    },
+  };
+}
+
+/** Server-side apply of any object with the CLI's field manager. */
+export async function applyObject(config: KubeConfig, body: BeamlineObject): Promise<BeamlineObject> {
+  const client = KubernetesObjectApi.makeApiClient(config);
+  return (await client.patch(body as Parameters<typeof client.patch>[0], undefined, undefined, 'beamline-cli', false, PatchStrategy.ServerSideApply)) as BeamlineObject;
+}
