@@ -36,6 +36,7 @@ export function printObjects(
 /** Reads a nested field as a string for a table cell; `<none>` when absent, like kubectl. */
 export function cell(value: unknown): string {
   if (value === undefined || value === null || value === '') return '<none>';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
