@@ -22,7 +22,8 @@ if (!unitOnly) {
   }
 }
 
-const patterns = unitOnly ? ['packages/**/*.unit.test.ts', 'apps/**/*.unit.test.ts'] : ['packages/**/*.test.ts', 'apps/**/*.test.ts'];
+const roots = ['packages', 'apps', 'api', 'controllers'];
+const patterns = roots.map((root) => `${root}/**/*.${unitOnly ? 'unit.test' : 'test'}.ts`);
 const nodeArgs = [
   '--test',
   '--test-reporter=spec',

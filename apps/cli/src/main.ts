@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerCluster } from './commands/cluster.ts';
 import { registerKubeconfig } from './commands/kubeconfig.ts';
+import { registerManager } from './commands/manager.ts';
+import { registerSandbox } from './commands/sandbox.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerTemplate } from './commands/template.ts';
 import { registerVersion } from './commands/version.ts';
@@ -16,9 +18,11 @@ export function buildProgram(): Command {
     .option('-n, --namespace <namespace>', 'namespace of clusters and node groups (default: the kubeconfig context\'s, else "default")')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerSandbox(program);
   registerTemplate(program);
   registerCluster(program);
   registerKubeconfig(program);
+  registerManager(program);
   registerSetup(program);
   registerVersion(program);
   return program;

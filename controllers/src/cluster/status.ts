@@ -1,4 +1,10 @@
-import type { ConditionValue } from '../conditions.ts';
+/** A condition as computed, before its bookkeeping fields are added. */
+export interface ConditionValue {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+}
 
 /** What the Cluster reconciler observed in one pass: the input of {@link computeClusterStatus}. */
 export interface ClusterObservation {

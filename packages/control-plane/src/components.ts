@@ -23,6 +23,8 @@ export interface EtcdFlags {
   readonly peerPort: number;
   /** `name=http://127.0.0.1:port,...` of every member; a single member by default. */
   readonly initialCluster?: string;
+  /** Distinguishes this cluster's members from any other cluster's at bootstrap. Default etcd's. */
+  readonly initialClusterToken?: string;
   /**
    * Skip fsync. Only for throwaway test control planes: a crash can lose writes, which is harmless
    * when the data directory is deleted at the end anyway, and it makes etcd several times faster.
@@ -42,7 +44,9 @@ export function etcdArgs(flags: EtcdFlags): string[] {
     `--listen-peer-urls=${peerUrl}`,
     `--initial-advertise-peer-urls=${peerUrl}`,
     `--initial-cluster=${flags.initialCluster ?? `${flags.name}=${peerUrl}`}`,
+    // Ignored once the data directory holds a member: a restarted member rejoins its cluster.
     '--initial-cluster-state=new',
+    ...(flags.initialClusterToken === undefined ? [] : [`--initial-cluster-token=${flags.initialClusterToken}`]),
     '--log-level=warn',
     ...(flags.unsafeNoFsync ? ['--unsafe-no-fsync=true'] : []),
   ];
@@ -56,6 +60,14 @@ export interface ApiServerFlags {
   readonly serviceClusterIpRange: string;
   /** Extra host names or IPs the serving certificate covers are decided by the caller's PKI. */
   readonly advertiseAddress?: string;
+  /**
+   * How the `kubernetes` Service's endpoints are kept. Default `lease`. Several apiservers that
+   * share one address but listen on different ports would rewrite each other's port in it
+   * endlessly: HA planes use `none`.
+   */
+  readonly endpointReconcilerType?: 'lease' | 'none';
+  /** `--feature-gates`, by name. */
+  readonly featureGates?: Readonly<Record<string, boolean>>;
 }
 
 /** Flags of kube-apiserver bound to 127.0.0.1, with RBAC and client-certificate authentication. */
@@ -78,6 +90,10 @@ export function apiServerArgs(flags: ApiServerFlags): string[] {
     // No kubelets mint tokens here and kwok pods mount nothing: the ServiceAccount admission
     // plugin would only make pod creation fail until the token controller has caught up.
     '--disable-admission-plugins=ServiceAccount',
+    ...(flags.endpointReconcilerType === undefined ? [] : [`--endpoint-reconciler-type=${flags.endpointReconcilerType}`]),
+    ...(flags.featureGates === undefined
+      ? []
+      : [`--feature-gates=${Object.entries(flags.featureGates).map(([gate, on]) => `${gate}=${String(on)}`).join(',')}`]),
     '--profiling=false',
     '--v=1',
   ];
@@ -162,5 +178,33 @@ export function kwokArgs(flags: KwokFlags): string[] {
     `--config=${flags.stagesFile ?? KWOK_STAGES_FILE}`,
     // Leases are the node heartbeat the controller-manager watches (as kwokctl configures it).
     '--node-lease-duration-seconds=40',
+  ];
+}
+
+/** The load balancer's entry point, run by Node (see `lb/lb-process.ts`). */
+export const LB_PROCESS_FILE = fileURLToPath(new URL('./lb/lb-process.ts', import.meta.url));
+
+/** Options of {@link loadBalancerArgs}. */
+export interface LoadBalancerFlags {
+  readonly port: number;
+  readonly backendPorts: readonly number[];
+  /** CA that the backends' serving certificates are verified against in health checks. */
+  readonly caCert: string;
+  /** Default 1000. */
+  readonly healthIntervalMs?: number;
+}
+
+/**
+ * Arguments of Node for the load balancer on 127.0.0.1:`port` (the first is the entry point): it
+ * forwards to the apiservers and takes one out of rotation while its `/readyz` fails.
+ */
+export function loadBalancerArgs(flags: LoadBalancerFlags): string[] {
+  return [
+    LB_PROCESS_FILE,
+    `--listen=127.0.0.1:${flags.port}`,
+    ...flags.backendPorts.map((port) => `--backend=127.0.0.1:${port}`),
+    '--health-path=/readyz',
+    `--health-ca=${flags.caCert}`,
+    `--health-interval-ms=${flags.healthIntervalMs ?? 1000}`,
   ];
 }

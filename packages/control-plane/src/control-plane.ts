@@ -1,43 +1,52 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { BinaryPaths } from '@beamline/binaries';
-import {
-  apiServerArgs,
-  controllerManagerArgs,
-  etcdArgs,
-  kwokArgs,
-  schedulerArgs,
-  type PkiFiles,
-} from './components.ts';
-import { kubeConfigOf, kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
+import { destroyControlPlane } from './destroy.ts';
+import { kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
+import { componentKubeconfig, layoutOf, type Layout } from './layout.ts';
 import { createCertificateAuthority, createServiceAccountKeys, loadCertificateAuthority, type CertificateAuthority } from './pki.ts';
-import { freePorts } from './ports.ts';
-import { processStartTicks, startProcess, stopProcess, type ComponentProcess } from './processes.ts';
-import { ComponentStartError, waitUntilReady } from './readiness.ts';
+import { pickPorts, planComponents, selectionOf } from './plan.ts';
+import { isSameProcessAlive, processStartTicks, type ComponentProcess } from './processes.ts';
+import { ComponentStartError } from './readiness.ts';
 import { registerOwned } from './registry.ts';
-
-/** `minimal`: etcd + kube-apiserver. `full`: also kube-controller-manager, kube-scheduler and kwok. */
-export type ControlPlaneMode = 'minimal' | 'full';
-
-/**
- * `owned`: the processes end with this Node process (killed on exit and on SIGINT/SIGTERM/SIGHUP)
- * and the folder is removed; for tests and throwaway planes. `detached`: they outlive it, for the
- * sandbox and provider clusters that are adopted again later.
- */
-export type ControlPlaneLifetime = 'owned' | 'detached';
+import { bringUp, planeHandle, stopInStages, withStages } from './running.ts';
+import {
+  readStateIfAny,
+  STATE_VERSION,
+  writeState,
+  type ComponentSelection,
+  type ControlPlaneLifetime,
+  type ControlPlaneMode,
+  type ControlPlaneState,
+} from './state.ts';
 
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
   readonly binaries: BinaryPaths;
+  /** Which components run by default: `minimal` none beside etcd and kube-apiserver, `full` all. */
   readonly mode?: ControlPlaneMode;
+  /** Run kube-controller-manager; overrides what `mode` implies. */
+  readonly controllerManager?: boolean;
+  /** Run kube-scheduler; overrides what `mode` implies. */
+  readonly scheduler?: boolean;
+  /** Run kwok's controller; overrides what `mode` implies. */
+  readonly kwok?: boolean;
+  /**
+   * 1 (default): one etcd and one kube-apiserver, whose port is the endpoint. 3: three etcd members,
+   * three apiservers and a TCP load balancer on the endpoint that skips dead apiservers.
+   */
+  readonly controlPlaneReplicas?: 1 | 3;
   readonly lifetime?: ControlPlaneLifetime;
   /** Name of the cluster in kubeconfigs and certificates. */
   readonly name?: string;
   /**
    * Folder of this control plane (created if missing). Default: a new folder under
-   * `${TMPDIR}/beamline-control-planes/`, where {@link sweepOrphans} looks for leftovers.
+   * `${TMPDIR}/beamline-control-planes/`, where {@link sweepOrphans} looks for leftovers. A folder
+   * that already holds a started plane is refused (see {@link resumeControlPlane}); one whose start
+   * never completed is destroyed first.
    */
   readonly dir?: string;
   /** Skip fsync in etcd. Default: true for `owned`, false for `detached` planes. */
@@ -56,8 +65,13 @@ export interface UserIdentity {
 export interface ControlPlane {
   readonly name: string;
   readonly mode: ControlPlaneMode;
+  /** The optional components that run. */
+  readonly selection: ComponentSelection;
+  readonly lifetime: ControlPlaneLifetime;
+  /** Number of etcd members and apiservers. */
+  readonly replicas: 1 | 3;
   readonly dir: string;
-  /** `https://127.0.0.1:<port>` */
+  /** `https://127.0.0.1:<port>`: the load balancer with 3 replicas, the apiserver with 1. */
   readonly server: string;
   /** Admin kubeconfig file (user `beamline-admin`, group `system:masters`). */
   readonly kubeconfigPath: string;
@@ -71,52 +85,26 @@ export interface ControlPlane {
   kubeConfigFor(identity: UserIdentity): Promise<KubeConfig>;
   /** The same, as kubeconfig YAML. */
   kubeconfigYamlFor(identity: UserIdentity): Promise<string>;
-  /** Stops every component (reverse order) and, for `owned` planes, removes the folder. */
+  /**
+   * Stops every component (reverse order) and, for `owned` planes, removes the folder. A `detached`
+   * plane's folder stays: `resumeControlPlane` starts it again, `destroyControlPlane` removes it.
+   */
   stop(): Promise<void>;
 }
 
-/** Root folder of `owned` control planes that got no explicit folder. */
+/** Root folder of control planes that got no explicit folder. */
 export const DEFAULT_CONTROL_PLANE_ROOT = join(tmpdir(), 'beamline-control-planes');
 
-/** State written to `<dir>/state.json`: what {@link sweepOrphans} and later adoption read. */
-export interface ControlPlaneState {
-  readonly name: string;
-  readonly mode: ControlPlaneMode;
-  readonly lifetime: ControlPlaneLifetime;
-  readonly server: string;
-  readonly ports: Readonly<Record<string, number>>;
-  /** The Node process that owns an `owned` plane. */
-  readonly owner: { readonly pid: number; readonly startTicks: string | undefined };
-}
-
-const SERVICE_CIDR = '10.96.0.0/12';
 const ADMIN: UserIdentity = { name: 'beamline-admin', groups: ['system:masters'] };
 
-interface Layout {
-  readonly dir: string;
-  readonly pkiDir: string;
-  readonly logDir: string;
-  readonly pidDir: string;
-  readonly pki: PkiFiles;
-}
-
-function layoutOf(dir: string): Layout {
-  const pkiDir = join(dir, 'pki');
-  return {
-    dir,
-    pkiDir,
-    logDir: join(dir, 'logs'),
-    pidDir: join(dir, 'pids'),
-    pki: {
-      caCert: join(pkiDir, 'ca.crt'),
-      caKey: join(pkiDir, 'ca.key'),
-      apiServerCert: join(pkiDir, 'apiserver.crt'),
-      apiServerKey: join(pkiDir, 'apiserver.key'),
-      serviceAccountKey: join(pkiDir, 'sa.key'),
-      serviceAccountPub: join(pkiDir, 'sa.pub'),
-    },
-  };
-}
+/** The identity of each optional component (its own, so audit entries and RBAC errors name it). */
+const COMPONENT_IDENTITIES = {
+  // The controller-manager runs every controller with its own credentials (no per-controller
+  // service accounts), so it needs the rights of all of them.
+  'kube-controller-manager': { name: 'system:kube-controller-manager', groups: ['system:masters'] },
+  'kube-scheduler': { name: 'system:kube-scheduler', groups: [] },
+  kwok: { name: 'kwok-controller', groups: ['system:masters'] },
+} as const;
 
 async function writePki(layout: Layout, ca: CertificateAuthority): Promise<void> {
   const serving = await ca.issueServing('kube-apiserver', {
@@ -138,12 +126,14 @@ async function writePki(layout: Layout, ca: CertificateAuthority): Promise<void>
 /**
  * Starts a real Kubernetes control plane: etcd and kube-apiserver with a fresh CA, serving and
  * client certificates and service-account keys, RBAC on, every port picked free at run time on
- * 127.0.0.1; in `full` mode also kube-controller-manager, kube-scheduler and kwok's controller, so
- * Deployments get Pods that run on simulated Nodes and Jobs complete.
+ * 127.0.0.1; optionally kube-controller-manager, kube-scheduler and kwok's controller (all of them
+ * in `full` mode), so Deployments get Pods that run on simulated Nodes and Jobs complete. With
+ * `controlPlaneReplicas: 3`, three etcd members and three apiservers behind a TCP load balancer.
  *
- * Each component logs to `<dir>/logs/<name>.log` and records itself in `<dir>/pids/<name>.pid`.
- * When a component fails to start, everything started so far is stopped and the error carries the
- * component's log tail.
+ * Before any process starts, `state.json` records every component's command line; once all are
+ * ready it is marked `ready: true`. Each component logs to `<dir>/logs/<name>.log` and records
+ * itself in `<dir>/pids/<name>.pid`. When a component fails to start, everything started so far
+ * is stopped and the error carries the component's log tail.
  */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const lifetime = options.lifetime ?? 'owned';
@@ -162,9 +152,29 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   throw lastError;
 }
 
+/**
+ * Makes `dir` ready for a fresh start. A plane that completed its start is refused when it may
+ * still be in use (any `detached` one; an `owned` one whose owner lives); anything else there (a
+ * start that never completed, the plane of a dead owner) is destroyed first.
+ */
+async function clearFolder(dir: string): Promise<void> {
+  const existing = await readStateIfAny(dir);
+  if (existing === undefined) return;
+  const inUse = existing.ready === true && (existing.lifetime === 'detached' || isSameProcessAlive(existing.owner));
+  if (inUse) {
+    throw new Error(
+      `failed to start control plane: ${dir} already holds a started control plane; resume it with resumeControlPlane() or remove it with destroyControlPlane()`,
+    );
+  }
+  await destroyControlPlane(dir);
+}
+
 async function startOnce(options: ControlPlaneOptions, lifetime: ControlPlaneLifetime): Promise<ControlPlane> {
   const mode = options.mode ?? 'minimal';
   const name = options.name ?? 'beamline';
+  const replicas = options.controlPlaneReplicas ?? 1;
+  const selection = selectionOf(mode, options);
+  const unsafeNoFsync = options.unsafeNoFsync ?? lifetime === 'owned';
   const timeoutMs = options.componentTimeoutMs ?? 60_000;
   const createdDir = options.dir === undefined;
   let dir: string;
@@ -173,129 +183,89 @@ async function startOnce(options: ControlPlaneOptions, lifetime: ControlPlaneLif
     dir = await mkdtemp(join(DEFAULT_CONTROL_PLANE_ROOT, `${name}-`));
   } else {
     dir = options.dir;
+    await clearFolder(dir);
   }
   const layout = layoutOf(dir);
-  await Promise.all([layout.pkiDir, layout.logDir, layout.pidDir].map((d) => mkdir(d, { recursive: true })));
 
-  const [etcdClient = 0, etcdPeer = 0, apiPort = 0, kcmPort = 0, schedulerPort = 0, kwokPort = 0] = await freePorts(6);
-  const ports: Record<string, number> = { etcdClient, etcdPeer, apiServer: apiPort };
-  if (mode === 'full') Object.assign(ports, { controllerManager: kcmPort, scheduler: schedulerPort, kwok: kwokPort });
-  const server = `https://127.0.0.1:${apiPort}`;
-  const state: ControlPlaneState = {
-    name,
-    mode,
-    lifetime,
-    server,
-    ports,
-    owner: { pid: process.pid, startTicks: processStartTicks(process.pid) },
-  };
-  await writeFile(join(dir, 'state.json'), `${JSON.stringify(state, undefined, 2)}\n`);
-
-  const components: ComponentProcess[] = [];
+  const started: ComponentProcess[] = [];
   const unregister =
-    lifetime === 'owned'
-      ? registerOwned({ processes: () => components.map((c) => ({ pid: c.pid, startTicks: undefined })), dir, removeDir: true })
-      : () => undefined;
-
-  const stopAll = async (): Promise<void> => {
-    for (const component of [...components].reverse()) await stopProcess({ pid: component.pid, startTicks: undefined });
-  };
-
-  const start = (component: string, binary: string, args: string[]): ComponentProcess => {
-    const started = startProcess({ name: component, binary, args, logFile: join(layout.logDir, `${component}.log`), pidDir: layout.pidDir, cwd: dir });
-    components.push(started);
-    return started;
-  };
-
-  const ca = await createCertificateAuthority(`${name}-ca`);
-  const admin = await ca.issueClient(ADMIN.name, ADMIN.groups ?? []);
-  const partsFor = (user: string, pair: { certPem: string; keyPem: string }): KubeconfigParts => ({
-    name,
-    server,
-    caPem: ca.certPem,
-    user,
-    certPem: pair.certPem,
-    keyPem: pair.keyPem,
-  });
+    lifetime === 'owned' ? registerOwned({ processes: () => started, dir, removeDir: true }) : () => undefined;
+  let state: ControlPlaneState | undefined;
   try {
-    await writePki(layout, ca);
-    const kubeconfigPath = join(dir, 'admin.kubeconfig');
-    await writeFile(kubeconfigPath, kubeconfigYaml(partsFor(ADMIN.name, admin)), { mode: 0o600 });
+    await Promise.all([layout.pkiDir, layout.logDir, layout.pidDir].map((d) => mkdir(d, { recursive: true })));
+    const ports = await pickPorts(replicas, selection);
+    const server = `https://127.0.0.1:${ports.endpoint}`;
 
-    const etcd = start('etcd', options.binaries.etcd, etcdArgs({
-      name: 'etcd-0',
-      dataDir: join(dir, 'etcd'),
-      clientPort: etcdClient,
-      peerPort: etcdPeer,
-      unsafeNoFsync: options.unsafeNoFsync ?? lifetime === 'owned',
-    }));
-    await waitUntilReady(etcd, `http://127.0.0.1:${etcdClient}/health`, {}, timeoutMs);
+    // Every file a component reads exists before state.json does: a resume of a start that was
+    // interrupted right after it finds everything it needs.
+    const ca = await createCertificateAuthority(`${name}-ca`);
+    const partsFor = async (identity: UserIdentity): Promise<KubeconfigParts> => ({
+      name,
+      server,
+      caPem: ca.certPem,
+      user: identity.name,
+      ...(await ca.issueClient(identity.name, identity.groups ?? [])),
+    });
+    const kubeconfigs = Object.entries(COMPONENT_IDENTITIES)
+      .filter(([component]) => selected(selection, component))
+      .map(([component, identity]) => ({ path: componentKubeconfig(dir, component), identity }));
+    await Promise.all([
+      writePki(layout, ca),
+      ...[{ path: layout.adminKubeconfig, identity: ADMIN }, ...kubeconfigs].map(async ({ path, identity }) =>
+        writeFile(path, kubeconfigYaml(await partsFor(identity)), { mode: 0o600 }),
+      ),
+    ]);
 
-    const apiServer = start('kube-apiserver', options.binaries['kube-apiserver'], apiServerArgs({
-      securePort: apiPort,
-      etcdServers: [`http://127.0.0.1:${etcdClient}`],
-      pki: layout.pki,
-      serviceClusterIpRange: SERVICE_CIDR,
-    }));
-    await waitUntilReady(apiServer, `${server}/readyz`, { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem }, timeoutMs);
-
-    if (mode === 'full') {
-      // Each component gets its own identity, so the audit log and RBAC errors name who did what.
-      const writeComponentKubeconfig = async (component: string, user: string, groups: string[]): Promise<string> => {
-        const path = join(dir, `${component}.kubeconfig`);
-        await writeFile(path, kubeconfigYaml(partsFor(user, await ca.issueClient(user, groups))), { mode: 0o600 });
-        return path;
-      };
-      const [kcmConfig, schedulerConfig, kwokConfig] = await Promise.all([
-        // The controller-manager runs every controller with its own credentials (no per-controller
-        // service accounts), so it needs the rights of all of them.
-        writeComponentKubeconfig('kube-controller-manager', 'system:kube-controller-manager', ['system:masters']),
-        writeComponentKubeconfig('kube-scheduler', 'system:kube-scheduler', []),
-        writeComponentKubeconfig('kwok', 'kwok-controller', ['system:masters']),
-      ]);
-      const kcm = start('kube-controller-manager', options.binaries['kube-controller-manager'], controllerManagerArgs({
-        kubeconfig: kcmConfig,
-        securePort: kcmPort,
-        pki: layout.pki,
-        clusterName: name,
-        serviceClusterIpRange: SERVICE_CIDR,
-      }));
-      const scheduler = start('kube-scheduler', options.binaries['kube-scheduler'], schedulerArgs({ kubeconfig: schedulerConfig, securePort: schedulerPort }));
-      const kwok = start('kwok', options.binaries.kwok, kwokArgs({ kubeconfig: kwokConfig, serverPort: kwokPort }));
-      // The three start in parallel: none depends on another, only on the apiserver.
-      await Promise.all([
-        waitUntilReady(kcm, `https://127.0.0.1:${kcmPort}/healthz`, { insecure: true }, timeoutMs),
-        waitUntilReady(scheduler, `https://127.0.0.1:${schedulerPort}/healthz`, { insecure: true }, timeoutMs),
-        waitUntilReady(kwok, `http://127.0.0.1:${kwokPort}/healthz`, {}, timeoutMs),
-      ]);
-    }
-
-    const kubeConfig = kubeConfigOf(partsFor(ADMIN.name, admin));
-    let stopped = false;
-    return {
+    const components = planComponents({
+      name,
+      layout,
+      replicas,
+      selection,
+      ports,
+      binaries: options.binaries,
+      nodeBinary: process.execPath,
+      unsafeNoFsync,
+      etcdToken: `${name}-${randomBytes(6).toString('hex')}`,
+    });
+    state = {
+      version: STATE_VERSION,
       name,
       mode,
-      dir,
+      selection,
+      lifetime,
+      replicas,
       server,
-      kubeconfigPath,
-      kubeConfig,
-      caPem: ca.certPem,
+      ports,
+      unsafeNoFsync,
+      owner: { pid: process.pid, startTicks: processStartTicks(process.pid) },
       components,
-      kubeConfigFor: async (identity) => kubeConfigOf(partsFor(identity.name, await ca.issueClient(identity.name, identity.groups ?? []))),
-      kubeconfigYamlFor: async (identity) => kubeconfigYaml(partsFor(identity.name, await ca.issueClient(identity.name, identity.groups ?? []))),
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await stopAll();
-        unregister();
-        if (lifetime === 'owned') await rm(dir, { recursive: true, force: true });
-      },
+      ready: false,
+      createdAt: new Date().toISOString(),
     };
+    await writeState(dir, state);
+
+    const running = await bringUp({ dir, state, timeoutMs, adopt: false, started });
+    state = { ...state, ready: true, readyAt: new Date().toISOString() };
+    await writeState(dir, state);
+    return await planeHandle({ dir, state, components: running, afterStop: unregister });
   } catch (error) {
-    await stopAll();
+    await stopInStages(withStages(state?.components ?? [], started));
     unregister();
     if (createdDir || lifetime === 'owned') await rm(dir, { recursive: true, force: true });
     throw error;
+  }
+}
+
+function selected(selection: ComponentSelection, component: string): boolean {
+  switch (component) {
+    case 'kube-controller-manager':
+      return selection.controllerManager;
+    case 'kube-scheduler':
+      return selection.scheduler;
+    case 'kwok':
+      return selection.kwok;
+    default:
+      return false;
   }
 }
 

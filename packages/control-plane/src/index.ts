@@ -5,11 +5,14 @@ export {
   KWOK_NODE_ANNOTATION,
   KWOK_STAGES_FILE,
   kwokArgs,
+  LB_PROCESS_FILE,
+  loadBalancerArgs,
   schedulerArgs,
   type ApiServerFlags,
   type ControllerManagerFlags,
   type EtcdFlags,
   type KwokFlags,
+  type LoadBalancerFlags,
   type PkiFiles,
   type SchedulerFlags,
 } from './components.ts';
@@ -18,15 +21,31 @@ export {
   kubeconfigYamlForDir,
   startControlPlane,
   type ControlPlane,
-  type ControlPlaneLifetime,
-  type ControlPlaneMode,
   type ControlPlaneOptions,
-  type ControlPlaneState,
   type UserIdentity,
 } from './control-plane.ts';
+export { destroyControlPlane } from './destroy.ts';
 export { kubeConfigOf, kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
+export { startTcpLoadBalancer, type TcpEndpoint, type TcpLoadBalancer, type TcpLoadBalancerOptions } from './lb/tcp-load-balancer.ts';
 export { createCertificateAuthority, createServiceAccountKeys, loadCertificateAuthority, type CertificateAuthority, type CertificatePair } from './pki.ts';
+export { planComponents, SERVICE_CIDR, type PlanInput } from './plan.ts';
 export { freePort, freePorts } from './ports.ts';
-export { isSameProcessAlive, processStartTicks, readPidRecords, stopProcess, type ComponentProcess, type PidRecord } from './processes.ts';
+export { isSameProcessAlive, processStartTicks, readPidRecords, startProcess, stopProcess, type ComponentProcess, type PidRecord, type StartProcessOptions } from './processes.ts';
 export { ComponentStartError, probeStatus } from './readiness.ts';
+export { resumeControlPlane, type ResumeOptions } from './resume.ts';
+export {
+  readState,
+  readStateIfAny,
+  STATE_VERSION,
+  type ComponentBinaryName,
+  type ComponentProbe,
+  type ComponentSelection,
+  type ComponentSpec,
+  type ControlPlaneLifetime,
+  type ControlPlaneMode,
+  type ControlPlanePorts,
+  type ControlPlaneState,
+  type ProbeTlsKind,
+} from './state.ts';
+export { controlPlaneStatus, type ComponentStatus, type ControlPlaneStatus } from './status.ts';
 export { sweepOrphans, type SweepResult } from './sweep.ts';

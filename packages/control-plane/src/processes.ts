@@ -8,6 +8,8 @@ export interface ComponentProcess {
   /** Component name, e.g. `etcd`, `kube-apiserver`. */
   readonly name: string;
   readonly pid: number;
+  /** Start time (see {@link processStartTicks}): tells it apart from a later process with the same pid. */
+  readonly startTicks: string | undefined;
   /** Where its stdout and stderr go. */
   readonly logFile: string;
   /** Resolves with the exit code (or signal) once the process has exited. */
@@ -99,7 +101,14 @@ export function startProcess(options: StartProcessOptions): ComponentProcess {
   child.unref();
   const record: PidRecord = { name: options.name, pid, startTicks: processStartTicks(pid), binary: options.binary };
   writeFileSync(join(options.pidDir, `${options.name}.pid`), `${JSON.stringify(record)}\n`);
-  return { name: options.name, pid, logFile: options.logFile, exited, isRunning: () => running && isSameProcessAlive(record) };
+  return {
+    name: options.name,
+    pid,
+    startTicks: record.startTicks,
+    logFile: options.logFile,
+    exited,
+    isRunning: () => running && isSameProcessAlive(record),
+  };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -133,6 +142,49 @@ export async function stopProcess(record: Pick<PidRecord, 'pid' | 'startTicks'>,
 /** Kills a process at once, synchronously: for `process.on('exit')`, where nothing async runs. */
 export function killProcessNow(record: Pick<PidRecord, 'pid' | 'startTicks'>): void {
   if (isSameProcessAlive(record)) signalGroup(record.pid, 'SIGKILL');
+}
+
+/**
+ * A process found through its pid file (started by another Node process, or by this one earlier),
+ * as a {@link ComponentProcess}. It is not this process's child, so nothing tells when it exits:
+ * `exited` polls, and only once someone asks for it (a long-running caller that adopts planes over
+ * and over must not collect timers).
+ */
+export function adoptProcess(record: PidRecord, logFile: string): ComponentProcess {
+  let exited: Promise<string> | undefined;
+  const poll = (): Promise<string> =>
+    new Promise<string>((resolve) => {
+      if (!isSameProcessAlive(record)) {
+        resolve('not running');
+        return;
+      }
+      const timer = setInterval(() => {
+        if (isSameProcessAlive(record)) return;
+        clearInterval(timer);
+        resolve('exited');
+      }, 500);
+      timer.unref();
+    });
+  return {
+    name: record.name,
+    pid: record.pid,
+    startTicks: record.startTicks,
+    logFile,
+    get exited() {
+      exited ??= poll();
+      return exited;
+    },
+    isRunning: () => isSameProcessAlive(record),
+  };
+}
+
+/** Reads one component's pid file, or undefined when there is none (or it cannot be read). */
+export function readPidRecord(pidDir: string, name: string): PidRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(pidDir, `${name}.pid`), 'utf8')) as PidRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads every pid file in a folder. */

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_CONTROL_PLANE_ROOT, type ControlPlaneState } from './control-plane.ts';
+import { DEFAULT_CONTROL_PLANE_ROOT } from './control-plane.ts';
+import type { ControlPlaneState } from './state.ts';
 import { isSameProcessAlive, readPidRecords, stopProcess } from './processes.ts';
 
 /** What {@link sweepOrphans} cleaned up. */

@@ -18,3 +18,12 @@ export {
   type NodePlan,
 } from './kwok/node-plan.ts';
 export { drainNode, syncNodeGroup, type NodeSyncOptions, type NodeSyncResult } from './kwok/node-sync.ts';
+export {
+  deleteKwokCluster,
+  ensureKwokCluster,
+  kwokClusterDir,
+  kwokClusterReady,
+  UnsupportedClusterError,
+  type KwokClusterRequest,
+  type KwokClusterState,
+} from './kwok/kwok-cluster.ts';

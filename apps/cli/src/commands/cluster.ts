@@ -15,6 +15,7 @@ interface GlobalOptions {
 interface Condition {
   readonly type: string;
   readonly status: string;
+  readonly observedGeneration?: number;
   readonly reason?: string;
   readonly message?: string;
 }
@@ -255,11 +256,29 @@ export function registerCluster(program: Command): void {
       const { config, namespace } = context(command);
       const groupName = `${name}-${options.nodeGroup}`;
       await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace));
-      await callApi(config, `scale node group "${options.nodeGroup}" of cluster "${name}"`, () =>
-        resourceClient(config, KINDS.nodeGroup).patch(groupName, { spec: { replicas: Number(options.replicas) } }, namespace),
+      const groups = resourceClient(config, KINDS.nodeGroup);
+      const patched = await callApi(config, `scale node group "${options.nodeGroup}" of cluster "${name}"`, () =>
+        groups.patch(groupName, { spec: { replicas: Number(options.replicas) } }, namespace),
       );
       process.stdout.write(`nodegroup/${groupName} scaled to ${options.replicas}\n`);
-      if (options.wait === true) await waitForReady(config, namespace, name, timeoutMs);
+      if (options.wait === true) {
+        // Ready is only news once the controller has seen this change (observedGeneration).
+        const generation = Number(patched.metadata?.generation ?? 0);
+        let last = '';
+        await waitUntil(
+          async () => {
+            const group = await groups.get(groupName, namespace);
+            const ready = conditionOf(group, 'Ready');
+            const line = `${cell(group.status?.readyReplicas ?? 0)}/${options.replicas} nodes ready`;
+            if (line !== last) process.stderr.write(`[wait] nodegroup/${groupName} ${line}\n`);
+            last = line;
+            return Number(group.status?.observedGeneration ?? 0) >= generation && ready?.status === 'True' && Number(ready.observedGeneration ?? 0) >= generation;
+          },
+          timeoutMs,
+          () => `timed out waiting for node group "${options.nodeGroup}" of cluster "${name}": ${last}`,
+        );
+        process.stdout.write(`nodegroup/${groupName} is Ready with ${options.replicas} nodes\n`);
+      }
     });
 
   cluster

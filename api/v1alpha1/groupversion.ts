@@ -1,0 +1,168 @@
+/**
+ * The API group and version, the names of each kind (as the CRDs register them), and the
+ * well-known names the controllers and clients share: the PlatformConfig singleton, finalizers,
+ * condition types and reasons.
+ */
+
+/** The API group of every Beamline kind. */
+export const GROUP = 'beamline.dev';
+/** The version of this API. */
+export const VERSION = 'v1alpha1';
+/** `apiVersion` of every object of this API: `beamline.dev/v1alpha1`. */
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** How a kind is registered: its names (for URLs and kubectl) and its scope. */
+export interface KindNames {
+  readonly kind: string;
+  readonly listKind: string;
+  /** The resource name in URLs and RBAC rules. */
+  readonly plural: string;
+  readonly singular: string;
+  /** kubectl abbreviations; none clashes with a built-in resource's. */
+  readonly shortNames: readonly string[];
+  readonly scope: 'Cluster' | 'Namespaced';
+  /** `kubectl get beamline` lists every kind in the `beamline` category. */
+  readonly categories: readonly string[];
+}
+
+/** The `kubectl get <category>` that lists every Beamline kind. */
+export const CATEGORY = 'beamline';
+
+/** PlatformConfig: the cluster-scoped singleton of flavors and Kubernetes versions. */
+export const PLATFORM_CONFIG = {
+  kind: 'PlatformConfig',
+  listKind: 'PlatformConfigList',
+  plural: 'platformconfigs',
+  singular: 'platformconfig',
+  // `pc` is PriorityClass's.
+  shortNames: ['pcfg'],
+  scope: 'Cluster',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** ClusterTemplate: cluster-scoped, immutable blueprints of clusters. */
+export const CLUSTER_TEMPLATE = {
+  kind: 'ClusterTemplate',
+  listKind: 'ClusterTemplateList',
+  plural: 'clustertemplates',
+  singular: 'clustertemplate',
+  shortNames: ['ct'],
+  scope: 'Cluster',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** Cluster: a namespaced workload cluster made from a template (or imported). */
+export const CLUSTER = {
+  kind: 'Cluster',
+  listKind: 'ClusterList',
+  plural: 'clusters',
+  singular: 'cluster',
+  // Cluster API's Cluster uses `cl` too; the two are not installed side by side.
+  shortNames: ['cl'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** NodeGroup: a namespaced group of identical nodes of one Cluster. */
+export const NODE_GROUP = {
+  kind: 'NodeGroup',
+  listKind: 'NodeGroupList',
+  plural: 'nodegroups',
+  singular: 'nodegroup',
+  shortNames: ['ng'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** Every kind of this API, in the order they are installed. */
+export const KINDS = [PLATFORM_CONFIG, CLUSTER_TEMPLATE, CLUSTER, NODE_GROUP] as const;
+
+/** The name of the one PlatformConfig (the CRD refuses any other). */
+export const PLATFORM_CONFIG_NAME = 'beamline';
+
+/** Finalizer the template controller holds on a ClusterTemplate while any Cluster references it. */
+export const TEMPLATE_IN_USE_FINALIZER = 'beamline.dev/in-use';
+/** Finalizer the cluster controller holds on a Cluster until its processes and folder are gone. */
+export const CLUSTER_FINALIZER = 'beamline.dev/cluster';
+/** Finalizer the node-group controller holds on a NodeGroup until its nodes are drained and deleted. */
+export const NODE_GROUP_FINALIZER = 'beamline.dev/nodes';
+/** Label on the NodeGroups (and nodes) of a Cluster: the Cluster's name. */
+export const CLUSTER_NAME_LABEL = 'beamline.dev/cluster';
+/** The key of the admin kubeconfig in the `<cluster>-kubeconfig` Secret (as Cluster API names it). */
+export const KUBECONFIG_SECRET_KEY = 'value';
+
+/** The Secret holding a kwok Cluster's admin kubeconfig: `<cluster>-kubeconfig`. */
+export function kubeconfigSecretName(clusterName: string): string {
+  return `${clusterName}-kubeconfig`;
+}
+
+/** The NodeGroup object materialised from a template's group: `<cluster>-<group>`. */
+export function nodeGroupObjectName(clusterName: string, groupName: string): string {
+  return `${clusterName}-${groupName}`;
+}
+
+/**
+ * The group's short name (`gpu`) from a NodeGroup's object name (`mycluster-gpu`) and cluster
+ * name, or `undefined` when the name is not `<cluster>-<group>`.
+ */
+export function nodeGroupShortName(objectName: string, clusterName: string): string | undefined {
+  const prefix = `${clusterName}-`;
+  return objectName.startsWith(prefix) && objectName.length > prefix.length ? objectName.slice(prefix.length) : undefined;
+}
+
+/** Condition types. Every kind has Ready, Reconciling and Stalled; Clusters also ControlPlaneReady and NodesReady. */
+export const ConditionType = {
+  /** The object is what its spec asks for and works. */
+  Ready: 'Ready',
+  /** The controller is working towards the spec (kstatus: present and True only while it does). */
+  Reconciling: 'Reconciling',
+  /** The controller cannot make progress without a change from someone (kstatus: True only then). */
+  Stalled: 'Stalled',
+  /** Cluster: every control-plane component answers. */
+  ControlPlaneReady: 'ControlPlaneReady',
+  /** Cluster: every node of every NodeGroup is Ready. */
+  NodesReady: 'NodesReady',
+} as const;
+
+/** The condition reasons the controllers set (CamelCase, stable: clients may match on them). */
+export const ConditionReason = {
+  /** Ready=True: everything the spec asks for is up (also the reason of Reconciling/Stalled=False then). */
+  Available: 'Available',
+  /** Stalled=False while the controller is still working towards the spec. */
+  Progressing: 'Progressing',
+  /** ControlPlaneReady=False, Ready=False: the control plane is being created (or resumed). */
+  Provisioning: 'Provisioning',
+  /** ControlPlaneReady=True: every control-plane component answers. */
+  ControlPlaneAvailable: 'ControlPlaneAvailable',
+  /** ControlPlaneReady=False: a control-plane component (or an imported cluster's API server) does not answer. */
+  ControlPlaneDown: 'ControlPlaneDown',
+  /** NodesReady=False: NodeGroups of the template are not created yet. */
+  NodeGroupsPending: 'NodeGroupsPending',
+  /** NodesReady=False, or a NodeGroup's Ready=False: nodes are being added or removed, not all Ready. */
+  Scaling: 'Scaling',
+  /** NodesReady=True: every node of every group is Ready. */
+  AllNodesReady: 'AllNodesReady',
+  /** Stalled=True: a Cluster's `spec.templateRef` names no ClusterTemplate. */
+  TemplateNotFound: 'TemplateNotFound',
+  /** Stalled=True: a NodeGroup's flavor is not (any more) in PlatformConfig/beamline. */
+  FlavorNotFound: 'FlavorNotFound',
+  /** A NodeGroup's Ready=False: `spec.clusterName` names no Cluster in its namespace (yet). */
+  ClusterNotFound: 'ClusterNotFound',
+  /** A NodeGroup's Ready=False: its Cluster's control plane is not ready yet. */
+  WaitingForControlPlane: 'WaitingForControlPlane',
+  /** A NodeGroup's Stalled=True: it belongs to an imported cluster, whose nodes Beamline does not manage. */
+  NotManaged: 'NotManaged',
+  /** Stalled=True: an imported Cluster's kubeconfig Secret (or its key) does not exist. */
+  KubeconfigSecretNotFound: 'KubeconfigSecretNotFound',
+  /** Stalled=True: an imported Cluster's kubeconfig cannot be used. */
+  InvalidKubeconfig: 'InvalidKubeconfig',
+  /** Every condition while the object is being deleted (finalizer work in progress). */
+  Deleting: 'Deleting',
+  /** A ClusterTemplate's Ready=False: it is being deleted but Clusters still use it. */
+  InUse: 'InUse',
+} as const;
+
+/** A condition type of this API. */
+export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
+/** A condition reason of this API. */
+export type ConditionReasonName = (typeof ConditionReason)[keyof typeof ConditionReason];

@@ -1,0 +1,70 @@
+/** PlatformConfig: the operator's catalogue of flavors and Kubernetes versions (singleton `beamline`). */
+import Type, { type Static } from 'typebox';
+import { cel, FlavorName, KubernetesVersion, LABEL_VALUE_PATTERN, ObjectMetaSchema, Quantity } from './common.ts';
+import { API_VERSION, PLATFORM_CONFIG, PLATFORM_CONFIG_NAME } from './groupversion.ts';
+
+/** The GPUs of a flavor. */
+export const FlavorGpusSchema = Type.Object(
+  {
+    count: Type.Integer({ description: 'GPUs per node (the nvidia.com/gpu capacity).', minimum: 1, maximum: 64 }),
+    product: Type.String({
+      description: 'the GPU model, as the nvidia.com/gpu.product node label (e.g. NVIDIA-A100-SXM4-40GB).',
+      minLength: 1,
+      maxLength: 63,
+      pattern: LABEL_VALUE_PATTERN,
+    }),
+  },
+  { description: 'GPUs of every node of this flavor.' },
+);
+
+/** A flavor: a named node size. */
+export const FlavorSchema = Type.Object(
+  {
+    name: FlavorName('the name node groups and templates refer to (e.g. m1.small); also the node.kubernetes.io/instance-type label.'),
+    cpu: Quantity('CPU capacity of a node, as a quantity string ("2", "500m").'),
+    memory: Quantity('memory capacity of a node, as a quantity string ("4Gi").'),
+    gpus: Type.Optional(FlavorGpusSchema),
+  },
+  { description: 'A flavor: the size of one node.' },
+);
+/** A flavor: a named node size (`m1.small`: 2 CPUs, 4Gi), optionally with GPUs. */
+export type Flavor = Static<typeof FlavorSchema>;
+
+/** The spec of the PlatformConfig. */
+export const PlatformConfigSpecSchema = Type.Object(
+  {
+    flavors: Type.Array(FlavorSchema, {
+      description: 'the node sizes templates and node groups may use; names are unique.',
+      minItems: 1,
+      maxItems: 64,
+      'x-kubernetes-validations': [cel('self.all(f, self.exists_one(g, g.name == f.name))', 'flavor names must be unique')],
+    }),
+    kubernetesVersions: Type.Array(KubernetesVersion('a Kubernetes version a provider runs (1.36.3).'), {
+      description: 'the Kubernetes versions templates may ask for.',
+      minItems: 1,
+      maxItems: 32,
+      'x-kubernetes-list-type': 'set',
+    }),
+  },
+  { description: 'The catalogue: flavors and Kubernetes versions.' },
+);
+/** The spec of the PlatformConfig: `flavors` and `kubernetesVersions`. */
+export type PlatformConfigSpec = Static<typeof PlatformConfigSpecSchema>;
+
+/** PlatformConfig: the cluster-scoped singleton named `beamline`. It has no status. */
+export const PlatformConfigSchema = Type.Object(
+  {
+    apiVersion: Type.Literal(API_VERSION),
+    kind: Type.Literal(PLATFORM_CONFIG.kind),
+    metadata: ObjectMetaSchema,
+    spec: PlatformConfigSpecSchema,
+  },
+  {
+    description: 'PlatformConfig is the singleton (named beamline) catalogue of flavors and Kubernetes versions that admission policies check templates and node groups against.',
+    'x-kubernetes-validations': [
+      cel(`self.metadata.name == '${PLATFORM_CONFIG_NAME}'`, `the PlatformConfig is a singleton named ${PLATFORM_CONFIG_NAME}`, { fieldPath: '.metadata.name' }),
+    ],
+  },
+);
+/** PlatformConfig: the cluster-scoped singleton named `beamline`. */
+export type PlatformConfig = Static<typeof PlatformConfigSchema>;

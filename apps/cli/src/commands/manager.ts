@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { ensureBinaries, stderrProgress } from '@beamline/binaries';
+import { clusterControllers } from '@beamline/controllers';
+import { runManager } from '@beamline/manager';
+import { beamlineHome } from '../home.ts';
+import { loadManagementKubeConfig } from '../kube.ts';
+import { CliError } from '../output.ts';
+
+/** Creates the namespace of the leader-election Lease when it is missing (a fresh management cluster). */
+async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
+  try {
+    await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw new CliError(`failed to create namespace "${name}" for the leader-election Lease: ${(error as Error).message}`);
+  }
+}
+
+/** `beamline manager`: the controllers and the manager's HTTP server, in the foreground. */
+export function registerManager(program: Command): void {
+  program
+    .command('manager')
+    .description('run the Beamline controllers (leader-elected) with /healthz, /readyz and /metrics; `beamline up` starts it for you')
+    .option('--home <dir>', 'where kwok clusters keep their processes (default $BEAMLINE_HOME or ~/.beamline)')
+    .option('--port <port>', 'port of the HTTP server on 127.0.0.1 (0 = any free port)', '8080')
+    .option('--identity <id>', 'leader-election identity (default hostname and pid)')
+    .option('--lease-namespace <namespace>', 'namespace of the leader-election Lease', 'beamline-system')
+    .action(async (options: { home?: string; port: string; identity?: string; leaseNamespace: string }, command: Command) => {
+      if (!/^\d+$/.test(options.port)) throw new CliError(`invalid value "${options.port}" for --port: a port number is needed`, 2);
+      const kubeConfig = loadManagementKubeConfig(command.optsWithGlobals<{ kubeconfig?: string }>().kubeconfig);
+      const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
+      await ensureNamespace(kubeConfig, options.leaseNamespace);
+      await runManager({
+        kubeConfig,
+        controllers: clusterControllers({ home: options.home ?? beamlineHome(), binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes }),
+        port: Number(options.port),
+        identity: options.identity ?? `${hostname()}-${process.pid}`,
+        leaseNamespace: options.leaseNamespace,
+      });
+    });
+}

@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { defaultTemplates, installApi } from '@beamline/api';
+import { ensureBinaries, type Progress } from '@beamline/binaries';
+import {
+  controlPlaneStatus,
+  destroyControlPlane,
+  freePort,
+  isSameProcessAlive,
+  probeStatus,
+  readPidRecords,
+  readStateIfAny,
+  resumeControlPlane,
+  startControlPlane,
+  startProcess,
+  stopProcess,
+} from '@beamline/control-plane';
+
+/** The CLI entry point, which the sandbox runs again as `beamline manager` in its own process. */
+const CLI_BIN = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
+
+/** Where everything of the sandbox lives under `$BEAMLINE_HOME`. */
+export interface SandboxLayout {
+  readonly home: string;
+  readonly managementDir: string;
+  readonly kubeconfigPath: string;
+  readonly clustersDir: string;
+  readonly logDir: string;
+  readonly pidDir: string;
+  readonly managerFile: string;
+}
+
+/** The sandbox's folders and files. */
+export function sandboxLayout(home: string): SandboxLayout {
+  return {
+    home,
+    managementDir: join(home, 'management'),
+    kubeconfigPath: join(home, 'management', 'admin.kubeconfig'),
+    clustersDir: join(home, 'clusters'),
+    logDir: join(home, 'logs'),
+    pidDir: join(home, 'pids'),
+    managerFile: join(home, 'manager.json'),
+  };
+}
+
+/** What `beamline up` reports. */
+export interface SandboxInfo {
+  readonly kubeconfigPath: string;
+  readonly managerUrl: string;
+  readonly managerLog: string;
+  /** True when the management plane was already running (a second `up`). */
+  readonly alreadyRunning: boolean;
+}
+
+interface ManagerRecord {
+  readonly pid: number;
+  readonly startTicks: string | undefined;
+  readonly url: string;
+}
+
+async function readManager(layout: SandboxLayout): Promise<ManagerRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(layout.managerFile, 'utf8')) as ManagerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the management control plane, or resumes it (same ports, data and PKI) after `down`. */
+async function ensureManagementPlane(layout: SandboxLayout, progress: Progress): Promise<boolean> {
+  const binaries = (await ensureBinaries({ progress })).paths;
+  const state = await readStateIfAny(layout.managementDir);
+  if (state?.ready === true) {
+    const status = await controlPlaneStatus(layout.managementDir);
+    if (status.ready && status.components.every((component) => component.alive)) return true;
+    progress.step('resuming the management control plane');
+    await resumeControlPlane(layout.managementDir, { binaries });
+    return false;
+  }
+  progress.step('starting the management control plane (etcd, kube-apiserver, kube-controller-manager)');
+  await startControlPlane({
+    binaries,
+    mode: 'minimal',
+    // The controller-manager's garbage collector removes what a deleted Cluster owned.
+    controllerManager: true,
+    lifetime: 'detached',
+    dir: layout.managementDir,
+    name: 'beamline-management',
+  });
+  return false;
+}
+
+/** Starts `beamline manager` as a detached process unless it already runs; waits for its /readyz. */
+async function ensureManager(layout: SandboxLayout, progress: Progress): Promise<ManagerRecord> {
+  const existing = await readManager(layout);
+  if (existing !== undefined && isSameProcessAlive(existing) && (await probeStatus(`${existing.url}/healthz`)) === 200) return existing;
+  await mkdir(layout.logDir, { recursive: true });
+  await mkdir(layout.pidDir, { recursive: true });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = join(layout.logDir, 'manager.log');
+  progress.step(`starting the manager (log: ${logFile})`);
+  const child = startProcess({
+    name: 'manager',
+    binary: process.execPath,
+    args: [CLI_BIN, 'manager', '--kubeconfig', layout.kubeconfigPath, '--home', layout.home, '--port', String(port)],
+    logFile,
+    pidDir: layout.pidDir,
+    env: { ...process.env, BEAMLINE_HOME: layout.home },
+  });
+  const record: ManagerRecord = { pid: child.pid, startTicks: readPidRecords(layout.pidDir).find((r) => r.name === 'manager')?.startTicks, url };
+  await writeFile(layout.managerFile, `${JSON.stringify(record, undefined, 2)}\n`);
+  const deadline = Date.now() + 120_000;
+  while ((await probeStatus(`${url}/readyz`)) !== 200) {
+    if (!child.isRunning()) {
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      throw new Error(`failed to start the manager: it exited\n--- last lines of ${logFile} ---\n${log.split('\n').slice(-20).join('\n')}`);
+    }
+    if (Date.now() > deadline) throw new Error(`failed to start the manager: not ready after 120 s (see ${logFile})`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return record;
+}
+
+/**
+ * `beamline up`: a persistent local Beamline. Starts (or resumes) the management control plane
+ * under `$BEAMLINE_HOME/management`, installs the CRDs, admission policies, the PlatformConfig and
+ * the default templates (small, gpu, ha), and starts the manager, which adopts or restarts the
+ * workload clusters it finds. Idempotent: a second `up` finds everything again.
+ */
+export async function sandboxUp(home: string, progress: Progress): Promise<SandboxInfo> {
+  const layout = sandboxLayout(home);
+  await mkdir(home, { recursive: true });
+  const alreadyRunning = await ensureManagementPlane(layout, progress);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(layout.kubeconfigPath);
+  progress.step('installing the API (CRDs, admission policies, PlatformConfig, default templates)');
+  await installApi(kubeConfig, { templates: defaultTemplates() });
+  const manager = await ensureManager(layout, progress);
+  return { kubeconfigPath: layout.kubeconfigPath, managerUrl: manager.url, managerLog: join(layout.logDir, 'manager.log'), alreadyRunning };
+}
+
+/** The folders of every workload cluster: `<home>/clusters/<namespace>/<name>`. */
+async function clusterDirs(layout: SandboxLayout): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const namespace of await readdir(layout.clustersDir).catch(() => [] as string[])) {
+    for (const name of await readdir(join(layout.clustersDir, namespace)).catch(() => [] as string[])) dirs.push(join(layout.clustersDir, namespace, name));
+  }
+  return dirs;
+}
+
+/** Stops every process of a detached plane (reverse start order), keeping its folder. */
+async function stopPlane(dir: string): Promise<number> {
+  const records = readPidRecords(join(dir, 'pids')).filter((record) => isSameProcessAlive(record));
+  for (const record of records.reverse()) await stopProcess(record);
+  return records.length;
+}
+
+/**
+ * `beamline down`: stops the manager, every workload cluster's processes and the management plane.
+ * Their folders stay, so the next `up` finds the same clusters; `purge` removes everything.
+ */
+export async function sandboxDown(home: string, purge: boolean, progress: Progress): Promise<void> {
+  const layout = sandboxLayout(home);
+  const manager = await readManager(layout);
+  if (manager !== undefined && isSameProcessAlive(manager)) {
+    progress.step('stopping the manager');
+    await stopProcess(manager, 10_000);
+  }
+  for (const dir of await clusterDirs(layout)) {
+    if (purge) await destroyControlPlane(dir);
+    else if ((await stopPlane(dir)) > 0) progress.step(`stopped cluster ${dir.slice(layout.clustersDir.length + 1)}`);
+  }
+  if (existsSync(layout.managementDir)) {
+    progress.step('stopping the management control plane');
+    if (purge) await destroyControlPlane(layout.managementDir);
+    else await stopPlane(layout.managementDir);
+  }
+  if (purge) {
+    await rm(home, { recursive: true, force: true });
+    progress.step(`removed ${home}`);
+  }
+}

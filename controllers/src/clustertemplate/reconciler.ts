@@ -1,0 +1,48 @@
+import type { Cluster, ClusterTemplate } from '@beamline/api';
+import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer, setCondition, type Condition, type Reconciler, type Result } from '@beamline/reconcile';
+import { RESOURCES, TEMPLATE_IN_USE_FINALIZER } from '../resources.ts';
+
+/**
+ * Reconciles a ClusterTemplate: counts the clusters that use it and holds the finalizer
+ * `beamline.dev/in-use` while there are any, so a template in use cannot be deleted under its
+ * clusters (its spec cannot change at all: the CRD refuses it).
+ */
+export function clusterTemplateReconciler(): Reconciler<ClusterTemplate> {
+  return {
+    name: 'clustertemplate',
+    async reconcile(_request, context): Promise<Result> {
+      let template = context.root();
+      if (template === undefined) return {};
+      const users = context.cache
+        .list<Cluster>(RESOURCES.cluster)
+        .filter((cluster) => cluster.spec.templateRef.name === template?.metadata?.name)
+        .map((cluster) => `${cluster.metadata?.namespace ?? ''}/${cluster.metadata?.name ?? ''}`);
+      if (users.length === 0 && hasFinalizer(template, TEMPLATE_IN_USE_FINALIZER)) {
+        template = (await removeFinalizer(context.kubeConfig, template, TEMPLATE_IN_USE_FINALIZER)) ?? template;
+      } else if (users.length > 0 && !isDeleting(template)) {
+        template = (await addFinalizer(context.kubeConfig, template, TEMPLATE_IN_USE_FINALIZER)) ?? template;
+      }
+      if (template === undefined || (isDeleting(template) && users.length === 0)) return {};
+      const generation = template.metadata?.generation;
+      const message =
+        users.length === 0
+          ? 'not used by any cluster'
+          : isDeleting(template)
+            ? `deletion waits for the clusters that use it: ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', ...' : ''}`
+            : `used by ${users.length} cluster(s)`;
+      let conditions = (template.status?.conditions ?? []) as Condition[];
+      const set = (type: string, status: 'True' | 'False', reason: string, text: string): void => {
+        conditions = setCondition(conditions, { type, status, reason, message: text, ...(generation === undefined ? {} : { observedGeneration: generation }) });
+      };
+      set('Ready', isDeleting(template) ? 'False' : 'True', isDeleting(template) ? 'InUse' : 'Available', message);
+      set('Reconciling', 'False', isDeleting(template) ? 'InUse' : 'Available', '');
+      set('Stalled', 'False', 'Available', '');
+      await patchStatus(context.kubeConfig, template, {
+        ...(generation === undefined ? {} : { observedGeneration: generation }),
+        clusters: users.length,
+        conditions,
+      });
+      return {};
+    },
+  };
+}

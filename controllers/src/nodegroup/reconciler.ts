@@ -1,0 +1,149 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster, NodeGroup, PlatformConfig } from '@beamline/api';
+import { syncNodeGroup, type NodeFlavor } from '@beamline/providers';
+import {
+  addFinalizer,
+  isDeleting,
+  patchStatus,
+  removeFinalizer,
+  setCondition,
+  type Condition,
+  type ReconcileContext,
+  type Reconciler,
+  type Result,
+} from '@beamline/reconcile';
+import { CLUSTER_LABEL, KUBECONFIG_KEY, NODE_GROUP_FINALIZER, PLATFORM_CONFIG_NAME, RESOURCES } from '../resources.ts';
+import { groupNameOf, ownerReferenceTo } from '../naming.ts';
+
+interface Observed {
+  readonly replicas?: number;
+  readonly readyReplicas?: number;
+  readonly ready: { readonly status: 'True' | 'False' | 'Unknown'; readonly reason: string; readonly message: string };
+  readonly stalled?: { readonly reason: string; readonly message: string };
+}
+
+function conditionsOf(group: NodeGroup, observed: Observed, now: Date): Condition[] {
+  const generation = group.metadata?.generation;
+  let conditions = (group.status?.conditions ?? []) as Condition[];
+  const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
+    conditions = setCondition(conditions, { type, status, reason, message, ...(generation === undefined ? {} : { observedGeneration: generation }) }, now);
+  };
+  set('Ready', observed.ready.status, observed.ready.reason, observed.ready.message);
+  set('Stalled', observed.stalled === undefined ? 'False' : 'True', observed.stalled?.reason ?? 'Progressing', observed.stalled?.message ?? '');
+  const done = observed.ready.status === 'True' || observed.stalled !== undefined;
+  set('Reconciling', done ? 'False' : 'True', done ? observed.ready.reason : observed.ready.reason, done ? '' : observed.ready.message);
+  return conditions;
+}
+
+async function writeStatus(context: ReconcileContext<NodeGroup>, group: NodeGroup, observed: Observed): Promise<void> {
+  await patchStatus(context.kubeConfig, group, {
+    ...(group.metadata?.generation === undefined ? {} : { observedGeneration: group.metadata.generation }),
+    ...(observed.replicas === undefined ? {} : { replicas: observed.replicas }),
+    ...(observed.readyReplicas === undefined ? {} : { readyReplicas: observed.readyReplicas }),
+    conditions: conditionsOf(group, observed, new Date()),
+  });
+}
+
+/** The kubeconfig of a provisioned kwok cluster, from its Secret; undefined until it exists. */
+async function workloadKubeConfig(context: ReconcileContext<NodeGroup>, cluster: Cluster): Promise<KubeConfig | undefined> {
+  const ref = cluster.status?.kubeconfigSecretRef;
+  if (ref?.name === undefined) return undefined;
+  const secret = await context.client.get<{ data?: Record<string, string> } & { metadata?: object }>(RESOURCES.secret, ref.name, cluster.metadata?.namespace);
+  const data = secret?.data?.[ref.key ?? KUBECONFIG_KEY];
+  if (data === undefined) return undefined;
+  const config = new KubeConfig();
+  config.loadFromString(Buffer.from(data, 'base64').toString('utf8'));
+  return config;
+}
+
+/**
+ * Reconciles a NodeGroup: makes the nodes of its cluster match it (kwok clusters), and reports
+ * replicas and readiness. Order: get → deletion (drain and remove the nodes, then the finalizer)
+ * → finalizer → owner reference to the Cluster → flavor → cluster ready? → sync nodes → status.
+ */
+export function nodeGroupReconciler(): Reconciler<NodeGroup> {
+  return {
+    name: 'nodegroup',
+    async reconcile(request, context): Promise<Result> {
+      let group = context.root();
+      if (group === undefined) return {};
+      const namespace = group.metadata?.namespace;
+      const cluster = context.cache.get<Cluster>(RESOURCES.cluster, group.spec.clusterName, namespace);
+      const shortName = groupNameOf(group);
+
+      if (isDeleting(group)) {
+        // The cluster going too (or gone) takes its nodes with it: nothing to drain.
+        const clusterGoing = cluster === undefined || isDeleting(cluster) || cluster.spec.provider === 'imported';
+        if (!clusterGoing) {
+          const workload = await workloadKubeConfig(context, cluster);
+          const flavor = { name: group.spec.flavor, cpu: '1', memory: '1Gi' };
+          if (workload !== undefined) await syncNodeGroup(workload, { group: shortName, cluster: cluster.metadata?.name ?? '', flavor, replicas: 0 });
+        }
+        await removeFinalizer(context.kubeConfig, group, NODE_GROUP_FINALIZER);
+        return {};
+      }
+      group = (await addFinalizer(context.kubeConfig, group, NODE_GROUP_FINALIZER)) ?? group;
+
+      if (cluster === undefined) {
+        await writeStatus(context, group, { ready: { status: 'False', reason: 'ClusterNotFound', message: `cluster "${group.spec.clusterName}" does not exist (yet)` } });
+        return { requeueAfterMs: 2_000 };
+      }
+      // Owned by its Cluster: deleting the cluster deletes its node groups.
+      const hasOwner = group.metadata?.ownerReferences?.some((ref) => ref.kind === 'Cluster' && ref.name === cluster.metadata?.name) === true;
+      if (!hasOwner || group.metadata?.labels?.[CLUSTER_LABEL] !== cluster.metadata?.name) {
+        group =
+          (await context.client.patch<NodeGroup>(
+            RESOURCES.nodeGroup,
+            group.metadata?.name ?? '',
+            namespace,
+            {
+              metadata: {
+                labels: { ...(group.metadata?.labels ?? {}), [CLUSTER_LABEL]: cluster.metadata?.name ?? '' },
+                ownerReferences: [...(group.metadata?.ownerReferences ?? []).filter((ref) => ref.kind !== 'Cluster'), ownerReferenceTo(cluster)],
+              },
+            },
+            'merge',
+          )) ?? group;
+      }
+      if (cluster.spec.provider === 'imported') {
+        const stalled = { reason: 'NotManaged', message: 'the nodes of an imported cluster are managed by whoever runs it' };
+        await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
+        return {};
+      }
+      const platform = context.cache.get<PlatformConfig>(RESOURCES.platformConfig, PLATFORM_CONFIG_NAME);
+      const flavor = platform?.spec.flavors.find((candidate) => candidate.name === group.spec.flavor);
+      if (flavor === undefined) {
+        const stalled = { reason: 'FlavorNotFound', message: `flavor "${group.spec.flavor}" is not in PlatformConfig "${PLATFORM_CONFIG_NAME}"` };
+        await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
+        return {}; // the resync looks again; a new flavor needs no hurry
+      }
+      const workload = await workloadKubeConfig(context, cluster);
+      const controlPlaneReady = cluster.status?.conditions?.some((c) => c.type === 'ControlPlaneReady' && c.status === 'True') === true;
+      if (workload === undefined || !controlPlaneReady) {
+        await writeStatus(context, group, { ready: { status: 'False', reason: 'WaitingForControlPlane', message: `cluster "${cluster.metadata?.name ?? ''}" has no control plane ready yet` } });
+        return { requeueAfterMs: 1_000 };
+      }
+      const nodeFlavor: NodeFlavor = { name: flavor.name, cpu: flavor.cpu, memory: flavor.memory, ...(flavor.gpus === undefined ? {} : { gpus: flavor.gpus }) };
+      const result = await syncNodeGroup(workload, {
+        group: shortName,
+        cluster: cluster.metadata?.name ?? '',
+        flavor: nodeFlavor,
+        replicas: group.spec.replicas,
+        ...(group.spec.labels === undefined ? {} : { labels: group.spec.labels }),
+        ...(group.spec.taints === undefined ? {} : { taints: group.spec.taints.map((t) => ({ key: t.key, effect: t.effect, ...(t.value === undefined ? {} : { value: t.value }) })) }),
+        ...(group.spec.zones === undefined ? {} : { zones: group.spec.zones }),
+        ...(group.spec.role === undefined ? {} : { role: group.spec.role }),
+      });
+      const ready = result.readyReplicas === group.spec.replicas && result.replicas === group.spec.replicas;
+      await writeStatus(context, group, {
+        replicas: result.replicas,
+        readyReplicas: result.readyReplicas,
+        ready: ready
+          ? { status: 'True', reason: 'Available', message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` }
+          : { status: 'False', reason: 'Scaling', message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` },
+      });
+      // kwok reports nodes Ready within moments: look again shortly instead of watching the workload cluster.
+      return ready ? {} : { requeueAfterMs: 500 };
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import type { PkiFiles } from './components.ts';
+
+/** Where things live in a control plane's folder. */
+export interface Layout {
+  readonly dir: string;
+  readonly pkiDir: string;
+  readonly logDir: string;
+  readonly pidDir: string;
+  readonly adminKubeconfig: string;
+  readonly pki: PkiFiles;
+}
+
+/** The layout of the control plane in `dir`. */
+export function layoutOf(dir: string): Layout {
+  const pkiDir = join(dir, 'pki');
+  return {
+    dir,
+    pkiDir,
+    logDir: join(dir, 'logs'),
+    pidDir: join(dir, 'pids'),
+    adminKubeconfig: join(dir, 'admin.kubeconfig'),
+    pki: {
+      caCert: join(pkiDir, 'ca.crt'),
+      caKey: join(pkiDir, 'ca.key'),
+      apiServerCert: join(pkiDir, 'apiserver.crt'),
+      apiServerKey: join(pkiDir, 'apiserver.key'),
+      serviceAccountKey: join(pkiDir, 'sa.key'),
+      serviceAccountPub: join(pkiDir, 'sa.pub'),
+    },
+  };
+}
+
+/** The kubeconfig of a component (`<dir>/<component>.kubeconfig`), each with its own identity. */
+export function componentKubeconfig(dir: string, component: string): string {
+  return join(dir, `${component}.kubeconfig`);
+}

@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import type { BinaryPaths } from '@beamline/binaries';
+import { apiServerArgs, controllerManagerArgs, etcdArgs, kwokArgs, loadBalancerArgs, schedulerArgs } from './components.ts';
+import { componentKubeconfig, type Layout } from './layout.ts';
+import { freePorts } from './ports.ts';
+import type { ComponentSelection, ComponentSpec, ControlPlanePorts } from './state.ts';
+
+/** The service range of every plane; 10.96.0.1 (the `kubernetes` Service) is in the serving certificate. */
+export const SERVICE_CIDR = '10.96.0.0/12';
+
+/**
+ * What three apiservers on one host need. They share an address but not a port, so each would
+ * rewrite the `kubernetes` Service's endpoints with its own port: nobody keeps them (`none`). An
+ * apiserver's identity lease is named after a hash of the host name, so all three would renew one
+ * lease and conflict on every renewal: identity leases are off, and with them the mixed-version
+ * peer proxy that depends on them (all three run the same version anyway).
+ */
+const HA_API_SERVER_FLAGS = {
+  endpointReconcilerType: 'none',
+  featureGates: { APIServerIdentity: false, UnknownVersionInteroperabilityProxy: false },
+} as const;
+
+/** Picks free ports on 127.0.0.1 for every component a plane of this shape runs. */
+export async function pickPorts(replicas: 1 | 3, selection: ComponentSelection): Promise<ControlPlanePorts> {
+  const optional = [selection.controllerManager, selection.scheduler, selection.kwok].filter(Boolean).length;
+  const loadBalancer = replicas > 1 ? 1 : 0;
+  const free = await freePorts(replicas * 3 + loadBalancer + optional);
+  const take = (): number => {
+    const port = free.shift();
+    if (port === undefined) throw new Error('failed to pick ports: too few');
+    return port;
+  };
+  const etcd = Array.from({ length: replicas }, () => ({ client: take(), peer: take() }));
+  const apiServers = Array.from({ length: replicas }, take);
+  const endpoint = replicas > 1 ? take() : (apiServers[0] ?? 0);
+  return {
+    endpoint,
+    etcd,
+    apiServers,
+    ...(selection.controllerManager ? { controllerManager: take() } : {}),
+    ...(selection.scheduler ? { scheduler: take() } : {}),
+    ...(selection.kwok ? { kwok: take() } : {}),
+  };
+}
+
+/** What {@link planComponents} decides from. */
+export interface PlanInput {
+  readonly name: string;
+  readonly layout: Layout;
+  readonly replicas: 1 | 3;
+  readonly selection: ComponentSelection;
+  readonly ports: ControlPlanePorts;
+  readonly binaries: BinaryPaths;
+  /** Node, which runs the load balancer. */
+  readonly nodeBinary: string;
+  readonly unsafeNoFsync: boolean;
+  /** Distinguishes this plane's etcd members at bootstrap. */
+  readonly etcdToken: string;
+}
+
+/**
+ * Every component of a plane with its exact command line and probe, in start order. Pure: the
+ * result goes to `state.json` before anything starts, and a resume starts the same commands.
+ *
+ * With one replica the names are `etcd` and `kube-apiserver` and the apiserver's port is the
+ * endpoint; with three they are `etcd-<i>`, `kube-apiserver-<i>` and `load-balancer`, which
+ * listens on the endpoint. The controllers talk to the endpoint either way.
+ */
+export function planComponents(input: PlanInput): ComponentSpec[] {
+  const { layout, ports, replicas } = input;
+  const ha = replicas > 1;
+  const server = `https://127.0.0.1:${ports.endpoint}`;
+  const specs: ComponentSpec[] = [];
+
+  const members = ports.etcd.map((member, i) => ({ ...member, name: `etcd-${i}` }));
+  const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
+  for (const member of members) {
+    specs.push({
+      name: ha ? member.name : 'etcd',
+      binaryName: 'etcd',
+      binary: input.binaries.etcd,
+      args: etcdArgs({
+        name: member.name,
+        dataDir: join(layout.dir, ha ? member.name : 'etcd'),
+        clientPort: member.client,
+        peerPort: member.peer,
+        initialCluster,
+        ...(ha ? { initialClusterToken: input.etcdToken } : {}),
+        unsafeNoFsync: input.unsafeNoFsync,
+      }),
+      stage: 0,
+      probe: { url: `http://127.0.0.1:${member.client}/health`, tls: 'none' },
+    });
+  }
+
+  const etcdServers = members.map((m) => `http://127.0.0.1:${m.client}`);
+  ports.apiServers.forEach((port, i) => {
+    specs.push({
+      name: ha ? `kube-apiserver-${i}` : 'kube-apiserver',
+      binaryName: 'kube-apiserver',
+      binary: input.binaries['kube-apiserver'],
+      args: apiServerArgs({
+        securePort: port,
+        etcdServers,
+        pki: layout.pki,
+        serviceClusterIpRange: SERVICE_CIDR,
+        ...(ha ? HA_API_SERVER_FLAGS : {}),
+      }),
+      stage: 1,
+      probe: { url: `https://127.0.0.1:${port}/readyz`, tls: 'cluster-ca' },
+    });
+  });
+
+  if (ha) {
+    specs.push({
+      name: 'load-balancer',
+      binaryName: 'load-balancer',
+      binary: input.nodeBinary,
+      args: loadBalancerArgs({ port: ports.endpoint, backendPorts: ports.apiServers, caCert: layout.pki.caCert }),
+      stage: 2,
+      probe: { url: `${server}/readyz`, tls: 'cluster-ca' },
+    });
+  }
+
+  // None of these depends on another, only on the API: they start in parallel.
+  const controllers = 3;
+  if (ports.controllerManager !== undefined) {
+    specs.push({
+      name: 'kube-controller-manager',
+      binaryName: 'kube-controller-manager',
+      binary: input.binaries['kube-controller-manager'],
+      args: controllerManagerArgs({
+        kubeconfig: componentKubeconfig(layout.dir, 'kube-controller-manager'),
+        securePort: ports.controllerManager,
+        pki: layout.pki,
+        clusterName: input.name,
+        serviceClusterIpRange: SERVICE_CIDR,
+      }),
+      stage: controllers,
+      probe: { url: `https://127.0.0.1:${ports.controllerManager}/healthz`, tls: 'insecure' },
+    });
+  }
+  if (ports.scheduler !== undefined) {
+    specs.push({
+      name: 'kube-scheduler',
+      binaryName: 'kube-scheduler',
+      binary: input.binaries['kube-scheduler'],
+      args: schedulerArgs({ kubeconfig: componentKubeconfig(layout.dir, 'kube-scheduler'), securePort: ports.scheduler }),
+      stage: controllers,
+      probe: { url: `https://127.0.0.1:${ports.scheduler}/healthz`, tls: 'insecure' },
+    });
+  }
+  if (ports.kwok !== undefined) {
+    specs.push({
+      name: 'kwok',
+      binaryName: 'kwok',
+      binary: input.binaries.kwok,
+      args: kwokArgs({ kubeconfig: componentKubeconfig(layout.dir, 'kwok'), serverPort: ports.kwok }),
+      stage: controllers,
+      probe: { url: `http://127.0.0.1:${ports.kwok}/healthz`, tls: 'none' },
+    });
+  }
+  return specs;
+}
+
+/** Selection implied by a mode, overridden field by field. */
+export function selectionOf(
+  mode: 'minimal' | 'full',
+  overrides: { readonly controllerManager?: boolean; readonly scheduler?: boolean; readonly kwok?: boolean },
+): ComponentSelection {
+  const all = mode === 'full';
+  return {
+    controllerManager: overrides.controllerManager ?? all,
+    scheduler: overrides.scheduler ?? all,
+    kwok: overrides.kwok ?? all,
+  };
+}

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BinaryPaths } from '@beamline/binaries';
+import { controlPlaneStatus, destroyControlPlane, readStateIfAny, resumeControlPlane, startControlPlane } from '@beamline/control-plane';
+
+/** What the kwok provider needs to run one cluster. */
+export interface KwokClusterRequest {
+  /** `$BEAMLINE_HOME`: clusters live in `<home>/clusters/<namespace>/<name>/`. */
+  readonly home: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly controlPlaneReplicas: 1 | 3;
+  readonly kubernetesVersion: string;
+  readonly binaries: BinaryPaths;
+  /** The Kubernetes version the binaries are (the pins): the only one this provider can run. */
+  readonly availableVersion: string;
+}
+
+/** The provider's view of a cluster's control plane after {@link ensureKwokCluster}. */
+export interface KwokClusterState {
+  readonly ready: boolean;
+  /** `ControlPlaneAvailable`, `Provisioning` or `ControlPlaneDown`. */
+  readonly reason: string;
+  readonly message: string;
+  readonly endpoint: string;
+  /** The admin kubeconfig (YAML); it holds a private key: never log it. */
+  readonly kubeconfig: string;
+}
+
+/** Thrown for requests the provider can never satisfy as they stand (retrying will not help). */
+export class UnsupportedClusterError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.name = 'UnsupportedClusterError';
+    this.reason = reason;
+  }
+}
+
+/** The folder of a kwok cluster. */
+export function kwokClusterDir(home: string, namespace: string, name: string): string {
+  return join(home, 'clusters', namespace, name);
+}
+
+/**
+ * Makes the cluster's control plane exist and run: starts it the first time (detached: it outlives
+ * the manager), adopts it when it runs, and restarts the components that died (same ports, PKI
+ * and data). A start interrupted by a crash is cleaned up and started again by the launcher.
+ */
+export async function ensureKwokCluster(request: KwokClusterRequest): Promise<KwokClusterState> {
+  if (request.kubernetesVersion !== request.availableVersion) {
+    throw new UnsupportedClusterError(
+      'VersionUnavailable',
+      `the kwok provider runs Kubernetes ${request.availableVersion}; ${request.kubernetesVersion} is not available`,
+    );
+  }
+  const dir = kwokClusterDir(request.home, request.namespace, request.name);
+  const state = await readStateIfAny(dir);
+  let reason = 'ControlPlaneAvailable';
+  let message = 'the control plane answers';
+  if (state === undefined || !state.ready) {
+    // First start, or a first start that never completed (the launcher starts it afresh).
+    const plane = await startControlPlane({
+      binaries: request.binaries,
+      mode: 'full',
+      lifetime: 'detached',
+      dir,
+      name: request.name,
+      controlPlaneReplicas: request.controlPlaneReplicas,
+    });
+    message = `control plane started with ${plane.components.length} components`;
+  } else {
+    const status = await controlPlaneStatus(dir);
+    const dead = status.components.filter((component) => !component.alive).map((component) => component.name);
+    if (!status.ready || dead.length > 0) {
+      await resumeControlPlane(dir, { binaries: request.binaries });
+      reason = 'ControlPlaneRestarted';
+      message = dead.length > 0 ? `restarted ${dead.join(', ')}` : 'the endpoint did not answer; components checked';
+    }
+  }
+  const after = await controlPlaneStatus(dir);
+  const current = await readStateIfAny(dir);
+  return {
+    ready: after.ready,
+    reason: after.ready ? reason : 'ControlPlaneDown',
+    message: after.ready ? message : `the control plane does not answer: ${after.components.filter((c) => !c.alive).map((c) => c.name).join(', ') || 'endpoint not ready'}`,
+    endpoint: current?.server ?? '',
+    kubeconfig: await readFile(join(dir, 'admin.kubeconfig'), 'utf8'),
+  };
+}
+
+/** Cheap health check without repairing anything: is the cluster's endpoint ready? */
+export async function kwokClusterReady(home: string, namespace: string, name: string): Promise<boolean> {
+  const dir = kwokClusterDir(home, namespace, name);
+  if ((await readStateIfAny(dir)) === undefined) return false;
+  return (await controlPlaneStatus(dir)).ready;
+}
+
+/** Stops every process of the cluster and removes its folder. Idempotent. */
+export async function deleteKwokCluster(home: string, namespace: string, name: string): Promise<void> {
+  await destroyControlPlane(kwokClusterDir(home, namespace, name));
+}
