@@ -40,7 +40,8 @@ export interface BeamlineObject {
 export interface ResourceClient {
   list(namespace?: string, labelSelector?: string): Promise<BeamlineObject[]>;
   get(name: string, namespace?: string): Promise<BeamlineObject>;
-  create(body: BeamlineObject, namespace?: string): Promise<BeamlineObject>;
+  /** Creates an object; with `dryRun` the API server validates it (schema, CEL, admission) and stores nothing. */
+  create(body: BeamlineObject, namespace?: string, dryRun?: boolean): Promise<BeamlineObject>;
   /** JSON merge patch of the main resource. */
   patch(name: string, patch: object, namespace?: string): Promise<BeamlineObject>;
   delete(name: string, namespace?: string): Promise<void>;
@@ -62,10 +63,12 @@ export function resourceClient(config: KubeConfig, kind: ResourceKind): Resource
       (kind.namespaced
         ? await api.getNamespacedCustomObject({ ...base, namespace: ns(namespace), name })
         : await api.getClusterCustomObject({ ...base, name })) as BeamlineObject,
-    create: async (body, namespace) =>
-      (kind.namespaced
-        ? await api.createNamespacedCustomObject({ ...base, namespace: ns(namespace), body })
-        : await api.createClusterCustomObject({ ...base, body })) as BeamlineObject,
+    create: async (body, namespace, dryRun) => {
+      const dry = dryRun === true ? { dryRun: 'All' } : {};
+      return (kind.namespaced
+        ? await api.createNamespacedCustomObject({ ...base, namespace: ns(namespace), body, ...dry })
+        : await api.createClusterCustomObject({ ...base, body, ...dry })) as BeamlineObject;
+    },
     patch: async (name, patch, namespace) => {
       const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
       return (kind.namespaced

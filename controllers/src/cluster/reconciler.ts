@@ -4,6 +4,7 @@ import {
   deleteKwokCluster,
   ensureKwokCluster,
   InvalidKubeconfigError,
+  kwokClusterHealth,
   loadKubeconfig,
   probeImportedCluster,
   UnsupportedClusterError,
@@ -183,6 +184,18 @@ export function clusterReconciler(options: ClusterReconcilerOptions): Reconciler
         }
       }
 
+      // A control plane that ran and died is reported before it is repaired, so the outage shows.
+      const health = await kwokClusterHealth(options.home, namespace, name);
+      if (health.provisioned && (!health.ready || health.dead.length > 0)) {
+        const what = health.dead.length > 0 ? `${health.dead.join(', ')} not running` : 'the endpoint does not answer';
+        await writeStatus(
+          context,
+          cluster,
+          { deleting: false, controlPlane: { ready: false, reason: CONTROL_PLANE_DOWN, message: `${what}; restarting` }, nodeGroups: groups() },
+          {},
+        );
+        context.logger.warn({ dead: health.dead }, 'control plane down; restarting it');
+      }
       let state;
       try {
         state = await ensureKwokCluster({

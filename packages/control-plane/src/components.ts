@@ -196,7 +196,8 @@ export interface LoadBalancerFlags {
 
 /**
  * Arguments of Node for the load balancer on 127.0.0.1:`port` (the first is the entry point): it
- * forwards to the apiservers and takes one out of rotation while its `/readyz` fails.
+ * forwards to the apiservers, takes one out of rotation while its `/readyz` fails, and moves a
+ * connection to the next apiserver when one closes it before answering.
  */
 export function loadBalancerArgs(flags: LoadBalancerFlags): string[] {
   return [
@@ -206,5 +207,8 @@ export function loadBalancerArgs(flags: LoadBalancerFlags): string[] {
     '--health-path=/readyz',
     `--health-ca=${flags.caCert}`,
     `--health-interval-ms=${flags.healthIntervalMs ?? 1000}`,
+    // TLS: an apiserver acts on nothing before its handshake reply, so until then a dying one
+    // (its port still open while it exits) can be replaced by the next without the client noticing.
+    '--replay-until-first-reply',
   ];
 }

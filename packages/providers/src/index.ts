@@ -22,8 +22,9 @@ export {
   deleteKwokCluster,
   ensureKwokCluster,
   kwokClusterDir,
-  kwokClusterReady,
+  kwokClusterHealth,
   UnsupportedClusterError,
+  type KwokClusterHealth,
   type KwokClusterRequest,
   type KwokClusterState,
 } from './kwok/kwok-cluster.ts';

@@ -154,7 +154,6 @@ export function registerCluster(program: Command): void {
       if (options.provider !== undefined) spec.provider = options.provider;
       if (options.kubeconfigSecret !== undefined) spec.imported = { kubeconfigSecretRef: { name: options.kubeconfigSecret } };
       const body: BeamlineObject = { apiVersion: `${BEAMLINE_GROUP}/${BEAMLINE_VERSION}`, kind: 'Cluster', metadata: { name, namespace }, spec };
-      // Dry-run the cluster first so a bad cluster leaves no node groups behind.
       const clusters = resourceClient(config, KINDS.cluster);
       await callApi(config, `create cluster "${name}"`, async () => {
         try {
@@ -166,6 +165,12 @@ export function registerCluster(program: Command): void {
         throw new CliError(`cluster "${name}" already exists in namespace "${namespace}"`);
       });
       const groups = resourceClient(config, KINDS.nodeGroup);
+      // Everything is validated by the API server (dry run) before anything is stored: a bad node
+      // group leaves neither the cluster nor the other groups behind.
+      for (const group of nodeGroups) {
+        await callApi(config, `create node group "${group.metadata?.name ?? ''}"`, () => groups.create(group, namespace, true));
+      }
+      await callApi(config, `create cluster "${name}"`, () => clusters.create(body, namespace, true));
       for (const group of nodeGroups) {
         await callApi(config, `create node group "${group.metadata?.name ?? ''}"`, () => groups.create(group, namespace));
       }

@@ -2,8 +2,6 @@ import { hostname } from 'node:os';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { ensureBinaries, stderrProgress } from '@beamline/binaries';
-import { clusterControllers } from '@beamline/controllers';
-import { runManager } from '@beamline/manager';
 import { beamlineHome } from '../home.ts';
 import { loadManagementKubeConfig } from '../kube.ts';
 import { CliError } from '../output.ts';
@@ -31,6 +29,8 @@ export function registerManager(program: Command): void {
       const kubeConfig = loadManagementKubeConfig(command.optsWithGlobals<{ kubeconfig?: string }>().kubeconfig);
       const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
       await ensureNamespace(kubeConfig, options.leaseNamespace);
+      // Loaded here, not at the top: every other command would pay for the controllers' imports.
+      const [{ clusterControllers }, { runManager }] = await Promise.all([import('@beamline/controllers'), import('@beamline/manager')]);
       await runManager({
         kubeConfig,
         controllers: clusterControllers({ home: options.home ?? beamlineHome(), binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes }),

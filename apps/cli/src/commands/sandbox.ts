@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { stderrProgress } from '@beamline/binaries';
 import { beamlineHome } from '../home.ts';
-import { sandboxDown, sandboxUp } from '../sandbox/sandbox.ts';
 
 /** `beamline up [--detach]` and `beamline down [--purge]`: the local sandbox. */
 export function registerSandbox(program: Command): void {
@@ -15,6 +14,7 @@ export function registerSandbox(program: Command): void {
     .action(async (options: { detach?: boolean }) => {
       const home = beamlineHome();
       const progress = stderrProgress('up');
+      const { sandboxDown, sandboxUp } = await import('../sandbox/sandbox.ts');
       const info = await sandboxUp(home, progress);
       const lines = [
         info.alreadyRunning ? 'Beamline was already running.' : 'Beamline is running.',
@@ -48,6 +48,7 @@ export function registerSandbox(program: Command): void {
     .description('stop the local Beamline: the manager, every cluster and the management control plane (state is kept for the next `up`)')
     .option('--purge', 'also delete every cluster and all state under $BEAMLINE_HOME')
     .action(async (options: { purge?: boolean }) => {
+      const { sandboxDown } = await import('../sandbox/sandbox.ts');
       await sandboxDown(beamlineHome(), options.purge === true, stderrProgress('down'));
       process.stdout.write(options.purge === true ? 'Beamline stopped and purged.\n' : 'Beamline stopped; `beamline up` brings it back with its clusters.\n');
     });

@@ -3,11 +3,12 @@
  * apiservers, it outlives whoever started it):
  *
  *   node lb-process.ts --listen=127.0.0.1:6443 --backend=127.0.0.1:7001 --backend=127.0.0.1:7002 \
- *     [--health-path=/readyz --health-ca=<ca.crt>] [--health-interval-ms=1000]
+ *     [--health-path=/readyz --health-ca=<ca.crt>] [--health-interval-ms=1000] [--replay-until-first-reply]
  *
  * With `--health-path`, backends are checked with an HTTPS GET verified against `--health-ca`
  * (an apiserver that listens but is not ready leaves the rotation); without it, with a TCP
- * connect. Logs go to stdout (the launcher sends them to `logs/load-balancer.log`). SIGTERM or
+ * connect. `--replay-until-first-reply` (TLS backends): a backend that closes before answering is
+ * replaced by the next one without the client noticing. Logs go to stdout (the launcher sends them to `logs/load-balancer.log`). SIGTERM or
  * SIGINT close it cleanly.
  */
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ try {
       'health-path': { type: 'string' },
       'health-ca': { type: 'string' },
       'health-interval-ms': { type: 'string', default: '1000' },
+      'replay-until-first-reply': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -45,6 +47,7 @@ try {
     listen,
     backends,
     healthCheckIntervalMs: Number(values['health-interval-ms']),
+    replayUntilFirstReply: values['replay-until-first-reply'],
     ...(healthPath === undefined
       ? {}
       : {

@@ -21,6 +21,15 @@ export interface TcpLoadBalancerOptions {
   readonly healthCheckIntervalMs?: number;
   /** The check itself. Default: a TCP connection opens within `connectTimeoutMs`. */
   readonly healthCheck?: (backend: TcpEndpoint) => Promise<boolean>;
+  /**
+   * Until a backend has sent its first byte, keep what the client sent; if the backend closes or
+   * fails before answering, send it all to the next backend instead of failing the client. This
+   * covers a backend that dies just as it accepts (its port still open while it exits). Only for
+   * protocols where a server acts on nothing before answering, like TLS (the server speaks first in
+   * the handshake). At most 64 KiB are kept; past that the connection stays with its backend.
+   * Default false.
+   */
+  readonly replayUntilFirstReply?: boolean;
   /** Receives one line per notable event (backend up or down, no backend left). */
   readonly log?: (message: string) => void;
 }
@@ -50,16 +59,19 @@ function connectTo(endpoint: TcpEndpoint, timeoutMs: number): Promise<Socket> {
       socket.destroy();
       reject(new Error(`failed to connect to ${label(endpoint)}: no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
+    const onError = (error: Error): void => {
       clearTimeout(timer);
       socket.destroy();
       reject(new Error(`failed to connect to ${label(endpoint)}: ${error.message}`, { cause: error }));
+    };
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      // From here on an error only ever closes this socket; whoever uses it adds what else to do.
+      socket.on('error', () => socket.destroy());
+      resolve(socket);
     });
+    socket.once('error', onError);
   });
 }
 
@@ -83,6 +95,90 @@ function splice(a: Socket, b: Socket): void {
   b.on('error', () => a.destroy());
   a.on('close', onClose(b));
   b.on('close', onClose(a));
+}
+
+/** How a tentative backend connection ended: see {@link TcpLoadBalancerOptions.replayUntilFirstReply}. */
+type TentativeOutcome =
+  | { readonly kind: 'reply'; readonly chunk: Buffer }
+  | { readonly kind: 'failed'; readonly why: string }
+  | { readonly kind: 'overflow' }
+  | { readonly kind: 'finished' }
+  | { readonly kind: 'client-gone' };
+
+const REPLAY_LIMIT = 64 * 1024;
+
+/**
+ * A client connection whose bytes are kept until a backend answers, so that they can be sent
+ * again to the next backend when one fails before answering.
+ */
+class Tentative {
+  private readonly client: Socket;
+  private readonly kept: Buffer[] = [];
+  private keptBytes = 0;
+  private ended = false;
+  private upstream: Socket | undefined;
+  private settle: ((outcome: TentativeOutcome) => void) | undefined;
+  private readonly onData = (chunk: Buffer): void => {
+    this.kept.push(chunk);
+    this.keptBytes += chunk.length;
+    this.upstream?.write(chunk);
+    if (this.keptBytes > REPLAY_LIMIT) this.settle?.({ kind: 'overflow' });
+  };
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.upstream?.end();
+  };
+
+  constructor(client: Socket) {
+    this.client = client;
+    client.on('data', this.onData);
+    client.on('end', this.onEnd);
+  }
+
+  /** Sends everything so far to `upstream` and waits for its first byte, its failure, or the client leaving. */
+  tryBackend(upstream: Socket): Promise<TentativeOutcome> {
+    this.upstream = upstream;
+    // Accepted paused (`pauseOnConnect`), paused again after a failed backend: read meanwhile.
+    this.client.resume();
+    for (const chunk of this.kept) upstream.write(chunk);
+    if (this.ended) upstream.end();
+    if (this.keptBytes > REPLAY_LIMIT) return Promise.resolve({ kind: 'overflow' });
+    return new Promise((resolve) => {
+      const onReply = (chunk: Buffer): void => done({ kind: 'reply', chunk });
+      const onError = (error: Error): void => done({ kind: 'failed', why: error.message });
+      // A client that ended without sending anything may well get no answer: that is no failure.
+      const onClose = (): void =>
+        done(this.ended && this.keptBytes === 0 ? { kind: 'finished' } : { kind: 'failed', why: 'closed the connection before answering' });
+      const onClientClose = (): void => done({ kind: 'client-gone' });
+      const done = (outcome: TentativeOutcome): void => {
+        if (this.settle === undefined) return;
+        this.settle = undefined;
+        upstream.off('data', onReply);
+        upstream.off('error', onError);
+        upstream.off('close', onClose);
+        this.client.off('close', onClientClose);
+        // Both stay paused until they are piped: no byte may pass while no one listens.
+        upstream.pause();
+        this.client.pause();
+        if (outcome.kind === 'failed') this.upstream = undefined;
+        resolve(outcome);
+      };
+      this.settle = done;
+      upstream.on('data', onReply);
+      upstream.once('error', onError);
+      upstream.once('close', onClose);
+      this.client.once('close', onClientClose);
+    });
+  }
+
+  /** Stops keeping bytes: the connection now belongs to its backend (the caller pipes it). */
+  release(): void {
+    this.client.off('data', this.onData);
+    this.client.off('end', this.onEnd);
+    this.client.pause();
+    this.kept.length = 0;
+    this.upstream = undefined;
+  }
 }
 
 /**
@@ -120,10 +216,13 @@ export async function startTcpLoadBalancer(options: TcpLoadBalancerOptions): Pro
     socket.once('close', () => sockets.delete(socket));
   };
 
+  const replay = options.replayUntilFirstReply === true;
+
   const forward = async (client: Socket): Promise<void> => {
     track(client);
     // Until a backend is connected, a client error only has to close the client.
     client.on('error', () => client.destroy());
+    const tentative = replay ? new Tentative(client) : undefined;
     for (const backend of order()) {
       if (client.destroyed || closed) return;
       let upstream: Socket;
@@ -133,12 +232,27 @@ export async function startTcpLoadBalancer(options: TcpLoadBalancerOptions): Pro
         setHealth(backend, false, (error as Error).message);
         continue;
       }
-      setHealth(backend, true, '');
       if (client.destroyed || closed) {
         upstream.destroy();
         return;
       }
       track(upstream);
+      if (tentative !== undefined) {
+        const outcome = await tentative.tryBackend(upstream);
+        if (outcome.kind === 'client-gone' || outcome.kind === 'finished') {
+          upstream.destroy();
+          if (outcome.kind === 'finished') client.end();
+          return;
+        }
+        if (outcome.kind === 'failed') {
+          upstream.destroy();
+          setHealth(backend, false, outcome.why);
+          continue;
+        }
+        if (outcome.kind === 'reply') client.write(outcome.chunk);
+        tentative.release();
+      }
+      setHealth(backend, true, '');
       client.removeAllListeners('error');
       splice(client, upstream);
       return;

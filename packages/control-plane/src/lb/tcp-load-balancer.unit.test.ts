@@ -45,14 +45,43 @@ async function backend(name: string): Promise<{ server: Server; endpoint: TcpEnd
   return { server, endpoint: { host: '127.0.0.1', port: address.port } };
 }
 
-async function balancer(backends: TcpEndpoint[], options: { healthCheckIntervalMs?: number; healthCheck?: (b: TcpEndpoint) => Promise<boolean> } = {}): Promise<TcpLoadBalancer> {
+/** A backend like a process that dies as it accepts: the connection opens, then closes at once. */
+async function dying(): Promise<TcpEndpoint> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.set(server, new Set());
+  const address = server.address();
+  assert.ok(typeof address === 'object' && address !== null);
+  return { host: '127.0.0.1', port: address.port };
+}
+
+/** A backend that says nothing first: it echoes what it reads, and ends when the client ends. */
+async function silentEcho(): Promise<TcpEndpoint> {
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    socket.pipe(socket);
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.set(server, new Set());
+  const address = server.address();
+  assert.ok(typeof address === 'object' && address !== null);
+  return { host: '127.0.0.1', port: address.port };
+}
+
+interface BalancerOptions {
+  readonly healthCheckIntervalMs?: number;
+  readonly healthCheck?: (b: TcpEndpoint) => Promise<boolean>;
+  readonly replayUntilFirstReply?: boolean;
+}
+
+async function balancer(backends: TcpEndpoint[], options: BalancerOptions = {}): Promise<TcpLoadBalancer> {
   const lb = await startTcpLoadBalancer({ listen: { host: '127.0.0.1', port: 0 }, backends, healthCheckIntervalMs: 0, ...options });
   balancers.add(lb);
   return lb;
 }
 
 /** Connects, sends `text`, half-closes, and returns everything received until the other side ends. */
-function exchange(lb: TcpLoadBalancer, text = 'ping'): Promise<string> {
+function exchange(lb: TcpLoadBalancer, text: string | Buffer = 'ping'): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: lb.address.host, port: lb.address.port, allowHalfOpen: true });
     let received = '';
@@ -64,12 +93,30 @@ function exchange(lb: TcpLoadBalancer, text = 'ping'): Promise<string> {
 }
 
 describe('TCP load balancer', () => {
-  test('takes the backends in turn and passes bytes and half-closes both ways', async () => {
-    const a = await backend('a');
-    const b = await backend('b');
-    const lb = await balancer([a.endpoint, b.endpoint]);
-    const answers = [await exchange(lb), await exchange(lb), await exchange(lb), await exchange(lb)];
-    assert.deepEqual(answers.sort(), ['a:ping:bye', 'a:ping:bye', 'b:ping:bye', 'b:ping:bye']);
+  for (const replayUntilFirstReply of [false, true]) {
+    test(`takes the backends in turn and passes bytes and half-closes both ways (replay ${String(replayUntilFirstReply)})`, async () => {
+      const a = await backend('a');
+      const b = await backend('b');
+      const lb = await balancer([a.endpoint, b.endpoint], { replayUntilFirstReply });
+      const answers = [await exchange(lb), await exchange(lb), await exchange(lb), await exchange(lb)];
+      assert.deepEqual(answers.sort(), ['a:ping:bye', 'a:ping:bye', 'b:ping:bye', 'b:ping:bye']);
+    });
+  }
+
+  test('with replay, a backend that closes before answering is replaced by the next, with the bytes sent so far', async () => {
+    const live = await backend('live');
+    const lb = await balancer([await dying(), live.endpoint], { replayUntilFirstReply: true });
+    for (let i = 0; i < 6; i++) assert.equal(await exchange(lb, `${i}`), `live:${i}:bye`);
+    assert.deepEqual(lb.healthyBackends(), [live.endpoint]);
+  });
+
+  test('with replay, more than 64 KiB before any answer stays with its backend, unchanged', async () => {
+    const lb = await balancer([await silentEcho()], { replayUntilFirstReply: true });
+    const payload = Buffer.alloc(200 * 1024, 'x');
+    assert.equal(await exchange(lb, payload), payload.toString());
+    // A client that ends without sending anything gets an end, and the backend is not blamed.
+    assert.equal(await exchange(lb, ''), '');
+    assert.equal(lb.healthyBackends().length, 1);
   });
 
   test('skips a backend that refuses connections, and marks it down', async () => {

@@ -89,11 +89,23 @@ export async function ensureKwokCluster(request: KwokClusterRequest): Promise<Kw
   };
 }
 
-/** Cheap health check without repairing anything: is the cluster's endpoint ready? */
-export async function kwokClusterReady(home: string, namespace: string, name: string): Promise<boolean> {
+/** What {@link kwokClusterHealth} found, without repairing anything. */
+export interface KwokClusterHealth {
+  /** A control plane was fully started once (its folder has a ready state). */
+  readonly provisioned: boolean;
+  /** The endpoint answers /readyz. */
+  readonly ready: boolean;
+  /** Components whose process is gone. */
+  readonly dead: readonly string[];
+}
+
+/** Cheap health check, no side effects: is the cluster's control plane up, and what died? */
+export async function kwokClusterHealth(home: string, namespace: string, name: string): Promise<KwokClusterHealth> {
   const dir = kwokClusterDir(home, namespace, name);
-  if ((await readStateIfAny(dir)) === undefined) return false;
-  return (await controlPlaneStatus(dir)).ready;
+  const state = await readStateIfAny(dir);
+  if (state?.ready !== true) return { provisioned: false, ready: false, dead: [] };
+  const status = await controlPlaneStatus(dir);
+  return { provisioned: true, ready: status.ready, dead: status.components.filter((c) => !c.alive).map((c) => c.name) };
 }
 
 /** Stops every process of the cluster and removes its folder. Idempotent. */
