@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { median, type BenchResult } from '../report.ts';
+import { formatCpu } from './clusters/cpu.ts';
 import { startEnvironment } from './clusters/environment.ts';
 import {
   beamlineClient,
@@ -92,12 +93,13 @@ export async function clustersSuite(): Promise<BenchResult> {
       'end to end through the product: management plane (etcd, kube-apiserver, kube-controller-manager) + Beamline API + the `beamline manager` process; ' +
         'Clusters created through the management API, status polled every 100 ms; times from the create (or patch) call to the poll that sees Ready=True',
       `setup (not measured): management plane ${fixed(setup.managementPlaneS)} s, API + templates ${fixed(setup.installApiS)} s, manager ready and leading ${fixed(setup.managerReadyS)} s`,
-      ...small.map((run, index) => `small #${index + 1} ${fixed(run.seconds)} s: ${formatBreakdown(run.breakdown)}`),
-      ...ha.map((run, index) => `ha #${index + 1} ${fixed(run.seconds)} s: ${formatBreakdown(run.breakdown)}`),
+      ...small.map((run, index) => `small #${index + 1} ${fixed(run.seconds)} s: ${formatBreakdown(run.breakdown)}; ${formatCpu(run.cpu, cpu.length)}`),
+      ...ha.map((run, index) => `ha #${index + 1} ${fixed(run.seconds)} s: ${formatBreakdown(run.breakdown)}; ${formatCpu(run.cpu, cpu.length)}`),
       `cluster_rss_mib: small cluster #${SMALL_RUNS} after ${IDLE_MS / 1000} s Ready: ${rss.components.map((c) => `${c.name} ${Math.round(c.mib)}`).join(', ')} MiB (manager and management plane not counted)`,
       `scale_1000_nodes_s: NodeGroup of 0 added to a Ready small cluster (ready in ${fixed(scaleClusterReady.seconds)} s), patched to ${SCALE_REPLICAS}; ` +
-        `nodes created ${fixed(scale.nodes.firstCreatedS)}-${fixed(scale.nodes.lastCreatedS)} s, last Ready ${fixed(scale.nodes.lastReadyS)} s (API timestamps, whole seconds); ` +
-        `status seen: ${scale.timeline.map((t) => `${fixed(t.atS)} s ${t.readyReplicas}/${t.replicas}`).join(', ')}`,
+        `nodes created ${fixed(scale.nodes.firstCreatedS)} to ${fixed(scale.nodes.lastCreatedS)} s, made Ready by kwok ${fixed(scale.nodes.firstReadyS)} to ${fixed(scale.nodes.lastReadyS)} s ` +
+        `(API timestamps, whole seconds); NodeGroup status seen: ${scale.timeline.map((t) => `${fixed(t.atS)} s ${t.readyReplicas}/${t.replicas}`).join(', ')}`,
+      `scale_1000_nodes_s ${formatCpu(scale.cpu, cpu.length)}`,
       `deletes (object and folder gone): ${deletions.map(fixed).join(', ')} s`,
     ],
   };

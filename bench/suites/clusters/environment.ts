@@ -24,6 +24,7 @@ import {
   type ControlPlane,
   type PidRecord,
 } from '@beamline/control-plane';
+import type { ProcessRef } from './cpu.ts';
 
 /** The CLI entry point; the manager runs as `beamline manager`, as `beamline up` starts it. */
 const CLI_BIN = fileURLToPath(new URL('../../../apps/cli/bin/beamline.js', import.meta.url));
@@ -52,6 +53,8 @@ export interface BenchEnvironment {
   readonly setup: SetupTimings;
   /** True while the manager process runs. */
   managerAlive(): boolean;
+  /** The manager, the management plane's components (`mgmt-*`) and this process (`bench`), for CPU accounting. */
+  processes(): readonly ProcessRef[];
   /** Stops the manager, destroys every cluster left in `home`, stops the management plane, removes the folders. */
   close(): Promise<void>;
 }
@@ -201,6 +204,7 @@ export async function startEnvironment(namespaces: readonly string[]): Promise<B
     const managerReadyS = (performance.now() - started) / 1000;
 
     const kubeConfig = plane.kubeConfig;
+    const management = plane.components.map((component) => ({ name: `mgmt-${component.name}`, pid: component.pid }));
     return {
       home,
       kubeConfig,
@@ -208,6 +212,7 @@ export async function startEnvironment(namespaces: readonly string[]): Promise<B
       managerLog,
       setup: { managementPlaneS, installApiS, managerReadyS },
       managerAlive: () => child.isRunning(),
+      processes: () => [{ name: 'manager', pid: child.pid }, ...management, { name: 'bench', pid: process.pid }],
       close,
     };
   } catch (error) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { CLUSTER, GROUP, KUBECONFIG_SECRET_KEY, NODE_GROUP, VERSION, kubeconfigSecretName, type Cluster, type NodeGroup } from '@beamline/api';
 import { isSameProcessAlive, readPidRecords, readStateIfAny } from '@beamline/control-plane';
+import { startCpuMeter, type CpuUsage, type ProcessRef } from './cpu.ts';
 import { managerLogTail, type BenchEnvironment } from './environment.ts';
 
 const POLL_MS = 100;
@@ -114,6 +115,11 @@ export function clusterDir(environment: BenchEnvironment, namespace: string, nam
   return join(environment.home, 'clusters', namespace, name);
 }
 
+/** The processes of the environment and of a cluster (from its pid files), for CPU accounting. */
+function processesWith(environment: BenchEnvironment, dir: string): ProcessRef[] {
+  return [...environment.processes(), ...readPidRecords(join(dir, 'pids')).map((record) => ({ name: record.name, pid: record.pid }))];
+}
+
 /** Where the time from create to Ready went, in seconds from the create call. */
 export interface ReadyBreakdown {
   /** Create call → the provider wrote `state.json` (manager reaction, finalizer, CA and certificates, ports). */
@@ -130,6 +136,8 @@ export interface ReadyBreakdown {
 export interface ReadyRun {
   readonly seconds: number;
   readonly breakdown: ReadyBreakdown;
+  /** CPU from the create call to Ready (the cluster's processes all started within it). */
+  readonly cpu: CpuUsage;
 }
 
 function stageName(components: readonly string[]): string {
@@ -178,6 +186,8 @@ export async function createClusterAndWait(
 ): Promise<ReadyRun> {
   let last: Cluster | undefined;
   let controlPlaneSeenMs: number | undefined;
+  const dir = clusterDir(environment, namespace, name);
+  const meter = startCpuMeter(environment.processes());
   const startedWall = Date.now();
   const started = performance.now();
   await client.createCluster(name, template);
@@ -198,9 +208,11 @@ export async function createClusterAndWait(
   );
   const elapsed = (performance.now() - started) / 1000;
   const readySeenMs = Date.now();
-  const timings = await stageTimings(clusterDir(environment, namespace, name));
+  const cpu = meter.stop(processesWith(environment, dir));
+  const timings = await stageTimings(dir);
   return {
     seconds: elapsed,
+    cpu,
     breakdown: {
       beforeStartS: seconds(startedWall, timings.createdAtMs),
       stages: timings.stages,
@@ -262,8 +274,14 @@ export interface ScaleRun {
   readonly seconds: number;
   /** Each change of the NodeGroup's status as the poll saw it: seconds from the patch, replicas, ready replicas. */
   readonly timeline: readonly { readonly atS: number; readonly replicas: number; readonly readyReplicas: number }[];
-  /** From the workload cluster afterwards (whole seconds, the API's resolution), seconds from the patch. */
-  readonly nodes: { readonly firstCreatedS: number; readonly lastCreatedS: number; readonly lastReadyS: number; readonly count: number };
+  /**
+   * From the workload cluster afterwards, seconds from the patch (whole seconds, the API's
+   * resolution): creation timestamps, and the Ready condition's heartbeat, which kwok stamps when
+   * it makes the node Ready (its lastTransitionTime is the creation time).
+   */
+  readonly nodes: { readonly firstCreatedS: number; readonly lastCreatedS: number; readonly firstReadyS: number; readonly lastReadyS: number; readonly count: number };
+  /** CPU from the patch call to Ready. */
+  readonly cpu: CpuUsage;
 }
 
 /**
@@ -301,6 +319,8 @@ export async function scaleNodeGroupAndWait(
   await pollUntil(environment, `NodeGroup ${namespace}/${name} Ready with 0 nodes`, 60_000, readyAt(created.metadata?.generation ?? 1, 0), describe);
 
   const timeline: { atS: number; replicas: number; readyReplicas: number }[] = [];
+  const dir = clusterDir(environment, namespace, cluster);
+  const meter = startCpuMeter(processesWith(environment, dir));
   const startedWall = Date.now();
   const started = performance.now();
   const patched = await client.patchNodeGroupSpec(name, { replicas });
@@ -322,19 +342,22 @@ export async function scaleNodeGroupAndWait(
     describe,
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = meter.stop(processesWith(environment, dir));
 
   const workload = await client.workloadKubeConfig(cluster);
   const nodes = (await workload.makeApiClient(CoreV1Api).listNode({ labelSelector: `beamline.dev/node-group=${group}` })).items;
   const createdAtOf = (node: V1Node): number => new Date(node.metadata?.creationTimestamp ?? 0).getTime();
   const readySince = (node: V1Node): number =>
-    new Date(node.status?.conditions?.find((condition) => condition.type === 'Ready')?.lastTransitionTime ?? 0).getTime();
+    new Date(node.status?.conditions?.find((condition) => condition.type === 'Ready')?.lastHeartbeatTime ?? 0).getTime();
   return {
     seconds: elapsed,
     timeline,
+    cpu,
     nodes: {
       count: nodes.length,
       firstCreatedS: seconds(startedWall, Math.min(...nodes.map(createdAtOf))),
       lastCreatedS: seconds(startedWall, Math.max(...nodes.map(createdAtOf))),
+      firstReadyS: seconds(startedWall, Math.min(...nodes.map(readySince))),
       lastReadyS: seconds(startedWall, Math.max(...nodes.map(readySince))),
     },
   };

@@ -128,7 +128,12 @@ export function clusterReconciler(options: ClusterReconcilerOptions): Reconciler
       const namespace = cluster.metadata?.namespace ?? 'default';
       const name = cluster.metadata?.name ?? '';
       const groups = (): ClusterObservation['nodeGroups'] =>
-        nodeGroupsOf(context, cluster as Cluster).map((group) => ({ name: groupNameOf(group), replicas: group.spec.replicas, readyReplicas: group.status?.readyReplicas ?? 0 }));
+        nodeGroupsOf(context, cluster as Cluster).map((group) => ({
+          name: groupNameOf(group),
+          replicas: group.spec.replicas,
+          currentReplicas: group.status?.replicas ?? 0,
+          readyReplicas: group.status?.readyReplicas ?? 0,
+        }));
 
       if (isDeleting(cluster)) {
         await writeStatus(context, cluster, { deleting: true, nodeGroups: groups() }, {});

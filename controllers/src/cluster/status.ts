@@ -19,8 +19,8 @@ export interface ClusterObservation {
     readonly reason: string;
     readonly message: string;
   };
-  /** Each node group: desired and ready nodes. */
-  readonly nodeGroups: readonly { readonly name: string; readonly replicas: number; readonly readyReplicas: number }[];
+  /** Each node group: desired nodes, nodes that exist (when known) and ready nodes. */
+  readonly nodeGroups: readonly { readonly name: string; readonly replicas: number; readonly currentReplicas?: number; readonly readyReplicas: number }[];
   /** Node groups the cluster should have but whose NodeGroup objects are not there yet. */
   readonly missingNodeGroups?: readonly string[];
 }
@@ -45,7 +45,7 @@ export interface ComputedClusterStatus {
 export function computeClusterStatus(observed: ClusterObservation): ComputedClusterStatus {
   const desired = observed.nodeGroups.reduce((sum, group) => sum + group.replicas, 0);
   const ready = observed.nodeGroups.reduce((sum, group) => sum + Math.min(group.readyReplicas, group.replicas), 0);
-  const total = observed.nodeGroups.reduce((sum, group) => sum + group.readyReplicas, 0);
+  const total = observed.nodeGroups.reduce((sum, group) => sum + (group.currentReplicas ?? group.readyReplicas), 0);
   const nodes = { total: Math.max(total, ready), ready };
 
   if (observed.deleting) {
