@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries, type BinaryPaths } from '@beamline/binaries';
-import { waitFor } from '@beamline/testenv';
 import { KWOK_NODE_ANNOTATION } from './components.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
 import { destroyControlPlane } from './destroy.ts';
@@ -16,7 +15,7 @@ import { probeStatus } from './readiness.ts';
 import { resumeControlPlane } from './resume.ts';
 import type { ControlPlaneState } from './state.ts';
 import { controlPlaneStatus } from './status.ts';
-import { alive, killProcessesMentioning, processesMentioning } from './testing/processes.ts';
+import { alive, killProcessesMentioning, processesMentioning, waitFor } from '@beamline/testenv';
 
 let binaries: BinaryPaths;
 let root: string;

@@ -3,15 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BINARY_NAMES, binaryPathsIn, ensureBinaries, type BinaryPaths } from '@beamline/binaries';
-import { waitFor } from '@beamline/testenv';
+import { alive, processesMentioning, waitFor } from '@beamline/testenv';
 import { startControlPlane } from './control-plane.ts';
-import { isSameProcessAlive } from './processes.ts';
 import { ComponentStartError, probeStatus } from './readiness.ts';
 import { sweepOrphans } from './sweep.ts';
 
@@ -19,19 +18,6 @@ const CHILD = fileURLToPath(new URL('./testing/owned-plane-process.ts', import.m
 let binaries: BinaryPaths;
 let binDir: string;
 let root: string;
-
-const alive = (pid: number): boolean => isSameProcessAlive({ pid, startTicks: undefined });
-
-/** Pids of live processes whose command line mentions `text` (a plane's folder appears in every component's flags). */
-async function processesMentioning(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(text) && alive(Number(entry))) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 before(async () => {
   const resolved = await ensureBinaries();

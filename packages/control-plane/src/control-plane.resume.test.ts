@@ -11,7 +11,6 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { BINARY_NAMES, binaryPathsIn, ensureBinaries, type BinaryPaths } from '@beamline/binaries';
-import { waitFor } from '@beamline/testenv';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
 import { destroyControlPlane } from './destroy.ts';
 import { readPidRecord } from './processes.ts';
@@ -19,7 +18,7 @@ import { probeStatus } from './readiness.ts';
 import { resumeControlPlane } from './resume.ts';
 import type { ControlPlaneState } from './state.ts';
 import { controlPlaneStatus } from './status.ts';
-import { alive, killProcessesMentioning, processesMentioning } from './testing/processes.ts';
+import { alive, killProcessesMentioning, processesMentioning, waitFor } from '@beamline/testenv';
 
 const CHILD = fileURLToPath(new URL('./testing/detached-plane-process.ts', import.meta.url));
 let binaries: BinaryPaths;

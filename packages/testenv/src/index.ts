@@ -1,3 +1,3 @@
 export { SHARED_STATE_ENV, type SharedControlPlane } from './shared-state.ts';
 export { uniqueName, useTestEnv, waitFor, type TestEnv, type WaitOptions } from './testenv.ts';
-export { processesMentioning } from './processes.ts';
+export { alive, killProcessesMentioning, processesMentioning } from './processes.ts';
