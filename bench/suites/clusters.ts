@@ -95,7 +95,8 @@ export async function clustersSuite(): Promise<BenchResult> {
       `setup (not measured): management plane ${fixed(setup.managementPlaneS)} s, API + templates ${fixed(setup.installApiS)} s, manager ready and leading ${fixed(setup.managerReadyS)} s`,
       ...small.map((run, index) => `small #${index + 1} ${fixed(run.seconds)} s: ${formatBreakdown(run.breakdown)}; ${formatCpu(run.cpu, cpu.length)}`),
       ...ha.map((run, index) => `ha #${index + 1} ${fixed(run.seconds)} s: ${formatBreakdown(run.breakdown)}; ${formatCpu(run.cpu, cpu.length)}`),
-      `cluster_rss_mib: small cluster #${SMALL_RUNS} after ${IDLE_MS / 1000} s Ready: ${rss.components.map((c) => `${c.name} ${Math.round(c.mib)}`).join(', ')} MiB (manager and management plane not counted)`,
+      `cluster_rss_mib: small cluster #${SMALL_RUNS} after ${IDLE_MS / 1000} s Ready: ${rss.components.map((c) => `${c.name} ${Math.round(c.mib)} (anon ${Math.round(c.anonMib)} + file ${Math.round(c.fileMib)})`).join(', ')} MiB; ` +
+        'file = mapped binaries, shared by every cluster; manager and management plane not counted',
       `scale_1000_nodes_s: NodeGroup of 0 added to a Ready small cluster (ready in ${fixed(scaleClusterReady.seconds)} s), patched to ${SCALE_REPLICAS}; ` +
         `nodes created ${fixed(scale.nodes.firstCreatedS)} to ${fixed(scale.nodes.lastCreatedS)} s, made Ready by kwok ${fixed(scale.nodes.firstReadyS)} to ${fixed(scale.nodes.lastReadyS)} s ` +
         `(API timestamps, whole seconds); NodeGroup status seen: ${scale.timeline.map((t) => `${fixed(t.atS)} s ${t.readyReplicas}/${t.replicas}`).join(', ')}`,

@@ -91,7 +91,8 @@ export function formatCpu(usage: CpuUsage, cores: number): string {
   const top = usage.processes.filter((p) => p.cpuS >= 0.1).map((p) => `${p.name} ${p.cpuS.toFixed(1)}`);
   const accounted = usage.processes.reduce((sum, p) => sum + p.cpuS, 0);
   return (
-    `CPU-s over ${usage.wallS.toFixed(1)} s wall: machine ${usage.machineBusyS.toFixed(1)} of ${(usage.wallS * cores).toFixed(1)} available ` +
-    `(${Math.round((100 * usage.machineBusyS) / (usage.wallS * cores))}%); ${top.join(', ')} (${accounted.toFixed(1)} accounted)`
+    `CPU-s over ${usage.wallS.toFixed(1)} s wall: machine busy ${usage.machineBusyS.toFixed(1)} of ${(usage.wallS * cores).toFixed(1)} ` +
+    `(${Math.round((100 * usage.machineBusyS) / (usage.wallS * cores))}%): ${top.join(', ')}; ` +
+    `outside this bench (other processes, kernel) ${Math.max(0, usage.machineBusyS - accounted).toFixed(1)}`
   );
 }

@@ -251,20 +251,25 @@ export async function deleteClusterAndWait(environment: BenchEnvironment, client
 /** Resident memory of a cluster's processes. */
 export interface ClusterRss {
   readonly totalMib: number;
-  readonly components: readonly { readonly name: string; readonly mib: number }[];
+  /** VmRSS of each process, and of it RssAnon (its own memory) and RssFile (mapped files, mostly its binary: shared between clusters). */
+  readonly components: readonly { readonly name: string; readonly mib: number; readonly anonMib: number; readonly fileMib: number }[];
 }
 
 /** Sums VmRSS (`/proc/<pid>/status`) over every process named by the pid files of a cluster's folder. */
 export async function clusterRss(dir: string): Promise<ClusterRss> {
   const records = readPidRecords(join(dir, 'pids'));
   if (records.length === 0) throw new Error(`no pid files in ${dir}/pids`);
-  const components: { name: string; mib: number }[] = [];
+  const components: { name: string; mib: number; anonMib: number; fileMib: number }[] = [];
   for (const record of records) {
     if (!isSameProcessAlive(record)) throw new Error(`${record.name} (pid ${record.pid}) of ${dir} is not running`);
     const status = await readFile(`/proc/${record.pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-    if (match === null) throw new Error(`no VmRSS in /proc/${record.pid}/status (${record.name})`);
-    components.push({ name: record.name, mib: Number(match[1]) / 1024 });
+    const field = (name: string): number | undefined => {
+      const match = new RegExp(`^${name}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
+      return match === null ? undefined : Number(match[1]) / 1024;
+    };
+    const mib = field('VmRSS');
+    if (mib === undefined) throw new Error(`no VmRSS in /proc/${record.pid}/status (${record.name})`);
+    components.push({ name: record.name, mib, anonMib: field('RssAnon') ?? 0, fileMib: field('RssFile') ?? 0 });
   }
   return { totalMib: components.reduce((sum, component) => sum + component.mib, 0), components };
 }
