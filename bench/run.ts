@@ -3,9 +3,11 @@
  * JSON object of shared/targets.md. Benchmarks live here, never as timed assertions in tests.
  */
 import { printResult, type BenchSuite } from './report.ts';
+import { clustersSuite } from './suites/clusters.ts';
 import { controlPlaneSuite } from './suites/controlplane.ts';
 
 const SUITES: Readonly<Record<string, BenchSuite>> = {
+  clusters: clustersSuite,
   controlplane: controlPlaneSuite,
 };
 
