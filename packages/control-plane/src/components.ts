@@ -157,6 +157,12 @@ export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
  */
 export const KWOK_STAGES_FILE = fileURLToPath(new URL('../kwok/stages.yaml', import.meta.url));
 
+/**
+ * kwok's controller configuration: stage parallelism raised from kwok's defaults, so large node
+ * groups become Ready quickly (see the file's header).
+ */
+export const KWOK_CONFIG_FILE = fileURLToPath(new URL('../kwok/kwok.yaml', import.meta.url));
+
 /** Options of {@link kwokArgs}. */
 export interface KwokFlags {
   readonly kubeconfig: string;
@@ -176,6 +182,7 @@ export function kwokArgs(flags: KwokFlags): string[] {
     `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
     `--server-address=127.0.0.1:${flags.serverPort}`,
     `--config=${flags.stagesFile ?? KWOK_STAGES_FILE}`,
+    `--config=${KWOK_CONFIG_FILE}`,
     // Leases are the node heartbeat the controller-manager watches (as kwokctl configures it).
     '--node-lease-duration-seconds=40',
   ];

@@ -3,6 +3,7 @@ export {
   controllerManagerArgs,
   etcdArgs,
   KWOK_NODE_ANNOTATION,
+  KWOK_CONFIG_FILE,
   KWOK_STAGES_FILE,
   kwokArgs,
   LB_PROCESS_FILE,

@@ -72,7 +72,9 @@ export async function syncNodeGroup(kubeConfig: KubeConfig, shape: NodeGroupShap
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const concurrency = options.concurrency ?? 32;
   const selector = `${NODE_GROUP_LABEL}=${shape.group},${CLUSTER_LABEL}=${shape.cluster}`;
-  const existing = (await core.listNode({ labelSelector: selector })).items;
+  // resourceVersion 0: served from the apiserver's watch cache, not a quorum read of etcd; a
+  // moment's staleness is harmless in a level-based loop that runs again.
+  const existing = (await core.listNode({ labelSelector: selector, resourceVersion: '0' })).items;
   const plan = planNodes(shape, existing);
   const byName = new Map(existing.map((node) => [node.metadata?.name ?? '', node]));
 
@@ -105,7 +107,12 @@ export async function syncNodeGroup(kubeConfig: KubeConfig, shape: NodeGroupShap
     }
   });
 
-  const after = (await core.listNode({ labelSelector: selector })).items.filter((node) => node.metadata?.deletionTimestamp === undefined);
+  const changed = plan.create.length + plan.update.length + plan.remove.length > 0;
+  // With nothing changed, the first list already says how many nodes are ready; after a change,
+  // a quorum read, so the result counts what this sync just did.
+  const after = (changed ? (await core.listNode({ labelSelector: selector })).items : existing).filter(
+    (node) => node.metadata?.deletionTimestamp === undefined,
+  );
   return {
     created: plan.create.length,
     updated: plan.update.length,
