@@ -80,7 +80,13 @@ describe('the sandbox', () => {
     assert.equal(workload.getCurrentCluster()?.server, endpoint);
     const nodes = await waitFor(async () => (await workload.makeApiClient(CoreV1Api).listNode()).items, { what: 'the cluster answers again', timeoutMs: 90_000 });
     assert.equal(nodes.length, 3);
-    assert.match(ok(await beamline(home, 'cluster', 'list')).stdout, /demo\s+small\s+kwok\s+Running/);
+    // The API answers as soon as kube-apiserver is back; the manager reports Running once every
+    // component is (Unhealthy until then).
+    await waitFor(async () => /demo\s+small\s+kwok\s+Running/.test(ok(await beamline(home as string, 'cluster', 'list')).stdout), {
+      what: 'the cluster reported Running again',
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
 
     ok(await beamline(home, 'down', '--purge'));
     assert.deepEqual(await processesMentioning(home), []);
