@@ -3,7 +3,8 @@
  * on a fresh machine, with progress), then runs every `*.test.ts` with node's test runner and one
  * shared control plane for the whole run (packages/testenv's global setup).
  *
- * `--unit` runs only the tests that need no control plane (files named `*.unit.test.ts`).
+ * `--unit` runs only the tests that need no control plane (files named `*.unit.test.ts`; some of
+ * them run the pinned helm or kubectl, so the binaries are ensured in both modes).
  * Extra arguments are passed to `node --test` (e.g. `--test-name-pattern=watch`).
  */
 import { spawn } from 'node:child_process';
@@ -13,13 +14,12 @@ const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
 const passThrough = args.filter((arg) => arg !== '--unit');
 
-if (!unitOnly) {
-  try {
-    await ensureBinaries({ progress: stderrProgress('setup') });
-  } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
-    process.exit(error instanceof MissingToolError ? 3 : 1);
-  }
+// Unit tests need no control plane, but some run the pinned helm and kubectl: both modes ensure them.
+try {
+  await ensureBinaries({ progress: stderrProgress('setup') });
+} catch (error) {
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  process.exit(error instanceof MissingToolError ? 3 : 1);
 }
 
 const roots = ['packages', 'apps', 'api', 'controllers'];

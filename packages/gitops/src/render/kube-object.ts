@@ -1,0 +1,21 @@
+/** The metadata every rendered object has: a name, maybe a namespace, and whatever else it sets. */
+export interface KubeObjectMetadata {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * One rendered Kubernetes object, as plain JSON (what `JSON.parse` of the apiserver's
+ * representation would give). Rendering checks `apiVersion`, `kind` and `metadata.name`; everything
+ * else is the manifest's business. Objects from the render cache are frozen: clone before changing.
+ */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: KubeObjectMetadata;
+  readonly [field: string]: unknown;
+}
+
+/** Which renderer turns a source folder into objects. */
+export type SourceType = 'directory' | 'kustomize' | 'helm';

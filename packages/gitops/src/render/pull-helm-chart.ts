@@ -1,0 +1,118 @@
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { RenderError, type RenderErrorReason } from './render-error.ts';
+import { isolatedEnv, runTool, ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
+
+/** Options of {@link pullHelmChart}. */
+export interface PullHelmChartOptions extends ToolRunOptions {
+  /** The helm binary. */
+  readonly helm: string;
+  /** A chart repository (`https://charts.example.com`) or an OCI location (`oci://registry.example.com/charts`). */
+  readonly repoUrl: string;
+  /** The chart's name (for OCI, the last segment of its reference). */
+  readonly chart: string;
+  /** A version, or a semver constraint (`^1.2.0`); {@link PulledChart.version} says which one came. */
+  readonly version: string;
+  /** The folder that receives the chart, as `<targetDir>/<chart name>` (which must not exist yet). */
+  readonly targetDir: string;
+  /** Talk plain HTTP to an OCI registry (`--plain-http`), for registries on a private network. */
+  readonly plainHttp?: boolean;
+}
+
+/** A chart pulled and unpacked by {@link pullHelmChart}. */
+export interface PulledChart {
+  /** The chart folder, ready for {@link renderHelmChart}. */
+  readonly dir: string;
+  /** The chart's name, from its Chart.yaml. */
+  readonly name: string;
+  /** The chart's version, from its Chart.yaml (what a constraint resolved to). */
+  readonly version: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+// helm says `chart "x" version "1" not found in <url> repository`, an OCI registry `...: not found`
+// or `manifest unknown`; a repository it cannot read at all is `looks like <url> is not a valid
+// chart repository or cannot be reached`, checked first because its cause may be a 404 too.
+const UNREACHABLE_REPOSITORY = /is not a valid chart repository or cannot be reached/;
+const NOT_FOUND = /not found|manifest unknown|name unknown|could not locate a version|no chart version found/i;
+
+function pullFailureReason(detail: string): RenderErrorReason {
+  if (UNREACHABLE_REPOSITORY.test(detail)) return 'RepositoryUnreachable';
+  if (NOT_FOUND.test(detail)) return 'ChartNotFound';
+  return 'RepositoryUnreachable';
+}
+
+function pullArgs(options: PullHelmChartOptions, untarDir: string): string[] {
+  const common = ['--version', options.version, '--untar', '--untardir', untarDir];
+  if (options.repoUrl.startsWith('oci://')) {
+    return ['pull', `${options.repoUrl.replace(/\/+$/, '')}/${options.chart}`, ...common, ...(options.plainHttp === true ? ['--plain-http'] : [])];
+  }
+  return ['pull', options.chart, '--repo', options.repoUrl, ...common];
+}
+
+async function readChartMetadata(chartDir: string): Promise<{ name: string; version: string }> {
+  const metadata: unknown = parse(await readFile(join(chartDir, 'Chart.yaml'), 'utf8'));
+  const { name, version } = (typeof metadata === 'object' && metadata !== null ? metadata : {}) as Record<string, unknown>;
+  if (typeof name !== 'string' || typeof version !== 'string') throw new Error('the pulled chart has no name or version in Chart.yaml');
+  return { name, version };
+}
+
+/**
+ * Pulls a chart from a Helm repository (`helm pull <chart> --repo <url> --version <v> --untar`) or
+ * an OCI registry (`helm pull oci://<location>/<chart> --version <v> --untar`) into
+ * `<targetDir>/<chart>`, with helm's folders in a private temporary folder (no user repositories
+ * or registry logins).
+ *
+ * @throws {@link RenderError} `ChartNotFound` (the repository has no such chart or version) or
+ * `RepositoryUnreachable` (it cannot be reached or read), with helm's message, URLs redacted.
+ */
+export async function pullHelmChart(options: PullHelmChartOptions): Promise<PulledChart> {
+  const label = `failed to pull helm chart ${options.chart} ${options.version}`;
+  if (!CHART_NAME.test(options.chart)) throw new RenderError('ChartNotFound', `${label}: not a chart name`);
+  if (options.version.trim() === '') throw new RenderError('ChartNotFound', `${label}: a version is required`);
+  let scheme: string;
+  try {
+    scheme = new URL(options.repoUrl).protocol;
+  } catch (cause) {
+    throw new RenderError('RepositoryUnreachable', `${label}: the repository url is not a url`, { cause });
+  }
+  if (!['http:', 'https:', 'oci:'].includes(scheme)) {
+    throw new RenderError('RepositoryUnreachable', `${label}: unsupported repository url scheme ${scheme} (http, https or oci)`);
+  }
+  await mkdir(options.targetDir, { recursive: true });
+  const staging = await mkdtemp(join(options.targetDir, '.pull-'));
+  try {
+    await withPrivateHome(async (home) => {
+      try {
+        await runTool(options.helm, pullArgs(options, staging), {
+          env: isolatedEnv(home, 'allowed'),
+          cwd: home,
+          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          signal: options.signal,
+        });
+      } catch (cause) {
+        if (!(cause instanceof ToolFailure)) throw cause;
+        if (!cause.aboutInput) throw new Error(`failed to run helm: ${cause.detail}`, { cause });
+        const detail = withoutPath(withoutPath(cause.detail, staging), home);
+        const reason = cause.outcome === 'timedOut' ? 'RepositoryUnreachable' : pullFailureReason(detail);
+        throw new RenderError(reason, `${label}: ${detail}`, { cause: new Error(detail) });
+      }
+    });
+    const unpacked = (await readdir(staging, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+    const only = unpacked[0];
+    if (only === undefined || unpacked.length > 1) throw new Error(`${label}: expected one chart folder in the archive, found ${unpacked.length}`);
+    const metadata = await readChartMetadata(join(staging, only.name));
+    const dir = join(options.targetDir, metadata.name);
+    try {
+      await rename(join(staging, only.name), dir);
+    } catch (cause) {
+      throw new Error(`${label}: failed to move it into place: ${(cause as NodeJS.ErrnoException).code ?? 'unknown'}`, { cause });
+    }
+    return { dir, ...metadata };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

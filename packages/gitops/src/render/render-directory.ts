@@ -1,0 +1,88 @@
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join, matchesGlob } from 'node:path';
+import type { KubeObject } from './kube-object.ts';
+import { parseManifests } from './parse-manifests.ts';
+import { RenderError } from './render-error.ts';
+import { isInside } from './symlinks.ts';
+
+/** Options of {@link renderDirectory}. */
+export interface DirectoryOptions {
+  /** Read the manifests of sub-folders too (default: only the folder itself). */
+  readonly recursive?: boolean;
+  /**
+   * Read only the files that match one of these globs. A glob with a `/` is matched against the
+   * path relative to the folder (`*` stays within one folder, `**` crosses them); one without, like
+   * `*.yaml` or `{a,b}.json`, against the file name, at any depth.
+   */
+  readonly include?: readonly string[];
+  /** Skip the files that match one of these globs (same matching as `include`); wins over include. */
+  readonly exclude?: readonly string[];
+}
+
+const MANIFEST_FILE = /\.(ya?ml|json)$/;
+
+function matchesAny(path: string, globs: readonly string[]): boolean {
+  return globs.some((glob) => matchesGlob(glob.includes('/') ? path : basename(path), glob));
+}
+
+/**
+ * The manifest files under `root` (relative, `/`-separated, sorted by code unit so the order is the
+ * same on every machine). Hidden files and folders (`.github/`, `.gitlab-ci.yml`) are not manifests;
+ * linked folders are not entered (a link to a sibling would render its objects twice); linked files
+ * are read when they stay inside the folder.
+ */
+async function listManifestFiles(root: string, recursive: boolean): Promise<string[]> {
+  const rootReal = await realpath(root);
+  const files: string[] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      const relativePath = prefix + entry.name;
+      if (entry.isDirectory()) {
+        if (recursive) await walk(path, `${relativePath}/`);
+      } else if (MANIFEST_FILE.test(entry.name)) {
+        if (entry.isSymbolicLink()) {
+          const target = await realpath(path).catch(() => undefined);
+          if (target === undefined || !isInside(rootReal, target)) {
+            throw new RenderError('InvalidManifest', `failed to read ${relativePath}: the link points outside the source folder`, { file: relativePath });
+          }
+          if (!(await stat(target)).isFile()) continue;
+        } else if (!entry.isFile()) {
+          continue;
+        }
+        files.push(relativePath);
+      }
+    }
+  };
+  await walk(root, '');
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Renders a folder of plain manifests: every `*.yaml`, `*.yml` and `*.json` file (of sub-folders
+ * too when `recursive`), in path order; multi-document YAML, `List`s flattened, empty documents
+ * skipped. YAML is read as Kubernetes reads it (YAML 1.1: `0644` is octal, `yes` a boolean).
+ *
+ * @throws {@link RenderError} `InvalidManifest` naming the file (relative to `dir`), the document
+ * and, for syntax errors, the line and column.
+ */
+export async function renderDirectory(dir: string, options: DirectoryOptions = {}): Promise<KubeObject[]> {
+  const include = options.include ?? [];
+  const exclude = options.exclude ?? [];
+  const files = (await listManifestFiles(dir, options.recursive === true)).filter(
+    (file) => (include.length === 0 || matchesAny(file, include)) && !matchesAny(file, exclude),
+  );
+  const objects: KubeObject[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(join(dir, file), 'utf8');
+    } catch (cause) {
+      throw new RenderError('InvalidManifest', `failed to read ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}`, { file, cause });
+    }
+    if (text.startsWith('\uFEFF')) text = text.slice(1);
+    objects.push(...parseManifests(text, { file, format: file.endsWith('.json') ? 'json' : 'yaml' }));
+  }
+  return objects;
+}

@@ -1,0 +1,523 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, posix, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { x as extractTar } from 'tar';
+import { GitCommandError, runGit, type GitResult } from './git-command.ts';
+import { parseGitUrl, type GitUrl } from './git-url.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { isSourceError, SourceError, type SourceErrorReason } from './source-error.ts';
+
+/** Options of {@link GitMirrorCache}. */
+export interface GitMirrorCacheOptions {
+  /** The folder holding one bare mirror per repository. Owned by this process alone (see the class). */
+  readonly root: string;
+  /** The git executable; `git` (from PATH) by default. */
+  readonly gitBinary?: string;
+  /** The environment git starts from; `process.env` by default (see `gitEnvironment`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Read `~/.gitconfig` and `/etc/gitconfig` (credential helpers, `insteadOf`); off by default. */
+  readonly inheritGitConfig?: boolean;
+  /** Limit of a `git ls-remote`; 60s by default. */
+  readonly remoteTimeoutMs?: number;
+  /** Limit of a `git fetch` (a first fetch of a large repository takes a while); 10 min by default. */
+  readonly fetchTimeoutMs?: number;
+  /** Limit of a local command (`cat-file`, `archive`); 2 min by default. */
+  readonly localTimeoutMs?: number;
+}
+
+/** What {@link GitMirrorCache.ensureCommit} did. */
+export interface EnsureCommitResult {
+  /** Whether it had to fetch (false: the commit was already in the mirror, nothing went over the wire). */
+  readonly fetched: boolean;
+}
+
+const FULL_SHA = /^[0-9a-fA-F]{40}$/;
+const ABBREVIATED_SHA = /^[0-9a-fA-F]{4,39}$/;
+const LOCAL_REFS = 'refs/beamline';
+
+/** The mirror folder name of a repository URL: sha256 of its normalised form ({@link GitUrl.key}). */
+export function mirrorFolderName(url: string): string {
+  return createHash('sha256').update(parseGitUrl(url).key).digest('hex');
+}
+
+/**
+ * Whether `revision` is acceptable as a branch, tag, ref or commit name: git's `check-ref-format`
+ * rules (one-level names allowed) plus no leading `-`, so it can never be read as an option or
+ * change a refspec.
+ */
+export function isValidRevision(revision: string): boolean {
+  if (revision === '' || revision.length > 1024 || revision === '@') return false;
+  for (let i = 0; i < revision.length; i++) {
+    const code = revision.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return false;
+  }
+  if (/[~^:?*[\\]/.test(revision)) return false;
+  if (revision.startsWith('-') || revision.startsWith('/') || revision.endsWith('/') || revision.endsWith('.')) return false;
+  if (revision.includes('..') || revision.includes('//') || revision.includes('@{')) return false;
+  return revision.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'));
+}
+
+/**
+ * A folder inside a repository in canonical form: no leading, trailing or doubled `/`, no `.`
+ * segments; `''` is the repository's root. Returns `undefined` for a path that leaves the
+ * repository (`..`) or holds a NUL or newline.
+ */
+export function normaliseSourcePath(path: string): string | undefined {
+  if (path.includes('\0') || path.includes('\n')) return undefined;
+  const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) return undefined;
+  return parts.join('/');
+}
+
+/** The local ref a fetched revision is kept under, so gc never drops what was fetched. */
+function localRef(revision: string): string {
+  return `${LOCAL_REFS}/revisions/${revision.replaceAll('%', '%25').replaceAll('/', '%2F')}`;
+}
+
+function classify(error: GitCommandError): SourceErrorReason {
+  if (error.timedOut) return 'Unreachable';
+  const text = error.stderr;
+  if (
+    /Authentication failed|could not read (Username|Password)|terminal prompts disabled|returned error: 40[13]|Permission denied \(|Host key verification failed|HTTP Basic: Access denied/i.test(
+      text,
+    )
+  ) {
+    return 'AuthenticationFailed';
+  }
+  if (/couldn't find remote ref|not our ref|no such remote ref|unadvertised object|not a valid object name|invalid refspec/i.test(text)) return 'RevisionNotFound';
+  return 'Unreachable';
+}
+
+function why(error: GitCommandError): string {
+  if (error.timedOut) return error.message.replace(/^git .* (timed out)/, '$1');
+  return error.firstErrorLine;
+}
+
+/**
+ * A cache of bare git mirrors, one per repository under `root/<sha256 of the normalised URL>/`,
+ * driven through the real `git` CLI (no shell, every call with a timeout, no prompts, only the
+ * http, https, ssh and file transports).
+ *
+ * - Branches and tags are resolved with `git ls-remote` (no fetch); a full sha is taken as is.
+ * - {@link GitMirrorCache.ensureCommit} fetches only when the commit is missing, and only the ref
+ *   (or the commit) asked for, with `--no-tags`: git's negotiation sends only the new objects.
+ * - {@link GitMirrorCache.treeId} is the render cache key: a commit that does not touch a folder
+ *   keeps its tree id.
+ *
+ * Operations on one mirror run one at a time (an in-process mutex per mirror); different
+ * repositories run in parallel. The cache root belongs to one process: two manager processes must
+ * each have their own (nothing locks a mirror across processes; stale git lock files left by a
+ * killed command are removed when a mirror is first opened).
+ *
+ * Access is checked by the git server when something is fetched or listed: a commit already in
+ * the mirror is served to any caller that names it by its full sha. Who may use which URL is the
+ * caller's policy.
+ */
+export class GitMirrorCache {
+  /** The cache folder. */
+  readonly root: string;
+  readonly #gitBinary: string | undefined;
+  readonly #env: NodeJS.ProcessEnv | undefined;
+  readonly #inheritGitConfig: boolean;
+  readonly #remoteTimeoutMs: number;
+  readonly #fetchTimeoutMs: number;
+  readonly #localTimeoutMs: number;
+  readonly #mutex = new KeyedMutex();
+  readonly #opened = new Set<string>();
+
+  /** A cache under `options.root` (created on first use). */
+  constructor(options: GitMirrorCacheOptions) {
+    this.root = resolve(options.root);
+    this.#gitBinary = options.gitBinary;
+    this.#env = options.env;
+    this.#inheritGitConfig = options.inheritGitConfig ?? false;
+    this.#remoteTimeoutMs = options.remoteTimeoutMs ?? 60_000;
+    this.#fetchTimeoutMs = options.fetchTimeoutMs ?? 600_000;
+    this.#localTimeoutMs = options.localTimeoutMs ?? 120_000;
+  }
+
+  /** The mirror folder of `url` (which may not exist yet). Throws `InvalidUrl` for a refused URL. */
+  mirrorPath(url: string): string {
+    return join(this.root, mirrorFolderName(url));
+  }
+
+  /**
+   * Resolves a revision to a full commit sha:
+   * - a full (40 hex) sha is returned as is, lowercased, without contacting the server;
+   * - `HEAD`, a full ref (`refs/heads/main`, `refs/pull/1/head`) or a short name through
+   *   `git ls-remote`: tags first, then branches (git's own order); annotated tags give the
+   *   commit they point at;
+   * - otherwise an abbreviated sha (4 to 39 hex) is looked up in the mirror, fetching every branch
+   *   and tag once if it is not there.
+   *
+   * @throws {SourceError} `RevisionNotFound` (unknown or invalid revision), `Unreachable`,
+   *   `AuthenticationFailed`, `InvalidUrl`.
+   */
+  async resolve(url: string, revision: string): Promise<string> {
+    const gitUrl = parseGitUrl(url);
+    this.#checkRevision(gitUrl, revision);
+    if (FULL_SHA.test(revision)) return revision.toLowerCase();
+
+    const refs = await this.#lsRemote(gitUrl, revision);
+    const candidates = revision === 'HEAD' || revision.startsWith('refs/') ? [revision] : [`refs/tags/${revision}`, `refs/heads/${revision}`];
+    for (const candidate of candidates) {
+      const sha = refs.get(`${candidate}^{}`) ?? refs.get(candidate);
+      if (sha !== undefined) return sha;
+    }
+    if (ABBREVIATED_SHA.test(revision)) {
+      return this.#mutex.run(gitUrl.key, async () => {
+        const dir = await this.#open(gitUrl);
+        const found = await this.#revParseCommit(dir, revision);
+        if (found !== undefined) return found;
+        await this.#fetch(gitUrl, dir, ['--prune', `+refs/heads/*:${LOCAL_REFS}/heads/*`, `+refs/tags/*:${LOCAL_REFS}/tags/*`], revision);
+        const fetched = await this.#revParseCommit(dir, revision);
+        if (fetched !== undefined) return fetched;
+        throw this.#notFound(gitUrl, revision, 'no branch or tag by that name, and no commit reachable from one starts with it (or more than one does)');
+      });
+    }
+    throw this.#notFound(gitUrl, revision, 'no branch or tag by that name');
+  }
+
+  /**
+   * Makes sure the commit (and everything it references) is in the mirror. Fetches only when it
+   * is missing: `ref` (the branch or tag the sha was resolved from, short or full) if given and
+   * still containing the commit, else the commit itself. Fetches use `--no-tags` and full depth,
+   * so the server sends only the objects the mirror lacks.
+   *
+   * @throws {SourceError} `RevisionNotFound` (the server has no such commit or does not let it be
+   *   fetched), `Unreachable`, `AuthenticationFailed`, `InvalidUrl`.
+   */
+  async ensureCommit(url: string, sha: string, ref?: string): Promise<EnsureCommitResult> {
+    const gitUrl = parseGitUrl(url);
+    const commit = this.#checkSha(gitUrl, sha);
+    if (ref !== undefined) this.#checkRevision(gitUrl, ref);
+    return this.#mutex.run(gitUrl.key, async () => this.#ensureCommit(gitUrl, await this.#open(gitUrl), commit, ref));
+  }
+
+  /**
+   * The id of the tree at `path` (a folder; `''` or `.` for the repository's root) in the commit:
+   * `git rev-parse <sha>:<path>`. It changes exactly when something under the folder changes, so
+   * it keys rendered output. Fetches the commit first if the mirror lacks it.
+   *
+   * @throws {SourceError} `PathNotFound` (missing, a file, or leaving the repository), and those
+   *   of {@link GitMirrorCache.ensureCommit}.
+   */
+  async treeId(url: string, sha: string, path: string): Promise<string> {
+    const gitUrl = parseGitUrl(url);
+    const commit = this.#checkSha(gitUrl, sha);
+    const folder = this.#checkPath(gitUrl, commit, path);
+    return this.#mutex.run(gitUrl.key, async () => {
+      const dir = await this.#open(gitUrl);
+      await this.#ensureCommit(gitUrl, dir, commit, undefined);
+      return this.#treeId(gitUrl, dir, commit, folder);
+    });
+  }
+
+  /**
+   * Writes the files of the folder at `path` in the commit into `targetDir` (created; it must be
+   * missing or empty), through `git archive` of the folder's tree: the folder's content at the
+   * top, no `.git`, file modes as in git (0644/0755), symlinks as symlinks. `.gitattributes`
+   * `export-ignore`/`export-subst` are ignored, so the files are those of a checkout.
+   *
+   * Refuses (reason `InvalidContent`) a symlink that leads outside the folder, absolute or through
+   * `..` or through other symlinks, or that resolves nowhere. On any failure `targetDir` is
+   * removed. Returns the folder's tree id.
+   *
+   * @throws {SourceError} `InvalidContent`, and those of {@link GitMirrorCache.treeId}.
+   */
+  async export(url: string, sha: string, path: string, targetDir: string): Promise<string> {
+    const gitUrl = parseGitUrl(url);
+    const commit = this.#checkSha(gitUrl, sha);
+    const folder = this.#checkPath(gitUrl, commit, path);
+    const target = resolve(targetDir);
+    return this.#mutex.run(gitUrl.key, async () => {
+      const dir = await this.#open(gitUrl);
+      await this.#ensureCommit(gitUrl, dir, commit, undefined);
+      const tree = await this.#treeId(gitUrl, dir, commit, folder);
+      await mkdir(target, { recursive: true });
+      if ((await readdir(target)).length > 0) throw new Error(`failed to export ${gitUrl.display} into ${target}: the folder is not empty`);
+      try {
+        await this.#extract(gitUrl, dir, commit, folder, tree, target);
+      } catch (error) {
+        await rm(target, { recursive: true, force: true });
+        throw error;
+      }
+      return tree;
+    });
+  }
+
+  #checkRevision(gitUrl: GitUrl, revision: string): void {
+    if (!isValidRevision(revision)) {
+      throw new SourceError('RevisionNotFound', `failed to resolve ${JSON.stringify(revision)} in ${gitUrl.display}: not a valid branch, tag or commit name`, {
+        url: gitUrl.display,
+        revision,
+      });
+    }
+  }
+
+  #checkSha(gitUrl: GitUrl, sha: string): string {
+    if (!FULL_SHA.test(sha)) {
+      throw new SourceError('RevisionNotFound', `failed to find commit ${JSON.stringify(sha)} in ${gitUrl.display}: not a full (40 hex) commit sha`, {
+        url: gitUrl.display,
+        revision: sha,
+      });
+    }
+    return sha.toLowerCase();
+  }
+
+  #checkPath(gitUrl: GitUrl, sha: string, path: string): string {
+    const folder = normaliseSourcePath(path);
+    if (folder === undefined) {
+      throw new SourceError('PathNotFound', `failed to find path ${JSON.stringify(path)} at ${sha} in ${gitUrl.display}: the path leaves the repository`, {
+        url: gitUrl.display,
+        revision: sha,
+        path,
+      });
+    }
+    return folder;
+  }
+
+  #notFound(gitUrl: GitUrl, revision: string, detail: string): SourceError {
+    return new SourceError('RevisionNotFound', `failed to resolve ${JSON.stringify(revision)} in ${gitUrl.display}: ${detail}`, { url: gitUrl.display, revision });
+  }
+
+  #run(
+    args: readonly string[],
+    timeoutMs: number,
+    extra: { gitUrl?: GitUrl; input?: string; consumeStdout?: (stdout: Readable) => Promise<void> } = {},
+  ): Promise<GitResult> {
+    const authorization = extra.gitUrl?.authorization;
+    return runGit(args, {
+      timeoutMs,
+      gitBinary: this.#gitBinary,
+      env: this.#env,
+      inheritGitConfig: this.#inheritGitConfig,
+      config: authorization === undefined ? [] : [['http.extraHeader', `Authorization: ${authorization}`]],
+      input: extra.input,
+      consumeStdout: extra.consumeStdout,
+    });
+  }
+
+  async #lsRemote(gitUrl: GitUrl, revision: string): Promise<Map<string, string>> {
+    // Ask only for the namespaces the revision can be in: with protocol v2 the server then sends
+    // just those (not, say, GitHub's thousands of refs/pull/*).
+    const flags =
+      revision.startsWith('refs/heads/') ? ['--heads']
+      : revision.startsWith('refs/tags/') ? ['--tags']
+      : revision === 'HEAD' || revision.startsWith('refs/') ? []
+      : ['--heads', '--tags'];
+    let result: GitResult;
+    try {
+      result = await this.#run(['ls-remote', ...flags, '--', gitUrl.url], this.#remoteTimeoutMs, { gitUrl });
+    } catch (error) {
+      throw this.#remoteError(error, gitUrl, `failed to resolve ${JSON.stringify(revision)} in`, revision);
+    }
+    const refs = new Map<string, string>();
+    for (const line of result.stdout.split('\n')) {
+      const [sha, name] = line.split('\t');
+      if (sha !== undefined && name !== undefined && FULL_SHA.test(sha)) refs.set(name, sha.toLowerCase());
+    }
+    return refs;
+  }
+
+  #remoteError(error: unknown, gitUrl: GitUrl, action: string, revision: string): Error {
+    if (!(error instanceof GitCommandError)) return error instanceof Error ? error : new Error(String(error));
+    return new SourceError(classify(error), `${action} ${gitUrl.display}: ${why(error)}`, { url: gitUrl.display, revision, cause: error });
+  }
+
+  async #fetch(gitUrl: GitUrl, dir: string, refspecs: readonly string[], revision: string): Promise<void> {
+    const options = refspecs.filter((spec) => spec.startsWith('--'));
+    const specs = refspecs.filter((spec) => !spec.startsWith('--'));
+    try {
+      await this.#run(
+        ['--git-dir', dir, 'fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', ...options, '--', gitUrl.url, ...specs],
+        this.#fetchTimeoutMs,
+        { gitUrl },
+      );
+    } catch (error) {
+      // A command killed mid-way may leave lock files, and a mirror removed behind our back must be
+      // made again: either way, open it afresh next time.
+      if (error instanceof GitCommandError && (error.timedOut || /not a git repository/i.test(error.stderr))) this.#opened.delete(dir);
+      throw this.#remoteError(error, gitUrl, `failed to fetch ${JSON.stringify(revision)} from`, revision);
+    }
+  }
+
+  async #hasCommit(dir: string, sha: string): Promise<boolean> {
+    try {
+      await this.#run(['--git-dir', dir, 'cat-file', '-e', `${sha}^{commit}`], this.#localTimeoutMs);
+      return true;
+    } catch (error) {
+      if (error instanceof GitCommandError && error.exitCode !== undefined && !error.timedOut) return false;
+      throw new Error(`failed to look up commit ${sha} in ${dir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #revParseCommit(dir: string, abbreviated: string): Promise<string | undefined> {
+    try {
+      const { stdout } = await this.#run(['--git-dir', dir, 'rev-parse', '--verify', '--quiet', `${abbreviated.toLowerCase()}^{commit}`], this.#localTimeoutMs);
+      const sha = stdout.trim();
+      return FULL_SHA.test(sha) ? sha : undefined;
+    } catch (error) {
+      if (error instanceof GitCommandError && error.exitCode !== undefined && !error.timedOut) return undefined;
+      throw new Error(`failed to look up commit ${abbreviated} in ${dir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #ensureCommit(gitUrl: GitUrl, dir: string, sha: string, ref: string | undefined): Promise<EnsureCommitResult> {
+    if (await this.#hasCommit(dir, sha)) return { fetched: false };
+    if (ref !== undefined && ref.toLowerCase() !== sha) {
+      try {
+        await this.#fetch(gitUrl, dir, [`+${ref}:${localRef(ref)}`], ref);
+      } catch (error) {
+        // The ref is gone or moved on: the commit itself may still be fetchable.
+        if (!isSourceError(error, 'RevisionNotFound')) throw error;
+      }
+      if (await this.#hasCommit(dir, sha)) return { fetched: true };
+    }
+    try {
+      await this.#fetch(gitUrl, dir, [`+${sha}:${localRef(sha)}`], sha);
+    } catch (error) {
+      if (!isSourceError(error, 'RevisionNotFound')) throw error;
+      throw new SourceError(
+        'RevisionNotFound',
+        `failed to fetch commit ${sha} from ${gitUrl.display}: ${ref === undefined ? '' : `not reachable from ${JSON.stringify(ref)}, and `}the server does not have it or does not allow fetching it (${(error.cause as GitCommandError).firstErrorLine})`,
+        { url: gitUrl.display, revision: sha, cause: error.cause },
+      );
+    }
+    if (!(await this.#hasCommit(dir, sha))) {
+      throw new SourceError('RevisionNotFound', `failed to fetch commit ${sha} from ${gitUrl.display}: the object fetched is not a commit`, {
+        url: gitUrl.display,
+        revision: sha,
+      });
+    }
+    return { fetched: true };
+  }
+
+  async #treeId(gitUrl: GitUrl, dir: string, sha: string, folder: string): Promise<string> {
+    // `--batch-check` reads the name from stdin: the path is taken literally, never as an option.
+    let line: string;
+    try {
+      const { stdout } = await this.#run(['--git-dir', dir, 'cat-file', '--batch-check'], this.#localTimeoutMs, { input: `${sha}:${folder}\n` });
+      line = stdout.trim();
+    } catch (error) {
+      throw new Error(`failed to look up ${sha}:${folder} in the mirror of ${gitUrl.display}: ${(error as Error).message}`, { cause: error });
+    }
+    const [id = '', type] = line.split(' ');
+    if (type === 'tree' && FULL_SHA.test(id)) return id;
+    const shown = folder === '' ? '.' : folder;
+    throw new SourceError(
+      'PathNotFound',
+      `failed to find path ${JSON.stringify(shown)} at ${sha} in ${gitUrl.display}: ${type === undefined || type === 'missing' || line.endsWith(' missing') ? 'no such folder' : `not a folder (a ${type})`}`,
+      { url: gitUrl.display, revision: sha, path: shown },
+    );
+  }
+
+  async #extract(gitUrl: GitUrl, dir: string, sha: string, folder: string, tree: string, target: string): Promise<void> {
+    const shown = folder === '' ? '.' : folder;
+    const refuse = (detail: string): SourceError =>
+      new SourceError('InvalidContent', `failed to export ${JSON.stringify(shown)} at ${sha} from ${gitUrl.display}: ${detail}`, {
+        url: gitUrl.display,
+        revision: sha,
+        path: shown,
+      });
+    let refused: SourceError | undefined;
+    const extractor = extractTar({
+      cwd: target,
+      strict: true,
+      preserveOwner: false,
+      filter: (entryPath, entry) => {
+        if (!('type' in entry)) return true;
+        if (entry.type === 'File' || entry.type === 'Directory') return true;
+        if (entry.type === 'SymbolicLink') {
+          const link = entry.linkpath ?? '';
+          const landing = posix.normalize(posix.join(posix.dirname(entryPath), link));
+          if (link === '' || posix.isAbsolute(link) || landing === '..' || landing.startsWith('../')) {
+            refused ??= refuse(`symlink ${JSON.stringify(entryPath)} points outside the folder (${JSON.stringify(link)})`);
+            return false;
+          }
+          return true;
+        }
+        refused ??= refuse(`unexpected ${entry.type} entry ${JSON.stringify(entryPath)}`);
+        return false;
+      },
+    });
+    try {
+      await this.#run(['--git-dir', dir, 'archive', '--format=tar', tree], this.#localTimeoutMs, {
+        consumeStdout: (stdout) =>
+          new Promise<void>((done, fail) => {
+            extractor.on('error', fail);
+            extractor.on('close', () => done());
+            stdout.on('error', fail);
+            stdout.pipe(extractor);
+          }),
+      });
+    } catch (error) {
+      throw new Error(`failed to export ${JSON.stringify(shown)} at ${sha} from ${gitUrl.display}: ${(error as Error).message}`, { cause: error });
+    }
+    if (refused !== undefined) throw refused;
+
+    // Symlinks chained through other symlinks can leave the folder although each looks inside.
+    const root = await realpath(target);
+    const entries = await readdir(target, { recursive: true, withFileTypes: true });
+    for (const entry of entries) {
+      if (!entry.isSymbolicLink()) continue;
+      const full = join(entry.parentPath, entry.name);
+      const name = full.slice(target.length + 1).split(sep).join('/');
+      let landing: string;
+      try {
+        landing = await realpath(full);
+      } catch {
+        throw refuse(`symlink ${JSON.stringify(name)} does not resolve to anything inside the folder`);
+      }
+      if (landing !== root && !landing.startsWith(`${root}${sep}`)) throw refuse(`symlink ${JSON.stringify(name)} points outside the folder`);
+    }
+  }
+
+  async #open(gitUrl: GitUrl): Promise<string> {
+    const dir = join(this.root, createHash('sha256').update(gitUrl.key).digest('hex'));
+    if (this.#opened.has(dir)) return dir;
+    const exists = await stat(join(dir, 'HEAD')).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      await removeStaleLocks(dir);
+    } else {
+      await rm(dir, { recursive: true, force: true });
+      await this.#init(gitUrl, dir);
+    }
+    this.#opened.add(dir);
+    return dir;
+  }
+
+  async #init(gitUrl: GitUrl, dir: string): Promise<void> {
+    // Built aside and renamed into place: a half-made mirror never has the final name.
+    const partial = `${dir}.init-${randomBytes(4).toString('hex')}`;
+    await mkdir(this.root, { recursive: true });
+    try {
+      await this.#run(['init', '--bare', '--quiet', '--template=', partial], this.#localTimeoutMs);
+      // transfer.unpackLimit=1: every fetch lands as one pack, which appears whole or not at all (a
+      // killed unpack-objects could leave a commit without its trees). gc.autoDetach=false: the
+      // occasional auto gc runs inside the fetch, under the mirror's mutex.
+      await appendFile(join(partial, 'config'), '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tautoDetach = false\n[transfer]\n\tunpackLimit = 1\n');
+      await mkdir(join(partial, 'info'), { recursive: true });
+      // Exports are checkouts: the repository's own .gitattributes must not drop or rewrite files.
+      await writeFile(join(partial, 'info', 'attributes'), '* -export-ignore -export-subst\n');
+      await writeFile(join(partial, 'beamline-source.json'), `${JSON.stringify({ key: gitUrl.key, created: new Date().toISOString() }, undefined, 2)}\n`);
+      await rename(partial, dir);
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true });
+      throw new Error(`failed to create the mirror of ${gitUrl.display} in ${dir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** Removes `*.lock` files a killed git left in a mirror (only this process uses it, see GitMirrorCache). */
+async function removeStaleLocks(dir: string): Promise<void> {
+  const top = await readdir(dir);
+  const locks = top.filter((name) => name.endsWith('.lock')).map((name) => join(dir, name));
+  const refs = await readdir(join(dir, 'refs'), { recursive: true }).catch(() => [] as string[]);
+  locks.push(...refs.filter((name) => name.endsWith('.lock')).map((name) => join(dir, 'refs', name)));
+  await Promise.all(locks.map((file) => rm(file, { force: true })));
+}
