@@ -3,7 +3,7 @@
 // control planes under a temporary $BEAMLINE_HOME.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -219,6 +219,41 @@ describe('clusters end to end', () => {
     const names = ((await custom().listNamespacedCustomObject({ group: 'beamline.dev', version: 'v1alpha1', plural: 'nodegroups', namespace: env.namespace })) as { items: Cluster[] }).items.map((g) => g.metadata?.name);
     assert.ok(!names.some((name) => name?.startsWith('x')), `no node group of a refused cluster: ${names.join(', ')}`);
     for (const name of ['x1', 'x2', 'x3', 'x4']) assert.equal((await getCluster(name).catch(() => undefined)) === undefined, true, `cluster ${name} not stored`);
+  });
+
+  test('template apply: a new version is created, an unchanged one re-applies, a changed spec is refused', async () => {
+    const file = join(home, 'templates.yaml');
+    const name = template('small-v2');
+    const version = (await getCluster('small')).status?.kubernetesVersion ?? '';
+    const manifest = (replicas: number): string =>
+      [
+        'apiVersion: beamline.dev/v1alpha1',
+        'kind: ClusterTemplate',
+        'metadata:',
+        `  name: ${name}`,
+        'spec:',
+        '  description: small, with more nodes',
+        `  kubernetesVersion: "${version}"`,
+        '  controlPlane: { replicas: 1, flavor: m1.medium }',
+        `  nodeGroups: [{ name: default, flavor: m1.small, replicas: ${replicas} }]`,
+      ].join('\n');
+    await writeFile(file, manifest(5));
+    const applied = await runCli(['template', 'apply', '-f', file], cliEnv);
+    expectOk(applied);
+    assert.match(applied.stdout, new RegExp(`clustertemplate/${name} applied`));
+    expectOk(await runCli(['template', 'apply', '-f', file], cliEnv));
+    const got = await runCli(['template', 'get', name, '-o', 'json'], cliEnv);
+    expectOk(got);
+    assert.equal((JSON.parse(got.stdout) as ClusterTemplate).spec.nodeGroups?.[0]?.replicas, 5);
+    await writeFile(file, manifest(7));
+    const changed = await runCli(['template', 'apply', '-f', file], cliEnv);
+    assert.equal(changed.code, 1);
+    assert.match(changed.stderr, /templates are versioned/);
+    await writeFile(file, 'kind: Cluster\napiVersion: beamline.dev/v1alpha1\nmetadata: { name: nope }\n');
+    const wrongKind = await runCli(['template', 'apply', '-f', file], cliEnv);
+    assert.equal(wrongKind.code, 1);
+    assert.match(wrongKind.stderr, /document 1 is beamline\.dev\/v1alpha1 Cluster/);
+    await custom().deleteClusterCustomObject({ group: 'beamline.dev', version: 'v1alpha1', plural: 'clustertemplates', name });
   });
 
   test('a template in use cannot be deleted; deleting a cluster leaves no process, port or file', async () => {
