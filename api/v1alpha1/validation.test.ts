@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { AdmissionregistrationV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { apiOutcome, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { admissionPolicies, CLUSTER_TEMPLATE_POLICY, defaultPlatformConfig, defaultTemplates, NODE_GROUP_POLICY } from '../generate.ts';
 import { installApi } from '../install.ts';
 import {
@@ -34,20 +34,7 @@ function objectsApi(): KubernetesObjectApi {
 }
 
 /** The HTTP status and the Status message of a call that should fail. */
-async function refusal(call: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { code?: number; body?: unknown };
-    const raw = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
-    try {
-      return { code: e.code ?? -1, message: (JSON.parse(raw) as { message?: string }).message ?? raw };
-    } catch {
-      return { code: e.code ?? -1, message: raw };
-    }
-  }
-  return { code: 200, message: '' };
-}
+const refusal = apiOutcome;
 
 function template(name: string, spec: ClusterTemplateSpec): ClusterTemplate {
   return { apiVersion: API_VERSION, kind: 'ClusterTemplate', metadata: { name }, spec };

@@ -12,35 +12,18 @@ import {
   Watch,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { apiOutcome, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 
 const env = useTestEnv('cp-api');
 
-/** The HTTP status of a failed client-node call (ApiException.code). */
-async function statusOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    return (error as { code?: number }).code ?? -1;
-  }
-}
+/** The HTTP status of a client-node call (200 when it succeeded). */
+const statusOf = async (call: Promise<unknown>): Promise<number> => (await apiOutcome(call)).code;
 
-/** The HTTP status and the Status message of a failed call (the body is the apiserver's Status object). */
-async function errorBodyOf(call: Promise<unknown>): Promise<{ code: number; body: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { code?: number; body?: unknown };
-    const raw = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
-    try {
-      return { code: e.code ?? -1, body: (JSON.parse(raw) as { message?: string }).message ?? raw };
-    } catch {
-      return { code: e.code ?? -1, body: raw };
-    }
-  }
-  return { code: 200, body: '' };
-}
+/** The HTTP status and the Status message of a call. */
+const errorBodyOf = async (call: Promise<unknown>): Promise<{ code: number; body: string }> => {
+  const outcome = await apiOutcome(call);
+  return { code: outcome.code, body: outcome.message };
+};
 
 describe('CRUD and watch', () => {
   test('a ConfigMap is created, read, updated and deleted, and a watch sees every step', async () => {

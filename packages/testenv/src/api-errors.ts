@@ -1,0 +1,23 @@
+/** How an API call ended, for tests of refusals: the HTTP status and the API server's Status message. */
+export interface ApiOutcome {
+  /** 200 when the call succeeded; otherwise the status the API server answered (-1: no answer). */
+  readonly code: number;
+  /** The `message` of the Status object (it names the field for validation errors); '' on success. */
+  readonly message: string;
+}
+
+/** Awaits a client-node call and reports its status code and the Status message, never throwing. */
+export async function apiOutcome(call: Promise<unknown>): Promise<ApiOutcome> {
+  try {
+    await call;
+    return { code: 200, message: '' };
+  } catch (error) {
+    const e = error as { code?: number; body?: unknown };
+    const raw = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
+    try {
+      return { code: e.code ?? -1, message: (JSON.parse(raw) as { message?: string }).message ?? raw };
+    } catch {
+      return { code: e.code ?? -1, message: raw };
+    }
+  }
+}
