@@ -14,13 +14,12 @@ import {
   isDeleting,
   patchStatus,
   removeFinalizer,
-  setCondition,
-  type Condition,
   type ReconcileContext,
   type Reconciler,
   type Result,
 } from '@beamline/reconcile';
 import { CLUSTER_FINALIZER, CLUSTER_LABEL, KUBECONFIG_KEY, NODE_GROUPS_CREATED_ANNOTATION, RESOURCES } from '../resources.ts';
+import { conditionSet } from '../conditions.ts';
 import { groupNameOf, kubeconfigSecretName, nodeGroupObjectName, ownerReferenceTo } from '../naming.ts';
 import { computeClusterStatus, CONTROL_PLANE_DOWN, type ClusterObservation } from './status.ts';
 
@@ -47,11 +46,9 @@ interface StatusFields {
 async function writeStatus(context: ReconcileContext<Cluster>, cluster: Cluster, observed: ClusterObservation, fields: StatusFields): Promise<void> {
   const computed = computeClusterStatus(observed);
   const generation = cluster.metadata?.generation;
-  let conditions = (cluster.status?.conditions ?? []) as Condition[];
-  const now = new Date();
-  for (const condition of computed.conditions) {
-    conditions = setCondition(conditions, { ...condition, ...(generation === undefined ? {} : { observedGeneration: generation }) }, now);
-  }
+  const owned = conditionSet(cluster.status?.conditions, generation);
+  for (const condition of computed.conditions) owned.set(condition.type, condition.status, condition.reason, condition.message);
+  const conditions = owned.conditions();
   await patchStatus(context.kubeConfig, cluster, {
     ...(cluster.status ?? {}),
     ...fields,

@@ -1,5 +1,6 @@
 import type { Cluster, ClusterTemplate } from '@beamline/api';
-import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer, setCondition, type Condition, type Reconciler, type Result } from '@beamline/reconcile';
+import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer, type Reconciler, type Result } from '@beamline/reconcile';
+import { conditionSet } from '../conditions.ts';
 import { RESOURCES, TEMPLATE_IN_USE_FINALIZER } from '../resources.ts';
 
 /**
@@ -30,17 +31,14 @@ export function clusterTemplateReconciler(): Reconciler<ClusterTemplate> {
           : isDeleting(template)
             ? `deletion waits for the clusters that use it: ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', ...' : ''}`
             : `used by ${users.length} cluster(s)`;
-      let conditions = (template.status?.conditions ?? []) as Condition[];
-      const set = (type: string, status: 'True' | 'False', reason: string, text: string): void => {
-        conditions = setCondition(conditions, { type, status, reason, message: text, ...(generation === undefined ? {} : { observedGeneration: generation }) });
-      };
-      set('Ready', isDeleting(template) ? 'False' : 'True', isDeleting(template) ? 'InUse' : 'Available', message);
-      set('Reconciling', 'False', isDeleting(template) ? 'InUse' : 'Available', '');
-      set('Stalled', 'False', 'Available', '');
+      const owned = conditionSet(template.status?.conditions, generation);
+      owned.set('Ready', isDeleting(template) ? 'False' : 'True', isDeleting(template) ? 'InUse' : 'Available', message);
+      owned.set('Reconciling', 'False', isDeleting(template) ? 'InUse' : 'Available', '');
+      owned.set('Stalled', 'False', 'Available', '');
       await patchStatus(context.kubeConfig, template, {
         ...(generation === undefined ? {} : { observedGeneration: generation }),
         clusters: users.length,
-        conditions,
+        conditions: owned.conditions(),
       });
       return {};
     },

@@ -6,13 +6,13 @@ import {
   isDeleting,
   patchStatus,
   removeFinalizer,
-  setCondition,
   type Condition,
   type ReconcileContext,
   type Reconciler,
   type Result,
 } from '@beamline/reconcile';
 import { CLUSTER_LABEL, KUBECONFIG_KEY, NODE_GROUP_FINALIZER, PLATFORM_CONFIG_NAME, RESOURCES } from '../resources.ts';
+import { conditionSet } from '../conditions.ts';
 import { groupNameOf, ownerReferenceTo } from '../naming.ts';
 
 interface Observed {
@@ -22,17 +22,13 @@ interface Observed {
   readonly stalled?: { readonly reason: string; readonly message: string };
 }
 
-function conditionsOf(group: NodeGroup, observed: Observed, now: Date): Condition[] {
-  const generation = group.metadata?.generation;
-  let conditions = (group.status?.conditions ?? []) as Condition[];
-  const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
-    conditions = setCondition(conditions, { type, status, reason, message, ...(generation === undefined ? {} : { observedGeneration: generation }) }, now);
-  };
-  set('Ready', observed.ready.status, observed.ready.reason, observed.ready.message);
-  set('Stalled', observed.stalled === undefined ? 'False' : 'True', observed.stalled?.reason ?? 'Progressing', observed.stalled?.message ?? '');
+function conditionsOf(group: NodeGroup, observed: Observed): Condition[] {
+  const owned = conditionSet(group.status?.conditions, group.metadata?.generation);
+  owned.set('Ready', observed.ready.status, observed.ready.reason, observed.ready.message);
+  owned.set('Stalled', observed.stalled === undefined ? 'False' : 'True', observed.stalled?.reason ?? 'Progressing', observed.stalled?.message ?? '');
   const done = observed.ready.status === 'True' || observed.stalled !== undefined;
-  set('Reconciling', done ? 'False' : 'True', done ? observed.ready.reason : observed.ready.reason, done ? '' : observed.ready.message);
-  return conditions;
+  owned.set('Reconciling', done ? 'False' : 'True', observed.ready.reason, done ? '' : observed.ready.message);
+  return owned.conditions();
 }
 
 async function writeStatus(context: ReconcileContext<NodeGroup>, group: NodeGroup, observed: Observed): Promise<void> {
@@ -40,7 +36,7 @@ async function writeStatus(context: ReconcileContext<NodeGroup>, group: NodeGrou
     ...(group.metadata?.generation === undefined ? {} : { observedGeneration: group.metadata.generation }),
     ...(observed.replicas === undefined ? {} : { replicas: observed.replicas }),
     ...(observed.readyReplicas === undefined ? {} : { readyReplicas: observed.readyReplicas }),
-    conditions: conditionsOf(group, observed, new Date()),
+    conditions: conditionsOf(group, observed),
   });
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { layoutOf } from './layout.ts';
-import { readPidRecords } from './processes.ts';
+import { processStartTicks, readPidRecords, stopProcess, unrecordedComponents } from './processes.ts';
 import { stopInStages, withStages } from './running.ts';
 import { readStateIfAny } from './state.ts';
 
@@ -21,6 +21,9 @@ export async function destroyControlPlane(dir: string): Promise<void> {
   const records = readPidRecords(layoutOf(dir).pidDir);
   try {
     await stopInStages(withStages(specs?.components ?? [], records));
+    // A starter killed between spawning a component and writing its pid file leaves a component
+    // no pid file names: found by its command line instead.
+    for (const pid of await unrecordedComponents(dir)) await stopProcess({ pid, startTicks: processStartTicks(pid) });
     await rm(dir, { recursive: true, force: true });
   } catch (error) {
     throw new Error(`failed to destroy control plane ${dir}: ${(error as Error).message}`, { cause: error });

@@ -31,7 +31,7 @@ export { startTcpLoadBalancer, type TcpEndpoint, type TcpLoadBalancer, type TcpL
 export { createCertificateAuthority, createServiceAccountKeys, loadCertificateAuthority, type CertificateAuthority, type CertificatePair } from './pki.ts';
 export { planComponents, SERVICE_CIDR, type PlanInput } from './plan.ts';
 export { freePort, freePorts } from './ports.ts';
-export { isSameProcessAlive, processStartTicks, readPidRecords, startProcess, stopProcess, type ComponentProcess, type PidRecord, type StartProcessOptions } from './processes.ts';
+export { isSameProcessAlive, processesMentioning, processStartTicks, readPidRecords, startProcess, stopProcess, unrecordedComponents, type ComponentProcess, type PidRecord, type StartProcessOptions } from './processes.ts';
 export { ComponentStartError, probeStatus } from './readiness.ts';
 export { resumeControlPlane, type ResumeOptions } from './resume.ts';
 export {

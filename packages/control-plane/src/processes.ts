@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** A component process started by this package. */
 export interface ComponentProcess {
@@ -223,4 +223,35 @@ export function removeDirNow(dir: string): void {
   } catch {
     // best effort at exit
   }
+}
+
+/** Pids of live processes whose command line mentions `text` (never this process itself). */
+export async function processesMentioning(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text) && isSameProcessAlive({ pid: Number(entry), startTicks: undefined })) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** The executables a control plane runs (Node runs the load balancer). */
+const COMPONENT_EXECUTABLES = new Set(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'node']);
+
+/**
+ * Components of the plane in `dir` that no pid file names: a starter killed between spawning a
+ * component and writing its pid file leaves one. Every component's flags name files in `dir`, so
+ * they are found by command line, limited to the executables a plane runs.
+ */
+export async function unrecordedComponents(dir: string): Promise<number[]> {
+  const marker = dir.endsWith('/') ? dir : `${dir}/`;
+  const pids = await processesMentioning(marker);
+  return pids.filter((pid) => {
+    try {
+      return COMPONENT_EXECUTABLES.has(basename(readlinkSync(`/proc/${pid}/exe`)));
+    } catch {
+      return false;
+    }
+  });
 }
