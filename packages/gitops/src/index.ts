@@ -1,4 +1,4 @@
-// The GitOps engine's parts so far: source (git mirrors), render (plain, kustomize, helm), health,
+// The GitOps engine's parts so far: source (git mirrors), render (plain, kustomize, helm), apply and prune, health,
 // diff and apply order. The Application kind, its controller and the CLI build on these.
 export * from './source/index.ts';
 export * from './render/index.ts';
@@ -11,3 +11,4 @@ export { parseQuantity, quantitiesEqual } from './diff/quantity.ts';
 export { applyOrder, KIND_ORDER, pruneOrder, SYNC_WAVE_ANNOTATION, syncWave, type SyncWave } from './plan/apply-order.ts';
 export { DuplicateObjectsError, findDuplicates } from './plan/find-duplicates.ts';
 export { apiGroup, objectKey } from './plan/object-key.ts';
+export * from './apply/index.ts';
