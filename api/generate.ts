@@ -16,6 +16,8 @@ import { loadPins } from '@beamline/binaries';
 import { stringify } from 'yaml';
 import {
   API_VERSION,
+  APPLICATION,
+  ApplicationSchema,
   CLUSTER,
   CLUSTER_TEMPLATE,
   ClusterSchema,
@@ -56,6 +58,7 @@ export interface JsonSchemaProps {
   readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   readonly 'x-kubernetes-list-map-keys'?: readonly string[];
   readonly 'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  readonly 'x-kubernetes-preserve-unknown-fields'?: true;
 }
 
 /** A CustomResourceDefinition (apiextensions.k8s.io/v1) in wire form, as written to YAML and applied. */
@@ -117,6 +120,7 @@ const KEYWORDS = [
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
   'x-kubernetes-map-type',
+  'x-kubernetes-preserve-unknown-fields',
   'x-kubernetes-validations',
 ] as const;
 
@@ -257,7 +261,7 @@ function crd({ names, schema, columns, subresources }: CrdOptions): CustomResour
 }
 
 /**
- * The four CRDs, in install order: PlatformConfig, ClusterTemplate, Cluster, NodeGroup. Status
+ * The five CRDs, in install order: PlatformConfig, ClusterTemplate, Cluster, NodeGroup, Application. Status
  * subresource on all but PlatformConfig; NodeGroup also has the scale subresource
  * (`kubectl scale nodegroup`).
  */
@@ -307,6 +311,22 @@ export function customResourceDefinitions(): readonly CustomResourceDefinitionMa
         column('Min', '.spec.minReplicas', 'integer', 'fewest nodes'),
         column('Max', '.spec.maxReplicas', 'integer', 'most nodes'),
         column('Role', '.spec.role', 'string', 'node role', 1),
+      ],
+    }),
+    crd({
+      names: APPLICATION,
+      schema: ApplicationSchema,
+      subresources: { status: {} },
+      columns: [
+        column('Sync', '.status.sync.status', 'string', 'Synced, OutOfSync or Unknown'),
+        column('Health', '.status.health.status', 'string', 'the aggregated health'),
+        column('Revision', '.status.sync.revision', 'string', 'the revision the source resolved to'),
+        column('Dest-Cluster', '.spec.destination.cluster', 'string', 'the destination Cluster (in-cluster: the management cluster)'),
+        column('Dest-Namespace', '.spec.destination.namespace', 'string', 'the destination namespace'),
+        column('Repo', '.spec.source.repoURL', 'string', 'the git or Helm repository', 1),
+        column('Path', '.spec.source.path', 'string', 'the path in git', 1),
+        column('Chart', '.spec.source.chart', 'string', 'the Helm chart', 1),
+        column('Message', '.status.health.message', 'string', "the health's message", 1),
       ],
     }),
   ];

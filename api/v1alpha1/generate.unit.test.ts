@@ -89,7 +89,7 @@ describe('CRDs', () => {
   test('one per kind, in install order, named <plural>.beamline.dev', () => {
     assert.deepEqual(
       customResourceDefinitions().map((crd) => crd.metadata.name),
-      ['platformconfigs.beamline.dev', 'clustertemplates.beamline.dev', 'clusters.beamline.dev', 'nodegroups.beamline.dev'],
+      ['platformconfigs.beamline.dev', 'clustertemplates.beamline.dev', 'clusters.beamline.dev', 'nodegroups.beamline.dev', 'applications.beamline.dev'],
     );
   });
 
@@ -98,12 +98,13 @@ describe('CRDs', () => {
       for (const [path, node] of walk(crd.spec.versions[0]?.schema.openAPIV3Schema ?? {})) {
         assert.ok(node.type !== undefined, `${crd.metadata.name}${path}: no type`);
         for (const key of Object.keys(node)) assert.ok(!['anyOf', 'oneOf', 'allOf', 'not', 'patternProperties', '$ref', 'const'].includes(key), `${crd.metadata.name}${path}: ${key}`);
-        if (node.type === 'object') assert.ok(node.properties !== undefined || node.additionalProperties !== undefined || path === '.metadata', `${crd.metadata.name}${path}: an empty object`);
+        if (node.type === 'object') assert.ok(node.properties !== undefined || node.additionalProperties !== undefined || path === '.metadata' || node['x-kubernetes-preserve-unknown-fields'] === true, `${crd.metadata.name}${path}: an empty object`);
       }
     }
   });
 
   test('status subresource on all but PlatformConfig; scale on NodeGroup', () => {
+    assert.deepEqual(definition('applications').spec.versions[0]?.subresources, { status: {} });
     assert.equal(definition('platformconfigs').spec.versions[0]?.subresources, undefined);
     assert.deepEqual(definition('clustertemplates').spec.versions[0]?.subresources, { status: {} });
     assert.deepEqual(definition('clusters').spec.versions[0]?.subresources, { status: {} });
@@ -119,6 +120,7 @@ describe('CRDs', () => {
     assert.deepEqual(columns('clustertemplates'), ['VERSION', 'CONTROL-PLANE', 'PROVIDER', 'CLUSTERS', 'AGE']);
     assert.deepEqual(columns('clusters'), ['TEMPLATE', 'PROVIDER', 'PHASE', 'VERSION', 'ENDPOINT', 'READY', 'AGE']);
     assert.deepEqual(columns('nodegroups'), ['CLUSTER', 'FLAVOR', 'REPLICAS', 'READY', 'MIN', 'MAX', 'AGE']);
+    assert.deepEqual(columns('applications'), ['SYNC', 'HEALTH', 'REVISION', 'DEST-CLUSTER', 'DEST-NAMESPACE', 'AGE']);
   });
 
   test('the CEL rules are where the API promises them', () => {

@@ -74,8 +74,20 @@ export const NODE_GROUP = {
   categories: [CATEGORY],
 } as const satisfies KindNames;
 
+/** Application: a namespaced delivery of objects from git or a Helm repository to a cluster. */
+export const APPLICATION = {
+  kind: 'Application',
+  listKind: 'ApplicationList',
+  plural: 'applications',
+  singular: 'application',
+  // Not `app`/`apps`: Argo CD's Application has them, and sites migrating from it run both.
+  shortNames: ['bapp'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
 /** Every kind of this API, in the order they are installed. */
-export const KINDS = [PLATFORM_CONFIG, CLUSTER_TEMPLATE, CLUSTER, NODE_GROUP] as const;
+export const KINDS = [PLATFORM_CONFIG, CLUSTER_TEMPLATE, CLUSTER, NODE_GROUP, APPLICATION] as const;
 
 /** The name of the one PlatformConfig (the CRD refuses any other). */
 export const PLATFORM_CONFIG_NAME = 'beamline';

@@ -8,3 +8,4 @@ export * from './platformconfig.ts';
 export * from './nodegroup.ts';
 export * from './clustertemplate.ts';
 export * from './cluster.ts';
+export * from './application.ts';

@@ -6,6 +6,7 @@ import { Value } from 'typebox/value';
 import { defaultPlatformConfig, defaultTemplates } from '../generate.ts';
 import {
   API_VERSION,
+  APPLICATION,
   CLUSTER,
   CLUSTER_TEMPLATE,
   ClusterSchema,
@@ -49,6 +50,7 @@ describe('group, version and names', () => {
         ['ClusterTemplate', 'clustertemplates', 'Cluster'],
         ['Cluster', 'clusters', 'Namespaced'],
         ['NodeGroup', 'nodegroups', 'Namespaced'],
+        ['Application', 'applications', 'Namespaced'],
       ],
     );
   });
@@ -60,8 +62,8 @@ describe('group, version and names', () => {
     assert.equal(new Set(ours).size, ours.length);
     for (const name of ours) assert.ok(!builtIn.includes(name), name);
     assert.deepEqual(
-      [PLATFORM_CONFIG, CLUSTER_TEMPLATE, CLUSTER, NODE_GROUP].map((k) => k.shortNames),
-      [['pcfg'], ['ct'], ['cl'], ['ng']],
+      [PLATFORM_CONFIG, CLUSTER_TEMPLATE, CLUSTER, NODE_GROUP, APPLICATION].map((k) => k.shortNames),
+      [['pcfg'], ['ct'], ['cl'], ['ng'], ['bapp']],
     );
   });
 
