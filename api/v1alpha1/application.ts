@@ -1,7 +1,7 @@
 /**
  * Application: a set of Kubernetes objects delivered from a git repository (plain YAML/JSON,
  * kustomize or a Helm chart in git) or from a Helm repository, to a Beamline Cluster (or the
- * management cluster) and namespace. Schema only: the GitOps controller arrives with issue 4.
+ * management cluster) and namespace. The controller is in `controllers/src/application/`.
  */
 import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DnsLabel, ObjectMetaSchema, ObservedGenerationSchema } from './common.ts';
@@ -197,6 +197,12 @@ export const ApplicationSpecSchema = Type.Object(
     refreshIntervalSeconds: Type.Optional(
       Type.Integer({ description: 'how often the source is checked for changes (with jitter); webhooks refresh sooner.', minimum: 10, maximum: 86400, default: 180 }),
     ),
+    deletionPolicy: Type.Optional(
+      Type.Enum(['Delete', 'Orphan'], {
+        description: 'what deleting the Application does to its objects: Delete them (cascade, the default) or leave them (Orphan).',
+        default: 'Delete',
+      }),
+    ),
   },
   { description: 'What to deliver, where, and how.' },
 );
@@ -266,6 +272,12 @@ export const OperationStateSchema = Type.Object(
     finishedAt: Type.Optional(Type.String({ description: 'when it finished; absent while Running.', format: 'date-time' })),
     revision: Type.Optional(Type.String({ description: 'the revision it applies.', maxLength: 255 })),
     results: Type.Optional(Type.Array(ResourceResultSchema, { description: 'what it did, per object.' })),
+    initiatedBy: Type.Optional(
+      Type.Enum(['automated', 'manual', 'rollback'], { description: 'automated (auto-sync or self-heal), manual (a sync request) or rollback.' }),
+    ),
+    syncRequest: Type.Optional(Type.String({ description: 'the id of the sync request it handles (manual syncs and rollbacks).', maxLength: 253 })),
+    rollbackTo: Type.Optional(Type.Integer({ description: 'the history id a rollback applies.', format: 'int64', minimum: 0 })),
+    retryCount: Type.Optional(Type.Integer({ description: 'how many times this sync was retried after failing.', format: 'int32', minimum: 0 })),
   },
   { description: 'The last (or current) sync operation.' },
 );
@@ -304,6 +316,9 @@ export const ApplicationStatusSchema = Type.Object(
     operationState: Type.Optional(OperationStateSchema),
     history: Type.Optional(Type.Array(HistoryEntrySchema, { description: 'the last 10 successful syncs, oldest first.', maxItems: 10 })),
     reconciledAt: Type.Optional(Type.String({ description: 'when the source was last compared with the destination.', format: 'date-time' })),
+    lastHandledSyncRequest: Type.Optional(Type.String({ description: 'the id of the last sync request (annotation beamline.dev/sync-request) handled.', maxLength: 253 })),
+    lastHandledRefresh: Type.Optional(Type.String({ description: 'the last value of the annotation beamline.dev/refresh-requested-at handled.', maxLength: 253 })),
+    sourceType: Type.Optional(Type.Enum(['directory', 'kustomize', 'helm'], { description: 'what the source was detected (or declared) to be.' })),
   },
   { description: 'The observed state of the application.' },
 );
@@ -323,3 +338,41 @@ export const ApplicationSchema = Type.Object(
 );
 /** Application: namespaced; what to deliver from git or a Helm repository, to which cluster and namespace. */
 export type Application = Static<typeof ApplicationSchema>;
+
+/**
+ * A sync request, as the annotation `beamline.dev/sync-request` carries it (JSON). `beamline app
+ * sync` and `beamline app rollback` write it; `kubectl annotate` may write any text, which is
+ * read as `{ id: <text> }`.
+ */
+export interface SyncRequest {
+  /** Unique per request: a request is handled once per id. */
+  readonly id: string;
+  /** Delete objects the source no longer has (default: `syncPolicy.automated.prune`). */
+  readonly prune?: boolean;
+  /** Apply this history entry instead of the target revision (a rollback). */
+  readonly rollbackTo?: number;
+}
+
+/** The {@link SyncRequest} of an annotation value; `undefined` for an empty one. */
+export function parseSyncRequest(value: string | undefined): SyncRequest | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { id?: unknown }).id === 'string') {
+      const { id, prune, rollbackTo } = parsed as { id: string; prune?: unknown; rollbackTo?: unknown };
+      return {
+        id: id.slice(0, 253),
+        ...(typeof prune === 'boolean' ? { prune } : {}),
+        ...(typeof rollbackTo === 'number' && Number.isInteger(rollbackTo) && rollbackTo >= 0 ? { rollbackTo } : {}),
+      };
+    }
+  } catch {
+    // Not JSON: the text itself is the id (kubectl annotate ... beamline.dev/sync-request=$(date +%s)).
+  }
+  return { id: value.trim().slice(0, 253) };
+}
+
+/** The annotation value of a {@link SyncRequest}. */
+export function formatSyncRequest(request: SyncRequest): string {
+  return JSON.stringify(request);
+}

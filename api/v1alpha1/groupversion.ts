@@ -98,6 +98,24 @@ export const TEMPLATE_IN_USE_FINALIZER = 'beamline.dev/in-use';
 export const CLUSTER_FINALIZER = 'beamline.dev/cluster';
 /** Finalizer the node-group controller holds on a NodeGroup until its nodes are drained and deleted. */
 export const NODE_GROUP_FINALIZER = 'beamline.dev/nodes';
+/** Finalizer the application controller holds on an Application until its objects are deleted (or orphaned). */
+export const APPLICATION_FINALIZER = 'beamline.dev/application-resources';
+/**
+ * Annotation that asks for a sync of an Application: a JSON {@link SyncRequest} (or any other
+ * text, read as a request id with default options). Handled once per distinct `id`; the id
+ * handled last is in `status.lastHandledSyncRequest`.
+ */
+export const SYNC_REQUEST_ANNOTATION = 'beamline.dev/sync-request';
+/**
+ * Annotation that asks for the source to be checked now (as a webhook does), like Flux's
+ * `reconcile.fluxcd.io/requestedAt`: any new value; the last handled is `status.lastHandledRefresh`.
+ */
+export const REFRESH_ANNOTATION = 'beamline.dev/refresh-requested-at';
+/**
+ * Annotation on every object an Application applies: `<application namespace>/<application name>`.
+ * Drift watches map an edited object back to its Application with it.
+ */
+export const TRACKING_ANNOTATION = 'beamline.dev/tracking-id';
 /** Label on the NodeGroups (and nodes) of a Cluster: the Cluster's name. */
 export const CLUSTER_NAME_LABEL = 'beamline.dev/cluster';
 /** The key of the admin kubeconfig in the `<cluster>-kubeconfig` Secret (as Cluster API names it). */
@@ -168,6 +186,18 @@ export const ConditionReason = {
   KubeconfigSecretNotFound: 'KubeconfigSecretNotFound',
   /** Stalled=True: an imported Cluster's kubeconfig cannot be used. */
   InvalidKubeconfig: 'InvalidKubeconfig',
+  /** An Application's Ready=False: its destination Cluster does not exist (yet) or is not Ready. */
+  DestinationNotReady: 'DestinationNotReady',
+  /** An Application's Ready=False: the git repository, revision, path or chart cannot be fetched. */
+  FetchFailed: 'FetchFailed',
+  /** An Application's Ready=False: the source does not render (YAML that does not parse, values that do not render). */
+  RenderFailed: 'RenderFailed',
+  /** An Application's Ready=False: the last sync had objects refused by the destination. */
+  SyncFailed: 'SyncFailed',
+  /** An Application's Ready=False: the live objects differ from the source (no automated sync, or waiting for one). */
+  OutOfSync: 'OutOfSync',
+  /** An Application's Ready=False: synced, and objects are not healthy yet (or Degraded). */
+  NotHealthy: 'NotHealthy',
   /** Every condition while the object is being deleted (finalizer work in progress). */
   Deleting: 'Deleting',
   /** A ClusterTemplate's Ready=False: it is being deleted but Clusters still use it. */

@@ -10,6 +10,7 @@ export { clusterTemplateReconciler } from './clustertemplate/reconciler.ts';
 export { groupNameOf, kubeconfigSecretName, nodeGroupObjectName } from './naming.ts';
 export { nodeGroupReconciler } from './nodegroup/reconciler.ts';
 export * from './resources.ts';
+export * from './application/index.ts';
 
 const spec = (object: KubeObject): Record<string, unknown> => ((object as { spec?: Record<string, unknown> }).spec ?? {});
 

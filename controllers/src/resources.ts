@@ -1,4 +1,4 @@
-import { API_VERSION, CLUSTER, CLUSTER_TEMPLATE, NODE_GROUP, PLATFORM_CONFIG, type KindNames } from '@beamline/api';
+import { API_VERSION, APPLICATION, CLUSTER, CLUSTER_TEMPLATE, NODE_GROUP, PLATFORM_CONFIG, type KindNames } from '@beamline/api';
 import type { ResourceType } from '@beamline/reconcile';
 
 const resource = (names: KindNames): ResourceType => ({
@@ -14,6 +14,8 @@ export const RESOURCES = {
   cluster: resource(CLUSTER),
   nodeGroup: resource(NODE_GROUP),
   platformConfig: resource(PLATFORM_CONFIG),
+  application: resource(APPLICATION),
+  event: { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
   secret: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
 } as const satisfies Record<string, ResourceType>;
 

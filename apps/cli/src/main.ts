@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerApp } from './commands/app.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerKubeconfig } from './commands/kubeconfig.ts';
 import { registerManager } from './commands/manager.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerSandbox(program);
   registerTemplate(program);
   registerCluster(program);
+  registerApp(program);
   registerKubeconfig(program);
   registerManager(program);
   registerSetup(program);

@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { Manager, type Controller, type LeaderElectionOptions } from '@beamline/reconcile';
 import { startManagerServer } from './server.ts';
@@ -26,6 +27,8 @@ export interface RunManagerOptions {
   readonly namespace?: string;
   /** Default: JSON lines on stdout at level `info` (or `$BEAMLINE_LOG_LEVEL`). */
   readonly logger?: Logger;
+  /** More routes on the manager's HTTP server (the GitOps webhook), given the manager. */
+  readonly routes?: (app: FastifyInstance, manager: Manager) => void;
   /** Stops the manager when aborted, like SIGINT/SIGTERM. */
   readonly signal?: AbortSignal;
   /** Called once the HTTP server listens, with its URL (tests and `beamline up` read the port from it). */
@@ -74,7 +77,13 @@ export async function runManager(options: RunManagerOptions): Promise<void> {
   const stopped = new Promise<void>((resolve) => stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }));
   let server: Awaited<ReturnType<typeof startManagerServer>> | undefined;
   try {
-    server = await startManagerServer({ host: options.host, port: options.port, manager, registry: manager.registry });
+    server = await startManagerServer({
+      host: options.host,
+      port: options.port,
+      manager,
+      registry: manager.registry,
+      routes: options.routes === undefined ? undefined : (app) => options.routes?.(app, manager),
+    });
     logger.info({ url: server.url }, 'manager server listening');
     options.onListening?.(server.url, manager);
     // start() rejects only when stopped before the caches synced: that is the stop handled below.

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { fastify } from 'fastify';
+import { fastify, type FastifyInstance } from 'fastify';
 import type { Readiness } from '@beamline/reconcile';
 import type { Registry } from 'prom-client';
 
@@ -13,6 +13,8 @@ export interface ManagerServerOptions {
   readonly manager: { readiness(): Readiness };
   /** What `/metrics` serves. */
   readonly registry: Registry;
+  /** Adds more routes (the GitOps webhook) before the server listens. */
+  readonly routes?: (app: FastifyInstance) => void;
 }
 
 /** A running manager server. */
@@ -39,6 +41,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
     const text = await options.registry.metrics();
     return reply.header('content-type', options.registry.contentType).send(text);
   });
+  options.routes?.(app);
   const host = options.host ?? '127.0.0.1';
   try {
     await app.listen({ host, port: options.port });

@@ -68,6 +68,12 @@ export class ControllerRunner {
       if (event === 'delete') this.#terminal.delete(key);
       this.#enqueue(key);
     });
+    controller.trigger?.attach((key, delayMs) => {
+      const queue = this.#term?.queue;
+      if (queue === undefined) return;
+      if (delayMs > 0) queue.addAfter(key, delayMs);
+      else queue.add(key);
+    });
     for (const [index, owned] of (controller.owns ?? []).entries()) {
       const source = `owns:${index}`;
       deps.informerFor(owned).on((event, object) => this.#onMapped(source, event, object, (child) => ownerRequests(child, controller.for)));

@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { RequeueError, TerminalError } from './errors.ts';
 import { groupOf, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+import type { ExternalTrigger } from './external-trigger.ts';
 import type { ReconcileResultLabel } from './metrics.ts';
 
 /** Which object to reconcile: a namespace (for namespaced kinds) and a name. */
@@ -65,6 +66,8 @@ export interface Controller<T extends KubeObject = KubeObject> {
   readonly owns?: readonly ResourceType[];
   /** Other kinds, mapped to roots by their own function. */
   readonly watches?: readonly WatchedKind[];
+  /** Roots queued from outside the informers (other clusters' watches, webhooks). */
+  readonly trigger?: ExternalTrigger;
   /** Workers reconciling different keys at once. Default 1. */
   readonly concurrency?: number;
   /** Queue every root again this often (a safety net, not a substitute for watches). Default: never. */

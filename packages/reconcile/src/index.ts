@@ -15,6 +15,7 @@ export {
   type Result,
   type WatchedKind,
 } from './controller.ts';
+export { ExternalTrigger, type TriggerSink } from './external-trigger.ts';
 export { isApiError, isConflict, isNotFound, KubeApiError, RequeueError, TerminalError } from './errors.ts';
 export { addFinalizer, hasFinalizer, isDeleting, removeFinalizer } from './finalizers.ts';
 export { Informer, type InformerEvent, type InformerHandler, type InformerOptions } from './informer.ts';
@@ -36,5 +37,5 @@ export {
 export { LEASE_RESOURCE, LeaderElector, microTime, type LeaderCallbacks, type LeaderElectionOptions, type Lease, type LeaseSpec } from './leader-election.ts';
 export { Manager, type ManagerOptions, type Readiness } from './manager.ts';
 export { createManagerMetrics, RECONCILE_RESULTS, type ManagerMetrics, type ReconcileResultLabel } from './metrics.ts';
-export { describeObject, identify, patchStatus, resourceOf, type ObjectWriteOptions, type WithStatus } from './patch-status.ts';
+export { describeObject, identify, mergePatchOf, patchStatus, resourceOf, type ObjectWriteOptions, type WithStatus } from './patch-status.ts';
 export { systemClock, WorkQueue, type Clock, type WorkQueueOptions } from './work-queue.ts';

@@ -15,8 +15,8 @@ export type WithStatus = KubeObject & { readonly status?: unknown };
 
 /**
  * Writes `status` as the object's whole status through the `status` subresource, with a JSON
- * merge patch: each top-level field of `status` replaces the stored one, and top-level fields the
- * stored status has but `status` lacks are removed (status is computed, not accumulated). Does
+ * merge patch computed against the stored status ({@link mergePatchOf}): fields the stored status
+ * has but `status` lacks are removed at every depth (status is computed, not accumulated). Does
  * nothing when the object's status already equals `status`.
  *
  * No optimistic lock: status is computed from what the one leading controller observed, so the
@@ -31,13 +31,7 @@ export async function patchStatus<T extends WithStatus>(
 ): Promise<T | undefined> {
   const previous = (object.status ?? {}) as Readonly<Record<string, unknown>>;
   if (isDeepStrictEqual(stripUndefined(previous), stripUndefined(status))) return object;
-  const patch: Record<string, unknown> = {};
-  for (const key of Object.keys(previous)) {
-    if (status[key] === undefined) patch[key] = null;
-  }
-  for (const [key, value] of Object.entries(status)) {
-    if (value !== undefined) patch[key] = value;
-  }
+  const patch = mergePatchOf(previous, status);
   const { name, namespace } = identify(object, 'patch status of');
   const client = clientFor(kubeConfig);
   try {
@@ -82,4 +76,31 @@ export function describeObject(object: KubeObject): string {
 
 function stripUndefined(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}
+
+function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The RFC 7386 JSON merge patch that turns `previous` into `next`: nested objects are patched
+ * field by field, with `null` for every field `next` drops (a merge patch merges objects, so a
+ * field left out would survive); arrays and scalars are replaced whole.
+ */
+export function mergePatchOf(previous: Readonly<Record<string, unknown>>, next: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(previous)) {
+    if (previous[key] !== undefined && next[key] === undefined) patch[key] = null;
+  }
+  for (const [key, value] of Object.entries(next)) {
+    if (value === undefined) continue;
+    const before = previous[key];
+    if (isPlainRecord(before) && isPlainRecord(value)) {
+      const nested = mergePatchOf(before, value);
+      if (Object.keys(nested).length > 0) patch[key] = nested;
+    } else if (!isDeepStrictEqual(before, value)) {
+      patch[key] = value;
+    }
+  }
+  return patch;
 }

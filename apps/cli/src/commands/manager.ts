@@ -1,4 +1,6 @@
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { ensureBinaries, stderrProgress } from '@beamline/binaries';
@@ -30,13 +32,30 @@ export function registerManager(program: Command): void {
       const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
       await ensureNamespace(kubeConfig, options.leaseNamespace);
       // Loaded here, not at the top: every other command would pay for the controllers' imports.
-      const [{ clusterControllers }, { runManager }] = await Promise.all([import('@beamline/controllers'), import('@beamline/manager')]);
-      await runManager({
-        kubeConfig,
-        controllers: clusterControllers({ home: options.home ?? beamlineHome(), binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes }),
-        port: Number(options.port),
-        identity: options.identity ?? `${hostname()}-${process.pid}`,
-        leaseNamespace: options.leaseNamespace,
-      });
+      const [{ clusterControllers, ApplicationController, webhookSecretsReader, WEBHOOK_SECRET_NAME }, { runManager }] = await Promise.all([import('@beamline/controllers'), import('@beamline/manager')]);
+      const home = options.home ?? beamlineHome();
+      const identity = options.identity ?? `${hostname()}-${process.pid}`;
+      // Git mirrors belong to one process (GitMirrorCache): each manager gets its own folder.
+      const workDir = join(home, 'gitops', identity.replace(/[^A-Za-z0-9._-]/g, '_'));
+      await mkdir(workDir, { recursive: true });
+      const gitops = new ApplicationController({ kubeConfig, workDir, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes });
+      try {
+        await runManager({
+          kubeConfig,
+          controllers: [...clusterControllers({ home, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes }), gitops.controller],
+          port: Number(options.port),
+          identity,
+          leaseNamespace: options.leaseNamespace,
+          routes: (app, manager) => {
+            gitops.attach(manager);
+            gitops.registerWebhook(app, {
+              secrets: webhookSecretsReader(manager.client, options.leaseNamespace),
+              secretName: `${options.leaseNamespace}/${WEBHOOK_SECRET_NAME}`,
+            });
+          },
+        });
+      } finally {
+        await gitops.stop();
+      }
     });
 }

@@ -215,6 +215,37 @@ export class GitMirrorCache {
   }
 
   /**
+   * Every folder of the commit with its tree id, in one `git ls-tree -r -d` (the root as `''`):
+   * a caller with many apps in one repository looks their tree ids up here instead of running
+   * {@link GitMirrorCache.treeId} once per app. Fetches the commit first if the mirror lacks it.
+   *
+   * @throws {SourceError} those of {@link GitMirrorCache.ensureCommit}.
+   */
+  async listTrees(url: string, sha: string): Promise<Map<string, string>> {
+    const gitUrl = parseGitUrl(url);
+    const commit = this.#checkSha(gitUrl, sha);
+    return this.#mutex.run(gitUrl.key, async () => {
+      const dir = await this.#open(gitUrl);
+      await this.#ensureCommit(gitUrl, dir, commit, undefined);
+      const trees = new Map<string, string>([['', await this.#treeId(gitUrl, dir, commit, '')]]);
+      let stdout: string;
+      try {
+        // -z: paths are NUL-terminated and never quoted, whatever characters they hold.
+        ({ stdout } = await this.#run(['--git-dir', dir, 'ls-tree', '-r', '-d', '-z', '--full-tree', commit], this.#localTimeoutMs));
+      } catch (error) {
+        throw new Error(`failed to list the folders of ${commit} in the mirror of ${gitUrl.display}: ${(error as Error).message}`, { cause: error });
+      }
+      for (const record of stdout.split('\0')) {
+        const tab = record.indexOf('\t');
+        if (tab === -1) continue;
+        const [, type, id] = record.slice(0, tab).split(' ');
+        if (type === 'tree' && id !== undefined) trees.set(record.slice(tab + 1), id);
+      }
+      return trees;
+    });
+  }
+
+  /**
    * Writes the files of the folder at `path` in the commit into `targetDir` (created; it must be
    * missing or empty), through `git archive` of the folder's tree: the folder's content at the
    * top, no `.git`, file modes as in git (0644/0755), symlinks as symlinks. `.gitattributes`

@@ -173,6 +173,18 @@ describe('GitMirrorCache', () => {
     assert.equal(await cache.treeId(url, after, ''), await repository.git('rev-parse', `${after}^{tree}`));
   });
 
+  test('lists every folder of a commit with its tree id in one call', async () => {
+    const cache = newCache();
+    const { repository, url } = fixture;
+    const sha = await cache.resolve(url, 'main');
+    const trees = await cache.listTrees(url, sha);
+    for (const folder of ['', 'apps', 'apps/a', 'apps/a/nested', 'apps/b']) {
+      assert.equal(trees.get(folder), await cache.treeId(url, sha, folder), folder);
+    }
+    assert.equal(trees.get('apps/a'), await repository.treeId(sha, 'apps/a'));
+    assert.equal(trees.has('README.md'), false, 'files are not folders');
+  });
+
   test('exports a folder: its files at the top, symlinks inside kept, no .git', async () => {
     const cache = newCache();
     const { repository, url } = fixture;

@@ -1,0 +1,292 @@
+// How `beamline app` shows Applications and decides on what it reads: the list row, the `get`
+// summary, the history, which entry a rollback goes back to, when a wait is over, the diff's exit
+// code, and the sync-request patch.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseSyncRequest, SYNC_REQUEST_ANNOTATION, type HistoryEntry } from '@beamline/api';
+import { syncRequestPatch } from './app-request.ts';
+import {
+  APP_TABLE,
+  appRow,
+  asApp,
+  chooseRollbackId,
+  conditionsNotOk,
+  describeApplication,
+  describeSource,
+  describeSyncPolicy,
+  diffExitCode,
+  formatOperationResults,
+  historyRows,
+  operationFailed,
+  resourceRows,
+  shortRevision,
+  syncRequestDone,
+  waitState,
+  type AppObject,
+} from './app-view.ts';
+import { CliError } from './output.ts';
+import type { BeamlineObject } from './resources.ts';
+
+const NOW = new Date('2026-11-21T20:00:00Z');
+const SHA = '3f1c2e9d4b7a8c6e5f0a1b2c3d4e5f6a7b8c9d0e';
+
+function app(overrides: { spec?: Partial<AppObject['spec']>; status?: AppObject['status']; generation?: number } = {}): AppObject {
+  return {
+    apiVersion: 'beamline.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'guestbook', namespace: 'physics', generation: overrides.generation ?? 1, creationTimestamp: '2026-11-21T19:57:00Z' },
+    spec: {
+      source: { repoURL: 'https://git.example.org/physics/deploy.git', targetRevision: 'main', path: 'apps/guestbook' },
+      destination: { cluster: 'lab', namespace: 'guestbook' },
+      ...overrides.spec,
+    },
+    ...(overrides.status === undefined ? {} : { status: overrides.status }),
+  };
+}
+
+function history(...ids: number[]): HistoryEntry[] {
+  return ids.map((id) => ({ id, revision: `${String(id).repeat(40)}`.slice(0, 40), deployedAt: `2026-11-21T1${id}:00:00Z`, source: { repoURL: 'https://git.example.org/x.git', path: `v${id}` } }));
+}
+
+function assertCliError(call: () => unknown, exitCode: number, message: RegExp): void {
+  assert.throws(call, (error: unknown) => {
+    assert.ok(error instanceof CliError, String(error));
+    assert.equal(error.exitCode, exitCode, error.message);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('app list', () => {
+  test('a row: sync, health, the short commit, the destination, the age', () => {
+    const object = app({ status: { sync: { status: 'Synced', revision: SHA }, health: { status: 'Healthy' } } }) as unknown as BeamlineObject;
+    assert.deepEqual(appRow(object, NOW), ['guestbook', 'Synced', 'Healthy', '3f1c2e9', 'lab', 'guestbook', '3m']);
+    assert.deepEqual(APP_TABLE.headers, ['name', 'sync', 'health', 'revision', 'dest-cluster', 'dest-namespace', 'age']);
+    // printObjects maps over objects: the index Array.map passes must not be taken for a clock.
+    assert.match([object].map(APP_TABLE.row)[0]?.at(-1) ?? '', /^\d+[smhd]$/);
+  });
+
+  test('no status yet: <none> cells', () => {
+    assert.deepEqual(appRow(app() as unknown as BeamlineObject, NOW).slice(1, 4), ['<none>', '<none>', '<none>']);
+  });
+
+  test('only full commits are shortened; chart versions and branches stay', () => {
+    assert.equal(shortRevision(SHA), '3f1c2e9');
+    assert.equal(shortRevision('a'.repeat(64)), 'aaaaaaa');
+    assert.equal(shortRevision('6.7.0'), '6.7.0');
+    assert.equal(shortRevision('3f1c2e9'), '3f1c2e9');
+    assert.equal(shortRevision(undefined), undefined);
+  });
+});
+
+describe('app get', () => {
+  const full = app({
+    spec: { syncPolicy: { automated: { prune: true, selfHeal: false }, syncOptions: { createNamespace: true } } },
+    status: {
+      sync: { status: 'OutOfSync', revision: SHA },
+      health: { status: 'Degraded', message: 'Deployment guestbook: 0/1 ready' },
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'SyncFailed', message: 'an object was refused', lastTransitionTime: '2026-11-21T19:59:00Z' },
+        { type: 'Reconciling', status: 'False', reason: 'Idle', message: '', lastTransitionTime: '2026-11-21T19:59:00Z' },
+        { type: 'Stalled', status: 'False', reason: 'Idle', message: '', lastTransitionTime: '2026-11-21T19:59:00Z' },
+      ],
+      operationState: {
+        phase: 'Failed',
+        message: 'one object was refused',
+        startedAt: '2026-11-21T19:58:00Z',
+        finishedAt: '2026-11-21T19:59:00Z',
+        revision: SHA,
+        initiatedBy: 'manual',
+        results: [
+          { kind: 'Service', name: 'guestbook', namespace: 'guestbook', status: 'Synced', message: 'service/guestbook created' },
+          { kind: 'Deployment', name: 'guestbook', namespace: 'guestbook', status: 'Failed', message: 'spec.replicas: Invalid value' },
+        ],
+      },
+      resources: [
+        { version: 'v1', kind: 'Service', namespace: 'guestbook', name: 'guestbook', status: 'Synced', health: { status: 'Healthy' } },
+        { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'guestbook', name: 'guestbook', status: 'OutOfSync', health: { status: 'Degraded', message: '0/1 ready' } },
+      ],
+    },
+  });
+
+  test('the summary names the source, destination, policy, sync, health, problems and the last operation', () => {
+    const text = describeApplication(full, NOW);
+    for (const expected of [
+      /^Name: +physics\/guestbook$/m,
+      /^Repo: +https:\/\/git\.example\.org\/physics\/deploy\.git$/m,
+      /^Target: +main$/m,
+      /^Path: +apps\/guestbook$/m,
+      /^Cluster: +lab$/m,
+      /^Namespace: +guestbook$/m,
+      /^Sync Policy: +Automated \(Prune\), Create Namespace$/m,
+      /^Sync Status: +OutOfSync to main \(3f1c2e9\)$/m,
+      /^Health Status: +Degraded$/m,
+      /^Health Message: +Deployment guestbook: 0\/1 ready$/m,
+      /^Conditions:\n +TYPE +STATUS +REASON +MESSAGE\n +Ready +False +SyncFailed +an object was refused$/m,
+      /^Last Operation:\n +Operation: +Sync \(manual\)\n +Phase: +Failed\n +Message: +one object was refused$/m,
+      /^ +Finished: +2026-11-21T19:59:00Z \(60s ago\)$/m,
+      /^GROUP +KIND +NAMESPACE +NAME +STATUS +HEALTH +MESSAGE$/m,
+    ]) {
+      assert.match(text, expected);
+    }
+    // Conditions that are fine are not shown.
+    assert.doesNotMatch(text, /Reconciling|Stalled/);
+  });
+
+  test('resource rows: the health message, else what the last operation did', () => {
+    assert.deepEqual(resourceRows(full), [
+      ['', 'Service', 'guestbook', 'guestbook', 'Synced', 'Healthy', 'service/guestbook created'],
+      ['apps', 'Deployment', 'guestbook', 'guestbook', 'OutOfSync', 'Degraded', '0/1 ready'],
+    ]);
+  });
+
+  test('a chart source, a manual policy, no status yet', () => {
+    const text = describeApplication(
+      app({ spec: { source: { repoURL: 'oci://ghcr.io/x/charts', chart: 'podinfo', chartVersion: '6.7.0', helm: { releaseName: 'web' } } }, generation: 2 }),
+      NOW,
+    );
+    assert.match(text, /^Chart: +podinfo$/m);
+    assert.match(text, /^Chart Version: +6\.7\.0$/m);
+    assert.match(text, /^Helm Release: +web$/m);
+    assert.match(text, /^Sync Policy: +Manual$/m);
+    assert.match(text, /^Sync Status: +<none>$/m);
+    assert.match(text, /^Observed: +generation 0 of 2/m);
+    assert.match(text, /^No resources\.$/m);
+    assert.doesNotMatch(text, /^Path:/m);
+  });
+
+  test('conditions that are not OK: Ready not True, Reconciling or Stalled True', () => {
+    const c = (type: string, status: string) => ({ type, status });
+    assert.deepEqual(conditionsNotOk([c('Ready', 'True'), c('Reconciling', 'False'), c('Stalled', 'False')]), []);
+    assert.deepEqual(conditionsNotOk([c('Ready', 'Unknown'), c('Reconciling', 'True'), c('Stalled', 'True')]).map((x) => x.type), ['Ready', 'Reconciling', 'Stalled']);
+  });
+
+  test('sync policy and source in words', () => {
+    assert.equal(describeSyncPolicy(undefined), 'Manual');
+    assert.equal(describeSyncPolicy({ automated: {} }), 'Automated');
+    assert.equal(describeSyncPolicy({ automated: { prune: true, selfHeal: true } }), 'Automated (Prune, Self Heal)');
+    assert.equal(describeSource({ repoURL: 'x' }), '.');
+    assert.equal(describeSource({ repoURL: 'x', chart: 'podinfo', chartVersion: '6.7.0' }), 'podinfo@6.7.0');
+  });
+
+  test('operation results as a table; none is said so', () => {
+    assert.match(formatOperationResults(full.status?.operationState ?? { phase: 'Running', startedAt: '' }), /^KIND +NAMESPACE +NAME +STATUS +MESSAGE\nService +guestbook +guestbook +Synced +service\/guestbook created\nDeployment/);
+    assert.equal(formatOperationResults({ phase: 'Succeeded', startedAt: '2026-11-21T19:58:00Z' }), 'No objects were changed.');
+  });
+});
+
+describe('app history', () => {
+  test('rows oldest first: id, time and age, revision, path or chart@version', () => {
+    const entries = [
+      { id: 4, revision: '6.7.1', deployedAt: '2026-11-21T19:00:00Z', source: { repoURL: 'oci://x', chart: 'podinfo', chartVersion: '6.7.1' } },
+      { id: 3, revision: SHA, deployedAt: '2026-11-21T18:00:00Z', source: { repoURL: 'https://x', path: 'apps/guestbook' } },
+    ];
+    assert.deepEqual(historyRows(entries, NOW), [
+      ['3', '2026-11-21T18:00:00Z (2h ago)', SHA, 'apps/guestbook'],
+      ['4', '2026-11-21T19:00:00Z (60m ago)', '6.7.1', 'podinfo@6.7.1'],
+    ]);
+    assert.deepEqual(historyRows(undefined, NOW), []);
+  });
+});
+
+describe('app rollback: which history entry', () => {
+  test('by default the entry before the latest', () => {
+    assert.equal(chooseRollbackId('guestbook', history(1, 2, 3)), 2);
+    assert.equal(chooseRollbackId('guestbook', history(3, 1, 2)), 2, 'by id, whatever the order');
+  });
+
+  test('a given id the history has', () => {
+    assert.equal(chooseRollbackId('guestbook', history(1, 2, 3), '1'), 1);
+  });
+
+  test('an unknown id lists the available ones', () => {
+    assertCliError(() => chooseRollbackId('guestbook', history(1, 2, 3), '7'), 1, /^application "guestbook" has no history id 7: available ids: 1, 2, 3$/);
+  });
+
+  test('nothing to go back to', () => {
+    assertCliError(() => chooseRollbackId('guestbook', []), 1, /has no history yet: there is nothing to roll back to/);
+    assertCliError(() => chooseRollbackId('guestbook', history(5)), 1, /has only one history entry \(id 5\)/);
+    assertCliError(() => chooseRollbackId('guestbook', undefined, '1'), 1, /has no history id 1: it has no history yet/);
+  });
+
+  test('an id that is not a number is a usage error', () => {
+    assertCliError(() => chooseRollbackId('guestbook', history(1, 2), 'abc'), 2, /^invalid value "abc" for ID/);
+  });
+});
+
+describe('app wait', () => {
+  const both = { sync: true, health: true };
+  const synced = { observedGeneration: 1, sync: { status: 'Synced' as const, revision: SHA }, health: { status: 'Healthy' as const } };
+
+  test('done when the spec is observed, Synced, Healthy and no operation runs', () => {
+    const state = waitState(app({ status: synced }), both);
+    assert.equal(state.done, true);
+    assert.equal(state.line, 'sync Synced at 3f1c2e9, health Healthy');
+  });
+
+  test('not done on an unobserved generation, a running operation, OutOfSync or Degraded', () => {
+    assert.equal(waitState(app({ status: synced, generation: 2 }), both).done, false);
+    assert.match(waitState(app({ status: synced, generation: 2 }), both).line, /^generation 2 not observed yet \(observed 1\)/);
+    const running = waitState(app({ status: { ...synced, operationState: { phase: 'Running', message: 'applying wave 0', startedAt: '2026-11-21T19:59:00Z' } } }), both);
+    assert.equal(running.done, false);
+    assert.match(running.line, /operation Running \(applying wave 0\)$/);
+    assert.equal(waitState(app({ status: { ...synced, sync: { status: 'OutOfSync' } } }), both).done, false);
+    const degraded = waitState(app({ status: { ...synced, health: { status: 'Degraded', message: 'CrashLoopBackOff' } } }), both);
+    assert.equal(degraded.done, false);
+    assert.match(degraded.line, /health Degraded \(CrashLoopBackOff\)/);
+  });
+
+  test('--sync or --health alone', () => {
+    const progressing = app({ status: { ...synced, health: { status: 'Progressing' } } });
+    assert.equal(waitState(progressing, { sync: true, health: false }).done, true);
+    assert.equal(waitState(progressing, { sync: false, health: true }).done, false);
+  });
+
+  test('no status at all says so, and a failing Ready says why', () => {
+    assert.deepEqual(waitState(app(), both), { done: false, line: 'generation 1 not observed yet (observed 0), sync <none>, health <none>' });
+    const failing = app({
+      status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'FetchFailed', message: 'git unreachable', lastTransitionTime: '2026-11-21T19:59:00Z' }] },
+    });
+    assert.match(waitState(failing, both).line, /Ready False FetchFailed: git unreachable$/);
+  });
+
+  test('a sync request is done once handled and its operation is over', () => {
+    const op = (phase: 'Running' | 'Succeeded' | 'Failed') => ({ phase, startedAt: '2026-11-21T19:59:00Z' });
+    assert.equal(syncRequestDone(app({ status: { lastHandledSyncRequest: 'other', operationState: op('Succeeded') } }), 'id-1'), false);
+    assert.equal(syncRequestDone(app({ status: { lastHandledSyncRequest: 'id-1', operationState: op('Running') } }), 'id-1'), false);
+    assert.equal(syncRequestDone(app({ status: { lastHandledSyncRequest: 'id-1', operationState: op('Failed') } }), 'id-1'), true);
+    assert.equal(operationFailed(op('Failed')), true);
+    assert.equal(operationFailed({ phase: 'Error', startedAt: '' }), true);
+    assert.equal(operationFailed(op('Succeeded')), false);
+    assert.equal(operationFailed(undefined), false);
+  });
+});
+
+describe('app diff exit code', () => {
+  test('0 without differences, 1 with', () => {
+    assert.equal(diffExitCode({ text: '', changed: 0 }), 0);
+    assert.equal(diffExitCode({ text: '--- live\n+++ desired\n', changed: 1 }), 1);
+    assert.equal(diffExitCode({ text: '', changed: 2 }), 1);
+  });
+});
+
+describe('sync request patch', () => {
+  const annotation = (patch: object): string | undefined => (patch as { metadata: { annotations: Record<string, string> } }).metadata.annotations[SYNC_REQUEST_ANNOTATION];
+
+  test('a sync: only the annotation, with the id (and prune when asked)', () => {
+    const patch = syncRequestPatch({ id: 'abc' });
+    assert.deepEqual(patch, { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: '{"id":"abc"}' } } });
+    assert.deepEqual(parseSyncRequest(annotation(syncRequestPatch({ id: 'abc', prune: true }))), { id: 'abc', prune: true });
+  });
+
+  test('a rollback that turns auto-sync off does both in one patch', () => {
+    const patch = syncRequestPatch({ id: 'abc', rollbackTo: 2, disableAutoSync: true });
+    assert.deepEqual(parseSyncRequest(annotation(patch)), { id: 'abc', rollbackTo: 2 });
+    assert.deepEqual((patch as { spec?: unknown }).spec, { syncPolicy: { automated: null } });
+  });
+
+  test('asApp keeps the object as it is', () => {
+    const object: BeamlineObject = { metadata: { name: 'x' } };
+    assert.equal(asApp(object), object);
+  });
+});

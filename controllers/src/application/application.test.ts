@@ -1,0 +1,297 @@
+// The Application controller in a manager of this process, against the run's shared apiserver as
+// the management cluster and as the `in-cluster` destination; sources are real git repositories
+// (git http-backend over HTTP, and file://), rendered by the real kubectl (kustomize) and helm.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { API_VERSION, formatSyncRequest, installApi, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, type Application, type ApplicationSpec } from '@beamline/api';
+import { startGitFixture, type GitFixture } from '@beamline/gitops/testing';
+import { clientFor, Manager, type KubeClient, type ResourceType } from '@beamline/reconcile';
+import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { RESOURCES } from '../resources.ts';
+import { ApplicationController } from './controller.ts';
+
+const env = useTestEnv('gitops-app');
+
+const CONFIG_MAPS: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+const SERVICES: ResourceType = { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true };
+const DEPLOYMENTS: ResourceType = { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true };
+const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+
+const configMap = (name: string, colour: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  colour: ${colour}\n`;
+const service = (name: string): string =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  selector:\n    app: ${name}\n  ports:\n    - port: 80\n      targetPort: 8080\n`;
+const deployment = (name: string, replicas = 0): string =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n`;
+
+const CHART = {
+  'Chart.yaml': 'apiVersion: v2\nname: hello\nversion: 0.1.0\n',
+  'values.yaml': 'colour: red\nreplicas: 0\n',
+  'templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  colour: {{ .Values.colour | quote }}\n',
+};
+
+describe('Application controller (in-cluster destination)', () => {
+  let fixture: GitFixture;
+  let workDir: string;
+  let manager: Manager;
+  let gitops: ApplicationController;
+  const client = (): KubeClient => clientFor(env.kubeConfig);
+  const destinations: string[] = [];
+
+  before(async () => {
+    await installApi(env.kubeConfig, { fieldManager: 'beamline-test', probeNamespace: env.namespace });
+    fixture = await startGitFixture({
+      files: {
+        'plain/config.yaml': configMap('web', 'red'),
+        'plain/service.yaml': service('web'),
+        'plain/deploy.yaml': deployment('web'),
+        'kustomized/kustomization.yaml': 'resources:\n  - config.yaml\nnamePrefix: k-\ncommonLabels:\n  team: physics\n',
+        'kustomized/config.yaml': configMap('web', 'green'),
+        ...Object.fromEntries(Object.entries(CHART).map(([path, text]) => [`chart/${path}`, text])),
+      },
+    });
+    workDir = await mkdtemp(join(tmpdir(), 'beamline-gitops-'));
+    const logger = pino({ level: process.env.BEAMLINE_LOG_LEVEL ?? 'warn' });
+    gitops = new ApplicationController({ kubeConfig: env.kubeConfig, workDir, binaries: env.binaries, kubernetesVersion: '1.36.3', logger });
+    manager = new Manager({ kubeConfig: env.kubeConfig, logger, namespace: env.namespace });
+    manager.add(gitops.controller);
+    gitops.attach(manager);
+    await manager.start();
+  });
+
+  after(async () => {
+    // Applications go first (their finalizer needs the manager), then the manager and the rest.
+    const apps = await client().list<Application>(RESOURCES.application, { namespace: env.namespace });
+    await Promise.all(apps.items.map((app) => client().delete(RESOURCES.application, app.metadata.name ?? '', env.namespace)));
+    await waitFor(async () => (await client().list(RESOURCES.application, { namespace: env.namespace })).items.length === 0, { timeoutMs: 30_000, what: 'applications deleted' }).catch(() => undefined);
+    await manager?.stop();
+    await gitops?.stop();
+    await Promise.all(destinations.map((name) => client().delete(NAMESPACES, name)));
+    await fixture?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** Creates an Application delivering to a fresh namespace of its own. */
+  async function createApp(name: string, spec: Omit<ApplicationSpec, 'destination'> & { destination?: ApplicationSpec['destination'] }): Promise<string> {
+    const namespace = uniqueName('dest');
+    destinations.push(namespace);
+    const body = {
+      apiVersion: API_VERSION,
+      kind: 'Application',
+      metadata: { name, namespace: env.namespace },
+      spec: { destination: { cluster: 'in-cluster', namespace }, ...spec, syncPolicy: { syncOptions: { createNamespace: true }, ...spec.syncPolicy } },
+    };
+    await client().create(RESOURCES.application, body);
+    return namespace;
+  }
+
+  const getApp = async (name: string): Promise<Application> => {
+    const app = await client().get<Application>(RESOURCES.application, name, env.namespace);
+    assert.ok(app !== undefined, `Application ${name} exists`);
+    return app;
+  };
+
+  /** Waits until the app's status satisfies `check`; the message shows the last status. */
+  async function waitForApp(name: string, what: string, check: (app: Application) => boolean, timeoutMs = 30_000): Promise<Application> {
+    let last: Application | undefined;
+    try {
+      return await waitFor(
+        async () => {
+          last = await getApp(name);
+          return check(last) ? last : undefined;
+        },
+        { timeoutMs, what },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; last status: ${JSON.stringify(last?.status, null, 1)}`, { cause: error });
+    }
+  }
+  const syncedAndHealthy = (app: Application): boolean =>
+    app.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy' && app.status.observedGeneration === app.metadata.generation;
+  const condition = (app: Application, type: string): { status: string; reason: string; message: string } | undefined =>
+    app.status?.conditions?.find((entry) => entry.type === type);
+
+  test('a plain directory app over HTTP becomes Synced and Healthy; a change is applied; drift is healed', async () => {
+    const name = uniqueName('plain');
+    const namespace = await createApp(name, { source: { repoURL: fixture.url, targetRevision: 'main', path: 'plain' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    const synced = await waitForApp(name, 'plain app Synced and Healthy', syncedAndHealthy);
+    assert.equal(synced.status?.sync?.revision, await fixture.repository.revParse('main'));
+    assert.deepEqual(synced.status?.resources?.map((resource) => `${resource.kind}/${resource.name}`).sort(), ['ConfigMap/web', 'Deployment/web', 'Service/web']);
+    assert.equal(synced.status?.history?.length, 1);
+    assert.equal(synced.status?.operationState?.phase, 'Succeeded');
+    assert.equal(synced.status?.sourceType, 'directory');
+    assert.equal(condition(synced, 'Ready')?.status, 'True');
+    const live = await client().get(CONFIG_MAPS, 'web', namespace);
+    assert.equal(live?.metadata?.annotations?.[TRACKING_ANNOTATION], `${env.namespace}/${name}`);
+    assert.deepEqual((live as { data?: unknown }).data, { colour: 'red' });
+
+    // A change in git, picked up on refresh (an annotation here; webhooks are tested end to end).
+    const changed = await fixture.repository.commit({ 'plain/config.yaml': configMap('web', 'blue') });
+    await client().patch(RESOURCES.application, name, env.namespace, { metadata: { annotations: { 'beamline.dev/refresh-requested-at': 'one' } } }, 'merge');
+    await waitForApp(name, 'the new commit synced', (app) => app.status?.sync?.revision === changed && syncedAndHealthy(app));
+    assert.deepEqual(((await client().get(CONFIG_MAPS, 'web', namespace)) as { data?: unknown }).data, { colour: 'blue' });
+
+    // A manual edit is drift: OutOfSync, then healed.
+    await client().patch(CONFIG_MAPS, 'web', namespace, { data: { colour: 'hand-edited' } }, 'merge');
+    await waitFor(async () => ((await client().get(CONFIG_MAPS, 'web', namespace)) as { data?: { colour?: string } }).data?.colour === 'blue', {
+      timeoutMs: 15_000,
+      what: 'the hand edit healed',
+    });
+    const healed = await waitForApp(name, 'Synced again after healing', syncedAndHealthy);
+    assert.equal(healed.status?.history?.at(-1)?.revision, changed);
+  });
+
+  test('a removed file is pruned only with prune; without it the object stays and the app is OutOfSync', async () => {
+    const withPrune = uniqueName('prune');
+    const without = uniqueName('keep');
+    await fixture.repository.commit({ 'two/a.yaml': configMap('a', 'red'), 'two/b.yaml': configMap('b', 'red') });
+    const pruneNs = await createApp(withPrune, { source: { repoURL: fixture.fileUrl, targetRevision: 'main', path: 'two' }, syncPolicy: { automated: { prune: true } } });
+    const keepNs = await createApp(without, { source: { repoURL: fixture.fileUrl, targetRevision: 'main', path: 'two' }, syncPolicy: { automated: {} } });
+    await waitForApp(withPrune, 'prune app synced', syncedAndHealthy);
+    await waitForApp(without, 'keep app synced', syncedAndHealthy);
+
+    await fixture.repository.git('rm', '--quiet', 'two/b.yaml');
+    await fixture.repository.git('commit', '--quiet', '-m', 'remove b');
+    const head = await fixture.repository.revParse('main');
+    for (const name of [withPrune, without]) {
+      await client().patch(RESOURCES.application, name, env.namespace, { metadata: { annotations: { 'beamline.dev/refresh-requested-at': 'remove-b' } } }, 'merge');
+    }
+    await waitForApp(withPrune, 'b pruned', (app) => app.status?.sync?.revision === head && syncedAndHealthy(app) && app.status.resources?.length === 1);
+    assert.equal(await client().get(CONFIG_MAPS, 'b', pruneNs), undefined);
+
+    const kept = await waitForApp(without, 'keep app OutOfSync at the new revision', (app) => app.status?.sync?.revision === head && app.status.sync.status === 'OutOfSync');
+    assert.ok(await client().get(CONFIG_MAPS, 'b', keepNs), 'b is still there without prune');
+    const extra = kept.status?.resources?.find((resource) => resource.name === 'b');
+    assert.equal(extra?.status, 'OutOfSync');
+
+    // A manual sync with prune deletes it.
+    await client().patch(RESOURCES.application, without, env.namespace, { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: formatSyncRequest({ id: 'prune-now', prune: true }) } } }, 'merge');
+    await waitForApp(without, 'manual sync with prune done', (app) => app.status?.lastHandledSyncRequest === 'prune-now' && syncedAndHealthy(app));
+    assert.equal(await client().get(CONFIG_MAPS, 'b', keepNs), undefined);
+  });
+
+  test('kustomize and Helm apps (values win over the chart) become Synced and Healthy', async () => {
+    const kustomized = uniqueName('kust');
+    const charted = uniqueName('helm');
+    const kNs = await createApp(kustomized, { source: { repoURL: fixture.url, path: 'kustomized' }, syncPolicy: { automated: {} } });
+    const hNs = await createApp(charted, { source: { repoURL: fixture.url, path: 'chart', helm: { values: { colour: 'purple' } } }, syncPolicy: { automated: {} } });
+    const k = await waitForApp(kustomized, 'kustomize app', syncedAndHealthy);
+    const h = await waitForApp(charted, 'helm app', syncedAndHealthy);
+    assert.equal(k.status?.sourceType, 'kustomize');
+    assert.equal(h.status?.sourceType, 'helm');
+    const kLive = await client().get<{ metadata?: { labels?: Record<string, string> }; data?: unknown }>(CONFIG_MAPS, 'k-web', kNs);
+    assert.equal(kLive?.metadata?.labels?.team, 'physics');
+    assert.deepEqual(((await client().get(CONFIG_MAPS, `${charted}-config`, hNs)) as { data?: unknown } | undefined)?.data, { colour: 'purple' });
+  });
+
+  test('without automated sync drift is only reported; a manual sync applies', async () => {
+    const name = uniqueName('manual');
+    const namespace = await createApp(name, { source: { repoURL: fixture.url, path: 'plain' } });
+    const outOfSync = await waitForApp(name, 'OutOfSync and Missing before any sync', (app) => app.status?.sync?.status === 'OutOfSync' && app.status.health?.status === 'Missing');
+    assert.equal(outOfSync.status?.operationState, undefined, 'nothing was synced');
+    assert.equal(await client().get(SERVICES, 'web', namespace), undefined);
+    await client().patch(RESOURCES.application, name, env.namespace, { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: 'by-hand' } } }, 'merge');
+    const done = await waitForApp(name, 'manual sync done', (app) => app.status?.lastHandledSyncRequest === 'by-hand' && syncedAndHealthy(app));
+    assert.equal(done.status?.operationState?.initiatedBy, 'manual');
+    assert.ok(await client().get(SERVICES, 'web', namespace));
+  });
+
+  test('YAML that does not parse and values that do not render: a clear condition, nothing applied', async () => {
+    await fixture.repository.commit({
+      'broken/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata: [unclosed\n',
+      'badchart/Chart.yaml': 'apiVersion: v2\nname: bad\nversion: 0.1.0\n',
+      'badchart/templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  size: {{ required "size is required" .Values.size }}\n',
+    });
+    const yamlApp = uniqueName('badyaml');
+    const valuesApp = uniqueName('badvalues');
+    const yamlNs = await createApp(yamlApp, { source: { repoURL: fixture.url, path: 'broken' }, syncPolicy: { automated: { prune: true } } });
+    await createApp(valuesApp, { source: { repoURL: fixture.url, path: 'badchart' }, syncPolicy: { automated: {} } });
+    const bad = await waitForApp(yamlApp, 'RenderFailed', (app) => condition(app, 'Ready')?.reason === 'RenderFailed');
+    assert.match(condition(bad, 'Ready')?.message ?? '', /config\.yaml/);
+    assert.equal(bad.status?.sync?.status, 'Unknown');
+    const badValues = await waitForApp(valuesApp, 'RenderFailed for values', (app) => condition(app, 'Ready')?.reason === 'RenderFailed');
+    assert.match(condition(badValues, 'Ready')?.message ?? '', /size is required/);
+    assert.equal(badValues.status?.operationState, undefined, 'no sync was attempted');
+    assert.equal(await client().get(NAMESPACES, yamlNs), undefined, 'not even the namespace was created');
+  });
+
+  test('git unreachable: a condition, no apply and no prune; it recovers by itself', async () => {
+    const name = uniqueName('offline');
+    const namespace = await createApp(name, { source: { repoURL: fixture.url, path: 'plain' }, syncPolicy: { automated: { prune: true, selfHeal: true } }, refreshIntervalSeconds: 10 });
+    await waitForApp(name, 'synced while online', syncedAndHealthy);
+    await fixture.server.down();
+    try {
+      await client().patch(RESOURCES.application, name, env.namespace, { metadata: { annotations: { 'beamline.dev/refresh-requested-at': 'offline' } } }, 'merge');
+      const failing = await waitForApp(name, 'FetchFailed', (app) => condition(app, 'Ready')?.reason === 'FetchFailed');
+      assert.match(condition(failing, 'Ready')?.message ?? '', /127\.0\.0\.1/);
+      assert.equal(failing.status?.sync?.status, 'Unknown');
+      assert.equal(failing.status?.resources?.length, 3, 'the inventory is kept');
+      assert.ok(await client().get(DEPLOYMENTS, 'web', namespace), 'nothing was pruned');
+    } finally {
+      await fixture.server.up();
+    }
+    await waitForApp(name, 'recovered by itself', (app) => condition(app, 'Ready')?.status === 'True' && syncedAndHealthy(app), 40_000);
+  });
+
+  test('rollback applies a history entry, and is refused while auto-sync is on', async () => {
+    const name = uniqueName('rollback');
+    await fixture.repository.commit({ 'rb/config.yaml': configMap('rb', 'one') });
+    const namespace = await createApp(name, { source: { repoURL: fixture.url, path: 'rb' }, syncPolicy: { automated: {} } });
+    await waitForApp(name, 'first synced', syncedAndHealthy);
+    const second = await fixture.repository.commit({ 'rb/config.yaml': configMap('rb', 'two') });
+    await client().patch(RESOURCES.application, name, env.namespace, { metadata: { annotations: { 'beamline.dev/refresh-requested-at': 'two' } } }, 'merge');
+    const synced = await waitForApp(name, 'second synced', (app) => app.status?.history?.length === 2 && app.status.sync?.revision === second && syncedAndHealthy(app));
+    const firstId = synced.status?.history?.[0]?.id ?? -1;
+
+    await client().patch(RESOURCES.application, name, env.namespace, { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: formatSyncRequest({ id: 'rb-1', rollbackTo: firstId }) } } }, 'merge');
+    const refused = await waitForApp(name, 'rollback refused', (app) => app.status?.lastHandledSyncRequest === 'rb-1');
+    assert.equal(refused.status?.operationState?.phase, 'Error');
+    assert.match(refused.status?.operationState?.message ?? '', /automated sync is on/);
+
+    await client().patch(
+      RESOURCES.application,
+      name,
+      env.namespace,
+      { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: formatSyncRequest({ id: 'rb-2', rollbackTo: firstId }) } }, spec: { syncPolicy: { automated: null } } },
+      'merge',
+    );
+    const rolledBack = await waitForApp(name, 'rolled back', (app) => app.status?.lastHandledSyncRequest === 'rb-2' && app.status.operationState?.phase === 'Succeeded');
+    assert.equal(rolledBack.status?.operationState?.initiatedBy, 'rollback');
+    assert.deepEqual(((await client().get(CONFIG_MAPS, 'rb', namespace)) as { data?: unknown }).data, { colour: 'one' });
+    await waitForApp(name, 'OutOfSync with the target after rollback', (app) => app.status?.sync?.status === 'OutOfSync' && app.status.sync.revision === second);
+    assert.equal((await getApp(name)).status?.history?.length, 3);
+  });
+
+  test('a failing Job makes the app Degraded', async () => {
+    const name = uniqueName('job');
+    await fixture.repository.commit({
+      'job/job.yaml':
+        'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: fails\nspec:\n  activeDeadlineSeconds: 1\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: x\n          image: busybox\n',
+    });
+    await createApp(name, { source: { repoURL: fixture.url, path: 'job' }, syncPolicy: { automated: {} } });
+    const degraded = await waitForApp(name, 'Degraded', (app) => app.status?.health?.status === 'Degraded', 40_000);
+    assert.equal(degraded.status?.sync?.status, 'Synced');
+    assert.match(degraded.status?.health?.message ?? '', /Job|deadline|Deadline/);
+  });
+
+  test('deleting an Application deletes its objects; with deletionPolicy Orphan they stay', async () => {
+    const cascade = uniqueName('cascade');
+    const orphan = uniqueName('orphan');
+    const cascadeNs = await createApp(cascade, { source: { repoURL: fixture.url, path: 'plain' }, syncPolicy: { automated: {} } });
+    const orphanNs = await createApp(orphan, { source: { repoURL: fixture.url, path: 'plain' }, syncPolicy: { automated: {} }, deletionPolicy: 'Orphan' });
+    await waitForApp(cascade, 'cascade synced', syncedAndHealthy);
+    await waitForApp(orphan, 'orphan synced', syncedAndHealthy);
+    await client().delete(RESOURCES.application, cascade, env.namespace);
+    await client().delete(RESOURCES.application, orphan, env.namespace);
+    await waitFor(async () => (await client().get(RESOURCES.application, cascade, env.namespace)) === undefined && (await client().get(RESOURCES.application, orphan, env.namespace)) === undefined, {
+      timeoutMs: 30_000,
+      what: 'both Applications gone',
+    });
+    assert.equal(await client().get(DEPLOYMENTS, 'web', cascadeNs), undefined);
+    assert.equal(await client().get(SERVICES, 'web', cascadeNs), undefined);
+    assert.ok(await client().get(DEPLOYMENTS, 'web', orphanNs), 'orphaned objects stay');
+  });
+});

@@ -1,0 +1,132 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { Metric, Registry } from 'prom-client';
+import type { Application } from '@beamline/api';
+import { ExternalTrigger, KubeClient, parseKey, type CacheReader, type Controller, type KubeObject, type ReconcileRequest } from '@beamline/reconcile';
+import { RESOURCES } from '../resources.ts';
+import { DestinationRegistry } from './destinations.ts';
+import { EventRecorder } from './events.ts';
+import { createGitopsMetrics } from './metrics.ts';
+import { applicationReconciler, type ApplicationReconciler } from './reconciler.ts';
+import { SourceLoader } from './source-loader.ts';
+import { pushMatchesSource, registerWebhookRoute, type PushEvent, type WebhookSecrets } from './webhook/index.ts';
+
+/** Options of {@link ApplicationController}. */
+export interface ApplicationControllerOptions {
+  /** The management cluster: Applications, Clusters and their Secrets live there; also the `in-cluster` destination. */
+  readonly kubeConfig: KubeConfig;
+  /** A folder of this process alone for git mirrors, exports and charts. */
+  readonly workDir: string;
+  /** The pinned helm and kubectl (kustomize). */
+  readonly binaries: { readonly helm: string; readonly kubectl: string };
+  /** The Kubernetes version charts are rendered for (`.Capabilities.KubeVersion`). */
+  readonly kubernetesVersion: string;
+  readonly logger?: Logger;
+  /** Workers reconciling different apps at once. Default 8 (most time is spent waiting on git and the API). */
+  readonly concurrency?: number;
+}
+
+/** What a push (webhook) refreshed. */
+export interface RefreshResult {
+  readonly refreshed: number;
+  /** `<namespace>/<name>` of each app refreshed. */
+  readonly applications: string[];
+}
+
+/**
+ * The GitOps controller: the Application reconciler with what it shares across apps (the source
+ * loader with its mirrors and render cache, the destinations with their drift watches, the
+ * events, the metrics) and the hooks the manager process wires up: a trigger for watches of
+ * other clusters and webhooks, metrics for `/metrics`.
+ */
+export class ApplicationController {
+  readonly controller: Controller<Application>;
+  readonly loader: SourceLoader;
+  readonly destinations: DestinationRegistry;
+  readonly trigger = new ExternalTrigger();
+  readonly #reconciler: ApplicationReconciler;
+  readonly #metrics: Metric[];
+  #cache: CacheReader | undefined;
+
+  constructor(options: ApplicationControllerOptions) {
+    const logger = options.logger ?? pino({ level: process.env.BEAMLINE_LOG_LEVEL ?? 'info' });
+    const client = new KubeClient(options.kubeConfig);
+    const { metrics } = createGitopsMetrics();
+    this.#metrics = [metrics.stageDuration, metrics.syncTotal, metrics.sourceTotal];
+    this.loader = new SourceLoader({ workDir: options.workDir, tools: options.binaries, kubeVersion: options.kubernetesVersion });
+    this.destinations = new DestinationRegistry({
+      kubeConfig: options.kubeConfig,
+      client,
+      logger,
+      onTracked: (appKey) => {
+        // Only keys of the form namespace/name: the annotation is user-editable.
+        if (/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(appKey)) this.trigger.enqueue(parseKey(appKey));
+      },
+    });
+    this.#reconciler = applicationReconciler({ loader: this.loader, destinations: this.destinations, events: new EventRecorder(client, logger), metrics });
+    this.controller = {
+      reconciler: this.#reconciler,
+      for: RESOURCES.application,
+      watches: [{ ...RESOURCES.cluster, map: (cluster) => this.#appsOnCluster(cluster) }],
+      trigger: this.trigger,
+      concurrency: options.concurrency ?? 8,
+    };
+  }
+
+  /** Gives the controller the manager's cache (to map Clusters and pushes to apps) and merges its metrics into the manager's registry. */
+  attach(manager: { readonly cache: CacheReader; readonly registry: Registry }): void {
+    this.#cache = manager.cache;
+    for (const metric of this.#metrics) manager.registry.registerMetric(metric);
+  }
+
+  /**
+   * Marks every app whose source `matches` for a refresh and queues it; a webhook calls this.
+   * Resolved revisions of the repository are forgotten, so the apps see the push at once.
+   */
+  refresh(matches: (app: Application) => boolean): RefreshResult {
+    const apps = (this.#cache?.list<Application>(RESOURCES.application) ?? []).filter(matches);
+    const repos = new Set(apps.map((app) => app.spec.source.repoURL));
+    for (const repo of repos) this.loader.invalidate(repo);
+    const applications: string[] = [];
+    for (const app of apps) {
+      const request: ReconcileRequest = { namespace: app.metadata.namespace ?? 'default', name: app.metadata.name ?? '' };
+      this.#reconciler.markForRefresh(request);
+      this.trigger.enqueue(request);
+      applications.push(`${request.namespace}/${request.name}`);
+    }
+    return { refreshed: applications.length, applications };
+  }
+
+  /**
+   * Refreshes the apps a verified push concerns: same repository (normalised URL) and a
+   * `targetRevision` the pushed ref moves ({@link pushMatchesSource}).
+   */
+  refreshForPush(push: PushEvent): RefreshResult {
+    return this.refresh((app) => pushMatchesSource(push, app.spec.source));
+  }
+
+  /** Adds `POST /api/webhook` (GitHub and GitLab push events) to the manager's HTTP server. */
+  registerWebhook(app: FastifyInstance, options: { readonly secrets: () => Promise<WebhookSecrets>; readonly secretName?: string; readonly logger?: Logger }): void {
+    registerWebhookRoute(app, {
+      secrets: options.secrets,
+      onPush: (push) => Promise.resolve(this.refreshForPush(push)),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.secretName === undefined ? {} : { secretName: options.secretName }),
+    });
+  }
+
+  /** Stops the destinations' watches (after the manager stopped). */
+  async stop(): Promise<void> {
+    this.trigger.detach();
+    await this.destinations.stop();
+  }
+
+  #appsOnCluster(cluster: KubeObject): ReconcileRequest[] {
+    const namespace = cluster.metadata?.namespace ?? 'default';
+    const name = cluster.metadata?.name;
+    return (this.#cache?.list<Application>(RESOURCES.application, namespace) ?? [])
+      .filter((app) => app.spec.destination.cluster === name)
+      .map((app) => ({ namespace, name: app.metadata.name ?? '' }));
+  }
+}

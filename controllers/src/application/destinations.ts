@@ -1,0 +1,195 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { IN_CLUSTER, TRACKING_ANNOTATION, type Application, type Cluster } from '@beamline/api';
+import { Informer, KubeClient, type KubeObject, type ResourceType } from '@beamline/reconcile';
+import { kubeconfigSecretName } from '../naming.ts';
+import { KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
+
+/** How long to wait for a new watch of a destination kind to list its objects. */
+const WATCH_SYNC_TIMEOUT_MS = 30_000;
+
+/**
+ * One cluster Applications deliver to: a client, and a watch per kind the apps applied there,
+ * which maps every change of an object carrying the tracking annotation to its Application.
+ */
+export class Destination {
+  /** `in-cluster`, or `<namespace>/<cluster>@<endpoint>`. */
+  readonly key: string;
+  readonly kubeConfig: KubeConfig;
+  readonly client: KubeClient;
+  readonly #logger: Logger;
+  readonly #onTracked: (appKey: string) => void;
+  readonly #watches = new Map<string, Informer>();
+  readonly #abort = new AbortController();
+
+  constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void) {
+    this.key = key;
+    this.kubeConfig = kubeConfig;
+    this.client = new KubeClient(kubeConfig);
+    this.#logger = logger.child({ destination: key });
+    this.#onTracked = onTracked;
+  }
+
+  /** The kind of an object through discovery (cached per destination). */
+  resourceFor(apiVersion: string, kind: string): Promise<ResourceType> {
+    return this.client.resourceFor(apiVersion, kind);
+  }
+
+  /**
+   * Makes sure this kind is watched, and waits until its first list is in (a bounded wait).
+   * Every object of the kind is cached: objects are found by name, and drift is seen as it happens.
+   */
+  async watch(resource: ResourceType, signal: AbortSignal): Promise<void> {
+    const key = `${resource.plural}.${resource.apiVersion}`;
+    let informer = this.#watches.get(key);
+    if (informer === undefined) {
+      informer = new Informer({ kubeConfig: this.kubeConfig, client: this.client, resource, logger: this.#logger });
+      informer.on((_event, object) => {
+        const tracking = object.metadata?.annotations?.[TRACKING_ANNOTATION];
+        if (tracking !== undefined) this.#onTracked(tracking);
+      });
+      this.#watches.set(key, informer);
+      informer.start();
+    }
+    if (informer.synced) return;
+    const bounded = AbortSignal.any([signal, this.#abort.signal, AbortSignal.timeout(WATCH_SYNC_TIMEOUT_MS)]);
+    try {
+      await informer.whenSynced(bounded);
+    } catch (error) {
+      throw new Error(`failed to watch ${key} in destination ${this.key}: ${informer.lastError ?? (error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Whether the kind is watched and listed. */
+  watching(resource: ResourceType): boolean {
+    return this.#watches.get(`${resource.plural}.${resource.apiVersion}`)?.synced === true;
+  }
+
+  /** The live object from the watch cache (a copy); `undefined` when absent or the kind is not watched. */
+  live(resource: ResourceType, name: string, namespace?: string): KubeObject | undefined {
+    return this.#watches.get(`${resource.plural}.${resource.apiVersion}`)?.get(name, resource.namespaced ? namespace : undefined);
+  }
+
+  /** Stops every watch. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await Promise.all([...this.#watches.values()].map((informer) => informer.stop()));
+    this.#watches.clear();
+  }
+}
+
+/** Finds a Cluster by namespace and name (the manager's cache, or the API). */
+export type ClusterFinder = (namespace: string, name: string) => Cluster | undefined | Promise<Cluster | undefined>;
+
+/** The kubeconfig text of a Cluster from its Secret, or why it cannot be had. */
+export async function readClusterKubeconfig(
+  client: KubeClient,
+  cluster: Cluster,
+): Promise<{ readonly ok: true; readonly text: string; readonly secret: KubeObject } | { readonly ok: false; readonly message: string }> {
+  const namespace = cluster.metadata.namespace ?? 'default';
+  const name = cluster.metadata.name ?? '';
+  const ref = cluster.status?.kubeconfigSecretRef ?? { name: kubeconfigSecretName(name), key: KUBECONFIG_KEY };
+  const secret = await client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.secret, ref.name, namespace);
+  const encoded = secret?.data?.[ref.key];
+  if (secret === undefined || encoded === undefined) return { ok: false, message: `Cluster ${namespace}/${name} has no kubeconfig yet (Secret ${ref.name}, key ${ref.key})` };
+  return { ok: true, text: Buffer.from(encoded, 'base64').toString('utf8'), secret };
+}
+
+/** A destination, or why there is none yet. */
+export type DestinationLookup = { readonly ready: true; readonly destination: Destination } | { readonly ready: false; readonly message: string };
+
+/** Options of {@link DestinationRegistry}. */
+export interface DestinationRegistryOptions {
+  /** The management cluster (the `in-cluster` destination; Clusters and their Secrets are read here). */
+  readonly kubeConfig: KubeConfig;
+  readonly client: KubeClient;
+  readonly logger: Logger;
+  /** Called with `<namespace>/<name>` of the Application a changed destination object belongs to. */
+  readonly onTracked: (appKey: string) => void;
+}
+
+/**
+ * The destinations of every Application: one {@link Destination} per cluster, made from the
+ * Cluster's kubeconfig Secret, remade when the Cluster's endpoint or kubeconfig changes (a
+ * resumed control plane), dropped when the Cluster is gone.
+ */
+export class DestinationRegistry {
+  readonly #options: DestinationRegistryOptions;
+  readonly #destinations = new Map<string, Destination>();
+  /** Per `<namespace>/<cluster>`: the key of its current destination. */
+  readonly #current = new Map<string, string>();
+  /** Per `<namespace>/<cluster>`: the Cluster's resourceVersion when its Secret was last read (no read while it stays). */
+  readonly #seen = new Map<string, string>();
+
+  constructor(options: DestinationRegistryOptions) {
+    this.#options = options;
+  }
+
+  /** The destination of an Application, when its Cluster exists, is Ready, and has a kubeconfig. */
+  async lookup(app: Application, findCluster: ClusterFinder): Promise<DestinationLookup> {
+    const clusterName = app.spec.destination.cluster;
+    if (clusterName === IN_CLUSTER) return { ready: true, destination: this.#get(IN_CLUSTER, () => this.#options.kubeConfig) };
+    const namespace = app.metadata.namespace ?? 'default';
+    const cluster = await findCluster(namespace, clusterName);
+    const where = `Cluster ${namespace}/${clusterName}`;
+    if (cluster === undefined) {
+      await this.#drop(`${namespace}/${clusterName}`);
+      return { ready: false, message: `${where} does not exist (yet)` };
+    }
+    const ready = cluster.status?.conditions?.find((condition) => condition.type === 'Ready');
+    if (ready?.status !== 'True') return { ready: false, message: `${where} is not Ready${ready?.message === undefined ? '' : `: ${ready.message}`}` };
+    const clusterKey = `${namespace}/${clusterName}`;
+    const known = this.#current.get(clusterKey);
+    const knownDestination = known === undefined ? undefined : this.#destinations.get(known);
+    if (knownDestination !== undefined && this.#seen.get(clusterKey) === cluster.metadata?.resourceVersion) return { ready: true, destination: knownDestination };
+    const found = await readClusterKubeconfig(this.#options.client, cluster);
+    if (!found.ok) return { ready: false, message: found.message };
+    const { secret, text } = found;
+    const key = `${namespace}/${clusterName}@${cluster.status?.endpoint ?? ''}#${secret?.metadata?.resourceVersion ?? ''}`;
+    const current = this.#current.get(`${namespace}/${clusterName}`);
+    if (current !== undefined && current !== key) await this.#dropKey(current);
+    this.#current.set(`${namespace}/${clusterName}`, key);
+    this.#seen.set(clusterKey, cluster.metadata?.resourceVersion ?? '');
+    try {
+      return {
+        ready: true,
+        destination: this.#get(key, () => {
+          const config = new KubeConfig();
+          config.loadFromString(text);
+          return config;
+        }),
+      };
+    } catch (error) {
+      return { ready: false, message: `${where} has a kubeconfig that cannot be used: ${(error as Error).message}` };
+    }
+  }
+
+  /** Stops every destination's watches. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#destinations.values()].map((destination) => destination.stop()));
+    this.#destinations.clear();
+    this.#current.clear();
+  }
+
+  #get(key: string, load: () => KubeConfig): Destination {
+    let destination = this.#destinations.get(key);
+    if (destination === undefined) {
+      destination = new Destination(key, load(), this.#options.logger, this.#options.onTracked);
+      this.#destinations.set(key, destination);
+    }
+    return destination;
+  }
+
+  async #drop(clusterKey: string): Promise<void> {
+    const key = this.#current.get(clusterKey);
+    this.#current.delete(clusterKey);
+    this.#seen.delete(clusterKey);
+    if (key !== undefined) await this.#dropKey(key);
+  }
+
+  async #dropKey(key: string): Promise<void> {
+    const destination = this.#destinations.get(key);
+    this.#destinations.delete(key);
+    await destination?.stop();
+  }
+}

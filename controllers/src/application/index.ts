@@ -1,0 +1,10 @@
+// The GitOps controller: Applications delivered from git and Helm repositories.
+export { ApplicationController, type ApplicationControllerOptions, type RefreshResult } from './controller.ts';
+export { applicationReconciler, HISTORY_LIMIT, SELF_HEAL_GRACE_MS, type ApplicationReconciler, type ApplicationReconcilerDeps } from './reconciler.ts';
+export { compare, ignoredPointers, prepareDesired, type Comparison, type LiveReader, type PreparedObject } from './compare.ts';
+export { Destination, DestinationRegistry, readClusterKubeconfig, type ClusterFinder, type DestinationLookup, type DestinationRegistryOptions } from './destinations.ts';
+export { diffApplication, type ApplicationDiff, type DiffApplicationOptions } from './diff-application.ts';
+export { EventRecorder } from './events.ts';
+export { createGitopsMetrics, type GitopsMetrics, type GitopsStage } from './metrics.ts';
+export { SourceLoader, type LoadedSource, type LoadTimings, type SourceLoaderOptions } from './source-loader.ts';
+export * from './webhook/index.ts';

@@ -1,0 +1,178 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ApplicationSource } from '@beamline/api';
+import {
+  GitMirrorCache,
+  normaliseSourcePath,
+  pullHelmChart,
+  render,
+  RenderCache,
+  renderCacheKey,
+  SourceError,
+  type KubeObject,
+  type RenderCacheKeyParams,
+  type RenderParams,
+  type RenderTools,
+  type SourceType,
+} from '@beamline/gitops';
+
+/** What an Application's source resolved and rendered to. */
+export interface LoadedSource {
+  /** The commit (git) or the chart version (Helm repository). */
+  readonly revision: string;
+  /** The rendered objects (shared and frozen: clone before changing). */
+  readonly objects: readonly KubeObject[];
+  readonly sourceType: SourceType;
+  /** The render cache key: equal keys render equal objects. */
+  readonly renderKey: string;
+}
+
+/** Timings of one load, in seconds, for the stage metrics. */
+export interface LoadTimings {
+  fetchSeconds: number;
+  renderSeconds: number;
+}
+
+/** Options of {@link SourceLoader}. */
+export interface SourceLoaderOptions {
+  /** A folder of this process alone: git mirrors, exports and pulled charts go under it. */
+  readonly workDir: string;
+  readonly tools: RenderTools;
+  /** The destination's Kubernetes version for Helm's `.Capabilities.KubeVersion`. */
+  readonly kubeVersion: string;
+  /** How long a resolved branch or tag is reused by other apps of the same repository and revision. Default 2 s. */
+  readonly resolveTtlMs?: number;
+  /** Renders kept (LRU). Default 5000. */
+  readonly maxRenders?: number;
+}
+
+interface Resolution {
+  readonly at: number;
+  readonly sha: Promise<string>;
+}
+
+/**
+ * Fetches and renders Application sources with the GitOps engine, sharing work between apps:
+ *
+ * - a branch or tag is resolved by one `git ls-remote` for every app of that repository and
+ *   revision refreshing within `resolveTtlMs` (a webhook or an interval wakes many at once);
+ * - the folders' tree ids come from one `git ls-tree` per commit, kept per commit;
+ * - renders are cached by tree id and parameters ({@link renderCacheKey}): a commit that does not
+ *   touch an app's folder renders nothing for it, and a manifest is exported only on a miss.
+ */
+export class SourceLoader {
+  readonly mirrors: GitMirrorCache;
+  readonly renders: RenderCache;
+  readonly #workDir: string;
+  readonly #tools: RenderTools;
+  readonly #kubeVersion: string;
+  readonly #resolveTtlMs: number;
+  readonly #resolutions = new Map<string, Resolution>();
+  readonly #trees = new Map<string, Promise<Map<string, string>>>();
+
+  constructor(options: SourceLoaderOptions) {
+    this.#workDir = options.workDir;
+    this.#tools = options.tools;
+    this.#kubeVersion = options.kubeVersion;
+    this.#resolveTtlMs = options.resolveTtlMs ?? 2_000;
+    this.mirrors = new GitMirrorCache({ root: join(options.workDir, 'git') });
+    this.renders = new RenderCache({ maxEntries: options.maxRenders ?? 5000 });
+  }
+
+  /**
+   * Resolves the source (`revision` pins a commit or chart version instead of `targetRevision`,
+   * as a rollback does) and renders it for `releaseName`/`namespace` (Helm's release).
+   *
+   * @throws {SourceError} when the repository, revision, path or chart cannot be fetched;
+   *   {@link RenderError} when it does not render.
+   */
+  async load(source: ApplicationSource, context: { readonly appName: string; readonly namespace: string; readonly revision?: string; readonly timings?: LoadTimings }): Promise<LoadedSource> {
+    const started = performance.now();
+    const params: RenderParams = {
+      recursive: source.directory?.recursive ?? false,
+      releaseName: source.helm?.releaseName ?? context.appName,
+      namespace: context.namespace,
+      kubeVersion: this.#kubeVersion,
+      ...(source.helm?.values === undefined ? {} : { values: source.helm.values }),
+      ...(source.helm?.valueFiles === undefined ? {} : { valueFiles: source.helm.valueFiles }),
+    };
+    if (source.chart !== undefined) {
+      const version = context.revision ?? source.chartVersion ?? '';
+      const keyParams: RenderCacheKeyParams = { ...params, repoUrl: source.repoURL, chart: source.chart, chartVersion: version };
+      const renderKey = renderCacheKey(`helm:${source.repoURL}#${source.chart}@${version}`, keyParams);
+      const result = await this.renders.getOrRender(renderKey, async () => {
+        const dir = await mkdtemp(join(this.#workDir, 'chart-'));
+        try {
+          const fetchStarted = performance.now();
+          const pulled = await pullHelmChart({ helm: this.#tools.helm, repoUrl: source.repoURL, chart: source.chart ?? '', version, targetDir: dir, plainHttp: source.repoURL.startsWith('oci://localhost') || source.repoURL.startsWith('oci://127.') });
+          if (context.timings !== undefined) context.timings.fetchSeconds += (performance.now() - fetchStarted) / 1000;
+          return await render({ ...params, type: 'helm', dir: pulled.dir }, this.#tools);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+      if (context.timings !== undefined) context.timings.renderSeconds += (performance.now() - started) / 1000 - context.timings.fetchSeconds;
+      return { revision: version, objects: result.objects, sourceType: result.sourceType, renderKey };
+    }
+
+    const path = normaliseSourcePath(source.path ?? '.');
+    if (path === undefined) {
+      throw new SourceError('PathNotFound', `failed to read path ${JSON.stringify(source.path)} of ${source.repoURL}: it leaves the repository`, { url: source.repoURL, path: source.path });
+    }
+    const sha = context.revision ?? (await this.#resolve(source.repoURL, source.targetRevision ?? 'HEAD'));
+    const trees = await this.#treesOf(source.repoURL, sha);
+    const tree = trees.get(path);
+    if (tree === undefined) {
+      throw new SourceError('PathNotFound', `failed to find path ${JSON.stringify(path === '' ? '.' : path)} at ${sha} in ${source.repoURL}: no such folder`, {
+        url: source.repoURL,
+        revision: sha,
+        path: path === '' ? '.' : path,
+      });
+    }
+    const fetched = performance.now();
+    if (context.timings !== undefined) context.timings.fetchSeconds += (fetched - started) / 1000;
+    const renderKey = renderCacheKey(tree, params);
+    const result = await this.renders.getOrRender(renderKey, async () => {
+      const dir = await mkdtemp(join(this.#workDir, 'export-'));
+      try {
+        await this.mirrors.export(source.repoURL, sha, path, dir);
+        return await render({ ...params, dir }, this.#tools);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+    if (context.timings !== undefined) context.timings.renderSeconds += (performance.now() - fetched) / 1000;
+    return { revision: sha, objects: result.objects, sourceType: result.sourceType, renderKey };
+  }
+
+  /** Forgets resolved branches and tags of a repository (a webhook said it changed). */
+  invalidate(repoURL: string): void {
+    for (const key of this.#resolutions.keys()) if (key.startsWith(`${repoURL}#`)) this.#resolutions.delete(key);
+  }
+
+  #resolve(url: string, revision: string): Promise<string> {
+    const key = `${url}#${revision}`;
+    const now = performance.now();
+    const kept = this.#resolutions.get(key);
+    if (kept !== undefined && now - kept.at < this.#resolveTtlMs) return kept.sha;
+    const sha = this.mirrors.resolve(url, revision);
+    this.#resolutions.set(key, { at: now, sha });
+    sha.catch(() => {
+      if (this.#resolutions.get(key)?.sha === sha) this.#resolutions.delete(key);
+    });
+    return sha;
+  }
+
+  #treesOf(url: string, sha: string): Promise<Map<string, string>> {
+    const key = `${url}#${sha}`;
+    let trees = this.#trees.get(key);
+    if (trees === undefined) {
+      trees = this.mirrors.listTrees(url, sha);
+      this.#trees.set(key, trees);
+      trees.catch(() => this.#trees.delete(key));
+      // A commit's folders never change; keep the last few hundred commits' listings.
+      if (this.#trees.size > 256) this.#trees.delete(this.#trees.keys().next().value ?? key);
+    }
+    return trees;
+  }
+}
