@@ -5,10 +5,12 @@
 import { printResult, type BenchSuite } from './report.ts';
 import { clustersSuite } from './suites/clusters.ts';
 import { controlPlaneSuite } from './suites/controlplane.ts';
+import { gitopsSuite } from './suites/gitops.ts';
 
 const SUITES: Readonly<Record<string, BenchSuite>> = {
   clusters: clustersSuite,
   controlplane: controlPlaneSuite,
+  gitops: gitopsSuite,
 };
 
 const name = process.argv[2];

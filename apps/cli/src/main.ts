@@ -46,7 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message}\n`);
+    // An empty CliError only sets the exit code (`app diff` found differences: not an error).
+    if (!(error instanceof CliError && message === '')) process.stderr.write(`error: ${message}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }
 }

@@ -50,6 +50,10 @@ export interface BenchEnvironment {
   readonly binaries: BinaryPaths;
   /** The manager's log (JSON lines), for error messages. */
   readonly managerLog: string;
+  /** The manager's HTTP server (`/metrics`, `/api/webhook`). */
+  readonly managerUrl: string;
+  /** The manager's process id. */
+  readonly managerPid: number;
   readonly setup: SetupTimings;
   /** True while the manager process runs. */
   managerAlive(): boolean;
@@ -210,6 +214,8 @@ export async function startEnvironment(namespaces: readonly string[]): Promise<B
       kubeConfig,
       binaries,
       managerLog,
+      managerUrl: `http://127.0.0.1:${port}`,
+      managerPid: child.pid,
       setup: { managementPlaneS, installApiS, managerReadyS },
       managerAlive: () => child.isRunning(),
       processes: () => [{ name: 'manager', pid: child.pid }, ...management, { name: 'bench', pid: process.pid }],

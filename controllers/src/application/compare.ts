@@ -19,6 +19,8 @@ export interface LiveReader {
   resourceFor(apiVersion: string, kind: string): Promise<ResourceType>;
   /** The live object (any shape the API returns; it is compared, not trusted). */
   live(resource: ResourceType, name: string, namespace?: string): object | undefined;
+  /** Whether the cluster publishes load-balancer and ingress addresses (false for kwok clusters); default true. */
+  readonly publishesAddresses?: boolean;
 }
 
 /** A desired object ready to apply, with where it is served (unknown until its CRD is established). */
@@ -100,7 +102,7 @@ export async function compare(
     desiredKeys.add(key);
     const live = resource === undefined ? undefined : (options.reader.live(resource, object.metadata.name, object.metadata.namespace) as KubeObject | undefined);
     const inSync = live !== undefined && diffObject(object, live, { ignoreDifferences: ignoredPointers(object, options.ignoreDifferences) }).inSync;
-    const health = objectHealth(live);
+    const health = objectHealth(live, { publishesAddresses: options.reader.publishesAddresses ?? true });
     if (!inSync) outOfSync.push(key);
     healths.push({ resource: key, health });
     resources.push(resourceStatus(inventoryEntryOf(object), inSync ? 'Synced' : 'OutOfSync', health, syncWaveOf(object)));

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Metric, Registry } from 'prom-client';
 import type { Application } from '@beamline/api';
+import { normaliseSourcePath } from '@beamline/gitops';
 import { ExternalTrigger, KubeClient, parseKey, type CacheReader, type Controller, type KubeObject, type ReconcileRequest } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 import { DestinationRegistry } from './destinations.ts';
@@ -53,8 +54,9 @@ export class ApplicationController {
     const logger = options.logger ?? pino({ level: process.env.BEAMLINE_LOG_LEVEL ?? 'info' });
     const client = new KubeClient(options.kubeConfig);
     const { metrics } = createGitopsMetrics();
-    this.#metrics = [metrics.stageDuration, metrics.syncTotal, metrics.sourceTotal];
+    this.#metrics = [metrics.stageDuration, metrics.syncTotal, metrics.sourceTotal, metrics.rendersTotal];
     this.loader = new SourceLoader({ workDir: options.workDir, tools: options.binaries, kubeVersion: options.kubernetesVersion });
+    this.loader.onRender = () => metrics.rendersTotal.inc();
     this.destinations = new DestinationRegistry({
       kubeConfig: options.kubeConfig,
       client,
@@ -82,19 +84,41 @@ export class ApplicationController {
 
   /**
    * Marks every app whose source `matches` for a refresh and queues it; a webhook calls this.
-   * Resolved revisions of the repository are forgotten, so the apps see the push at once.
+   * Resolved revisions of the repository are forgotten, so the apps see the push at once. Apps
+   * whose folder the new commit changed are queued first: with a thousand apps on one branch,
+   * the one a push concerns is not served after the 999 it left alone (those refresh too, to
+   * record the new revision, but find their render in the cache).
    */
-  refresh(matches: (app: Application) => boolean): RefreshResult {
+  async refresh(matches: (app: Application) => boolean): Promise<RefreshResult> {
     const apps = (this.#cache?.list<Application>(RESOURCES.application) ?? []).filter(matches);
-    const repos = new Set(apps.map((app) => app.spec.source.repoURL));
-    for (const repo of repos) this.loader.invalidate(repo);
-    const applications: string[] = [];
+    for (const repo of new Set(apps.map((app) => app.spec.source.repoURL))) this.loader.invalidate(repo);
+    const changed: ReconcileRequest[] = [];
+    const unchanged: ReconcileRequest[] = [];
+    const treesByTarget = new Map<string, Promise<ReadonlyMap<string, string> | undefined>>();
     for (const app of apps) {
       const request: ReconcileRequest = { namespace: app.metadata.namespace ?? 'default', name: app.metadata.name ?? '' };
       this.#reconciler.markForRefresh(request);
-      this.trigger.enqueue(request);
-      applications.push(`${request.namespace}/${request.name}`);
+      const source = app.spec.source;
+      const loadedTree = this.#reconciler.loadedTree(request);
+      const folder = source.chart === undefined ? normaliseSourcePath(source.path ?? '.') : undefined;
+      if (loadedTree === undefined || folder === undefined) {
+        changed.push(request);
+        continue;
+      }
+      const target = `${source.repoURL}#${source.targetRevision ?? 'HEAD'}`;
+      let trees = treesByTarget.get(target);
+      if (trees === undefined) {
+        trees = this.loader.treesNow(source.repoURL, source.targetRevision ?? 'HEAD').then(
+          (now) => now.trees,
+          () => undefined,
+        );
+        treesByTarget.set(target, trees);
+      }
+      const tree = (await trees)?.get(folder);
+      (tree === loadedTree ? unchanged : changed).push(request);
     }
+    for (const request of [...changed, ...unchanged]) this.trigger.enqueue(request);
+    const applications = [...changed, ...unchanged].map((request) => `${request.namespace ?? 'default'}/${request.name}`);
     return { refreshed: applications.length, applications };
   }
 
@@ -102,7 +126,7 @@ export class ApplicationController {
    * Refreshes the apps a verified push concerns: same repository (normalised URL) and a
    * `targetRevision` the pushed ref moves ({@link pushMatchesSource}).
    */
-  refreshForPush(push: PushEvent): RefreshResult {
+  refreshForPush(push: PushEvent): Promise<RefreshResult> {
     return this.refresh((app) => pushMatchesSource(push, app.spec.source));
   }
 
@@ -110,7 +134,7 @@ export class ApplicationController {
   registerWebhook(app: FastifyInstance, options: { readonly secrets: () => Promise<WebhookSecrets>; readonly secretName?: string; readonly logger?: Logger }): void {
     registerWebhookRoute(app, {
       secrets: options.secrets,
-      onPush: (push) => Promise.resolve(this.refreshForPush(push)),
+      onPush: (push) => this.refreshForPush(push),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.secretName === undefined ? {} : { secretName: options.secretName }),
     });

@@ -17,13 +17,16 @@ export class Destination {
   readonly key: string;
   readonly kubeConfig: KubeConfig;
   readonly client: KubeClient;
+  /** False for kwok clusters: nothing there publishes load-balancer or ingress addresses. */
+  readonly publishesAddresses: boolean;
   readonly #logger: Logger;
   readonly #onTracked: (appKey: string) => void;
   readonly #watches = new Map<string, Informer>();
   readonly #abort = new AbortController();
 
-  constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void) {
+  constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void, publishesAddresses = true) {
     this.key = key;
+    this.publishesAddresses = publishesAddresses;
     this.kubeConfig = kubeConfig;
     this.client = new KubeClient(kubeConfig);
     this.#logger = logger.child({ destination: key });
@@ -153,11 +156,15 @@ export class DestinationRegistry {
     try {
       return {
         ready: true,
-        destination: this.#get(key, () => {
-          const config = new KubeConfig();
-          config.loadFromString(text);
-          return config;
-        }),
+        destination: this.#get(
+          key,
+          () => {
+            const config = new KubeConfig();
+            config.loadFromString(text);
+            return config;
+          },
+          cluster.status?.provider !== 'kwok',
+        ),
       };
     } catch (error) {
       return { ready: false, message: `${where} has a kubeconfig that cannot be used: ${(error as Error).message}` };
@@ -171,10 +178,10 @@ export class DestinationRegistry {
     this.#current.clear();
   }
 
-  #get(key: string, load: () => KubeConfig): Destination {
+  #get(key: string, load: () => KubeConfig, publishesAddresses = true): Destination {
     let destination = this.#destinations.get(key);
     if (destination === undefined) {
-      destination = new Destination(key, load(), this.#options.logger, this.#options.onTracked);
+      destination = new Destination(key, load(), this.#options.logger, this.#options.onTracked, publishesAddresses);
       this.#destinations.set(key, destination);
     }
     return destination;

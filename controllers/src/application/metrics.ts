@@ -11,6 +11,8 @@ export interface GitopsMetrics {
   readonly syncTotal: Counter<'result' | 'initiated_by'>;
   /** `beamline_gitops_source_total{result}`: source loads by outcome (ok, fetch_failed, render_failed) and cache use (cached). */
   readonly sourceTotal: Counter<'result'>;
+  /** `beamline_gitops_renders_total`: renders actually run (render cache misses). */
+  readonly rendersTotal: Counter;
 }
 
 /**
@@ -38,6 +40,11 @@ export function createGitopsMetrics(): { registry: Registry; metrics: GitopsMetr
       name: 'beamline_gitops_source_total',
       help: 'Application source loads by result: loaded, cached (no refresh due), fetch_failed, render_failed.',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    rendersTotal: new Counter({
+      name: 'beamline_gitops_renders_total',
+      help: 'Renders actually run (render cache misses): a commit that does not touch an app renders nothing for it.',
       registers: [registry],
     }),
   };

@@ -67,6 +67,8 @@ export interface ApplicationReconcilerDeps {
 export interface ApplicationReconciler extends Reconciler<Application> {
   /** Makes the next reconcile of the app check its source, whatever its interval says. */
   markForRefresh(request: ReconcileRequest): void;
+  /** The tree id of the app's folder as last loaded, if any. */
+  loadedTree(request: ReconcileRequest): string | undefined;
 }
 
 const keyOf = (app: { metadata: { namespace?: string; name?: string } }): string => `${app.metadata.namespace ?? 'default'}/${app.metadata.name ?? ''}`;
@@ -95,6 +97,7 @@ export function applicationReconciler(deps: ApplicationReconcilerDeps): Applicat
     markForRefresh: (request) => {
       stateOf(`${request.namespace ?? 'default'}/${request.name}`).forceRefresh = true;
     },
+    loadedTree: (request) => states.get(`${request.namespace ?? 'default'}/${request.name}`)?.loaded?.treeId,
     async reconcile(request, context): Promise<Result> {
       const key = `${request.namespace ?? 'default'}/${request.name}`;
       let app = context.root();

@@ -25,6 +25,8 @@ export interface LoadedSource {
   readonly sourceType: SourceType;
   /** The render cache key: equal keys render equal objects. */
   readonly renderKey: string;
+  /** Git sources: the tree id of the app's folder at `revision`. */
+  readonly treeId?: string;
 }
 
 /** Timings of one load, in seconds, for the stage metrics. */
@@ -106,6 +108,7 @@ export class SourceLoader {
           const fetchStarted = performance.now();
           const pulled = await pullHelmChart({ helm: this.#tools.helm, repoUrl: source.repoURL, chart: source.chart ?? '', version, targetDir: dir, plainHttp: source.repoURL.startsWith('oci://localhost') || source.repoURL.startsWith('oci://127.') });
           if (context.timings !== undefined) context.timings.fetchSeconds += (performance.now() - fetchStarted) / 1000;
+          this.onRender?.();
           return await render({ ...params, type: 'helm', dir: pulled.dir }, this.#tools);
         } finally {
           await rm(dir, { recursive: true, force: true });
@@ -136,14 +139,27 @@ export class SourceLoader {
       const dir = await mkdtemp(join(this.#workDir, 'export-'));
       try {
         await this.mirrors.export(source.repoURL, sha, path, dir);
+        this.onRender?.();
         return await render({ ...params, dir }, this.#tools);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     });
     if (context.timings !== undefined) context.timings.renderSeconds += (performance.now() - fetched) / 1000;
-    return { revision: sha, objects: result.objects, sourceType: result.sourceType, renderKey };
+    return { revision: sha, objects: result.objects, sourceType: result.sourceType, renderKey, treeId: tree };
   }
+
+  /**
+   * The tree id of every folder at the commit `revision` of `url` resolves to now (resolved anew,
+   * shared with apps loading at the same time): what a push changed, before any app renders.
+   */
+  async treesNow(url: string, revision: string): Promise<{ readonly revision: string; readonly trees: ReadonlyMap<string, string> }> {
+    const sha = await this.#resolve(url, revision);
+    return { revision: sha, trees: await this.#treesOf(url, sha) };
+  }
+
+  /** Called with every render that actually runs (a cache miss), for the metrics. */
+  onRender: (() => void) | undefined;
 
   /** Forgets resolved branches and tags of a repository (a webhook said it changed). */
   invalidate(repoURL: string): void {

@@ -5,6 +5,7 @@ export * from './render/index.ts';
 export { aggregateHealth, type ResourceHealth } from './health/aggregate-health.ts';
 export { HEALTH_ORDER, healthSeverity, type HealthStatus, type HealthStatusCode } from './health/health-status.ts';
 export { hasHealthRule, objectHealth } from './health/object-health.ts';
+export type { HealthOptions } from './health/service-health.ts';
 export { DEFAULT_FIELD_MANAGER, diffObject, type DiffChange, type DiffOptions, type DiffResult } from './diff/diff-object.ts';
 export { unifiedDiff, REDACTED_CHANGED, type UnifiedDiffOptions } from './diff/unified-diff.ts';
 export { parseQuantity, quantitiesEqual } from './diff/quantity.ts';

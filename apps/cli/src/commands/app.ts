@@ -254,7 +254,9 @@ export function registerApp(program: Command): void {
       }
       if (diff.text !== '') process.stdout.write(diff.text.endsWith('\n') ? diff.text : `${diff.text}\n`);
       if (diffExitCode(diff) === 1) {
-        throw new CliError(`application "${name}" differs from revision ${diff.revision}: ${diff.changed} object${diff.changed === 1 ? '' : 's'} would change`, 1);
+        process.stderr.write(`application "${name}" differs from revision ${diff.revision}: ${diff.changed} object${diff.changed === 1 ? '' : 's'} would change\n`);
+        // Exit 1 like diff(1) and `argocd app diff`, without an error line: differences are the answer.
+        throw new CliError('', 1);
       }
     });
 

@@ -6,10 +6,10 @@ import { hpaHealth } from './hpa-health.ts';
 import { jobHealth } from './job-health.ts';
 import { podHealth } from './pod-health.ts';
 import { pvcHealth } from './pvc-health.ts';
-import { ingressHealth, serviceHealth } from './service-health.ts';
+import { ingressHealth, serviceHealth, type HealthOptions } from './service-health.ts';
 import { daemonSetHealth, deploymentHealth, replicaSetHealth, statefulSetHealth } from './workload-health.ts';
 
-type HealthRule = (obj: KubeObject) => HealthStatus;
+type HealthRule = (obj: KubeObject, options: HealthOptions) => HealthStatus;
 
 // By group and kind, so a custom resource that happens to be called `Deployment` is not read as one.
 const RULES = new Map<string, HealthRule>([
@@ -41,9 +41,9 @@ export function hasHealthRule(apiVersion: string, kind: string): boolean {
  * Healthy as soon as it exists: like Argo CD, which gives such kinds no health, it then cannot make
  * an Application look worse. Pure: reads only the object.
  */
-export function objectHealth(obj: KubeObject | undefined): HealthStatus {
+export function objectHealth(obj: KubeObject | undefined, options: HealthOptions = {}): HealthStatus {
   if (obj === undefined) return { status: 'Missing', message: 'not found in the cluster' };
   if (typeof obj.metadata.deletionTimestamp === 'string') return { status: 'Progressing', message: 'pending deletion' };
   const rule = RULES.get(`${apiGroup(obj.apiVersion)}/${obj.kind}`);
-  return rule === undefined ? { status: 'Healthy', message: '' } : rule(obj);
+  return rule === undefined ? { status: 'Healthy', message: '' } : rule(obj, options);
 }

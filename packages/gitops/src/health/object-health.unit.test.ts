@@ -228,3 +228,15 @@ describe('objectHealth', () => {
     assert.equal(hasHealthRule('example.org/v1', 'Deployment'), false);
   });
 });
+
+test('Ingress and LoadBalancer Services without an address are Healthy where nothing publishes addresses (kwok)', () => {
+  const ingress = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web' }, spec: {} };
+  const lb = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'LoadBalancer' } };
+  assert.equal(objectHealth(ingress).status, 'Progressing');
+  assert.equal(objectHealth(lb).status, 'Progressing');
+  for (const obj of [ingress, lb]) {
+    const health = objectHealth(obj, { publishesAddresses: false });
+    assert.equal(health.status, 'Healthy');
+    assert.match(health.message, /nothing in this cluster publishes/);
+  }
+});

@@ -6,21 +6,38 @@ function loadBalancerIngress(obj: KubeObject): readonly unknown[] {
   return array(record(record(record(obj.status).loadBalancer)).ingress);
 }
 
+/** What the health rules need to know about the cluster an object lives in. */
+export interface HealthOptions {
+  /**
+   * Whether something in the cluster publishes load-balancer and ingress addresses (a cloud
+   * controller, an ingress controller). Default true, as Argo CD assumes. A simulated (kwok)
+   * cluster has neither: waiting for an address there would keep an app Progressing forever.
+   */
+  readonly publishesAddresses?: boolean;
+}
+
+const NO_PUBLISHER = 'no address: nothing in this cluster publishes load-balancer or ingress addresses (simulated cluster)';
+
 /**
- * Service: type LoadBalancer without `status.loadBalancer.ingress` → Progressing (no address yet);
- * every other Service → Healthy.
+ * Service: type LoadBalancer without `status.loadBalancer.ingress` → Progressing (no address yet),
+ * or Healthy with a note where nothing publishes addresses; every other Service → Healthy.
  */
-export function serviceHealth(obj: KubeObject): HealthStatus {
+export function serviceHealth(obj: KubeObject, options: HealthOptions = {}): HealthStatus {
   if (string(record(obj.spec).type) !== 'LoadBalancer') return { status: 'Healthy', message: '' };
-  if (loadBalancerIngress(obj).length === 0) return { status: 'Progressing', message: 'waiting for the load balancer to get an address' };
+  if (loadBalancerIngress(obj).length === 0) {
+    return options.publishesAddresses === false ? { status: 'Healthy', message: NO_PUBLISHER } : { status: 'Progressing', message: 'waiting for the load balancer to get an address' };
+  }
   return { status: 'Healthy', message: '' };
 }
 
 /**
- * Ingress: `status.loadBalancer.ingress` set → Healthy, else Progressing, as in Argo CD. An ingress
- * controller that never publishes an address keeps its Ingresses Progressing.
+ * Ingress: `status.loadBalancer.ingress` set → Healthy, else Progressing, as in Argo CD (an ingress
+ * controller that never publishes an address keeps its Ingresses Progressing), or Healthy with a
+ * note where nothing publishes addresses.
  */
-export function ingressHealth(obj: KubeObject): HealthStatus {
-  if (loadBalancerIngress(obj).length === 0) return { status: 'Progressing', message: 'waiting for the ingress controller to publish an address' };
+export function ingressHealth(obj: KubeObject, options: HealthOptions = {}): HealthStatus {
+  if (loadBalancerIngress(obj).length === 0) {
+    return options.publishesAddresses === false ? { status: 'Healthy', message: NO_PUBLISHER } : { status: 'Progressing', message: 'waiting for the ingress controller to publish an address' };
+  }
   return { status: 'Healthy', message: '' };
 }
