@@ -5,7 +5,7 @@
  * process whose `--home` is a temporary folder, where it starts the kwok clusters (detached).
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +157,9 @@ export async function startEnvironment(namespaces: readonly string[]): Promise<B
       const running = plane;
       await attempt(() => running.stop());
     }
+    // BEAMLINE_BENCH_KEEP_LOG=<file>: keep the manager's log there (for looking into a slow run).
+    const keepLog = process.env.BEAMLINE_BENCH_KEEP_LOG;
+    if (keepLog !== undefined && keepLog !== '') await attempt(() => copyFile(managerLog, keepLog));
     await attempt(() => rm(root, { recursive: true, force: true }));
     process.off('exit', killNow);
     process.off('SIGINT', onSignal);
@@ -188,7 +191,8 @@ export async function startEnvironment(namespaces: readonly string[]): Promise<B
     const child = startProcess({
       name: 'manager',
       binary: process.execPath,
-      args: [CLI_BIN, 'manager', '--kubeconfig', plane.kubeconfigPath, '--home', home, '--port', String(port), '--lease-namespace', LEASE_NAMESPACE],
+      // BEAMLINE_BENCH_MANAGER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): Node flags for profiling the manager.
+      args: [...(process.env.BEAMLINE_BENCH_MANAGER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''), CLI_BIN, 'manager', '--kubeconfig', plane.kubeconfigPath, '--home', home, '--port', String(port), '--lease-namespace', LEASE_NAMESPACE],
       logFile: managerLog,
       pidDir,
       env: { ...process.env, BEAMLINE_HOME: home },

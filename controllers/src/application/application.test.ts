@@ -13,6 +13,7 @@ import { clientFor, Manager, type KubeClient, type ResourceType } from '@beamlin
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
 import { ApplicationController } from './controller.ts';
+import { waitForAppStatus } from './testing/wait-for-app.ts';
 
 const env = useTestEnv('gitops-app');
 
@@ -95,20 +96,8 @@ describe('Application controller (in-cluster destination)', () => {
   };
 
   /** Waits until the app's status satisfies `check`; the message shows the last status. */
-  async function waitForApp(name: string, what: string, check: (app: Application) => boolean, timeoutMs = 30_000): Promise<Application> {
-    let last: Application | undefined;
-    try {
-      return await waitFor(
-        async () => {
-          last = await getApp(name);
-          return check(last) ? last : undefined;
-        },
-        { timeoutMs, what },
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; last status: ${JSON.stringify(last?.status, null, 1)}`, { cause: error });
-    }
-  }
+  const waitForApp = (name: string, what: string, check: (app: Application) => boolean, timeoutMs = 30_000): Promise<Application> =>
+    waitForAppStatus(getApp, name, what, check, timeoutMs);
   const syncedAndHealthy = (app: Application): boolean =>
     app.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy' && app.status.observedGeneration === app.metadata.generation;
   const condition = (app: Application, type: string): { status: string; reason: string; message: string } | undefined =>

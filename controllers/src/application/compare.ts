@@ -91,7 +91,12 @@ export function ignoredPointers(obj: KubeObject, rules: readonly IgnoreDifferenc
 export async function compare(
   desired: readonly PreparedObject[],
   inventory: readonly InventoryEntry[],
-  options: { readonly reader: LiveReader; readonly ignoreDifferences?: readonly IgnoreDifference[] },
+  options: {
+    readonly reader: LiveReader;
+    readonly ignoreDifferences?: readonly IgnoreDifference[];
+    /** `kind/namespace/name` of objects a sync applied a moment ago: not in the watch cache yet means Progressing, not Missing. */
+    readonly justApplied?: ReadonlySet<string>;
+  },
 ): Promise<Comparison> {
   const resources: ResourceStatus[] = [];
   const healths: ResourceHealth[] = [];
@@ -101,8 +106,9 @@ export async function compare(
     const key = objectKey(object);
     desiredKeys.add(key);
     const live = resource === undefined ? undefined : (options.reader.live(resource, object.metadata.name, object.metadata.namespace) as KubeObject | undefined);
-    const inSync = live !== undefined && diffObject(object, live, { ignoreDifferences: ignoredPointers(object, options.ignoreDifferences) }).inSync;
-    const health = objectHealth(live, { publishesAddresses: options.reader.publishesAddresses ?? true });
+    const applied = live === undefined && options.justApplied?.has(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`) === true;
+    const inSync = applied || (live !== undefined && diffObject(object, live, { ignoreDifferences: ignoredPointers(object, options.ignoreDifferences) }).inSync);
+    const health = applied ? { status: 'Progressing' as const, message: 'applied; not seen by the watch yet' } : objectHealth(live, { publishesAddresses: options.reader.publishesAddresses ?? true });
     if (!inSync) outOfSync.push(key);
     healths.push({ resource: key, health });
     resources.push(resourceStatus(inventoryEntryOf(object), inSync ? 'Synced' : 'OutOfSync', health, syncWaveOf(object)));

@@ -24,7 +24,7 @@ export interface ApplicationControllerOptions {
   /** The Kubernetes version charts are rendered for (`.Capabilities.KubeVersion`). */
   readonly kubernetesVersion: string;
   readonly logger?: Logger;
-  /** Workers reconciling different apps at once. Default 8 (most time is spent waiting on git and the API). */
+  /** Workers reconciling different apps at once. Default 16: a pass mostly waits on the API servers and git, not on this process's CPU. */
   readonly concurrency?: number;
 }
 
@@ -72,7 +72,7 @@ export class ApplicationController {
       for: RESOURCES.application,
       watches: [{ ...RESOURCES.cluster, map: (cluster) => this.#appsOnCluster(cluster) }],
       trigger: this.trigger,
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? 16,
     };
   }
 

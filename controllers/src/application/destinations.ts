@@ -68,9 +68,9 @@ export class Destination {
     return this.#watches.get(`${resource.plural}.${resource.apiVersion}`)?.synced === true;
   }
 
-  /** The live object from the watch cache (a copy); `undefined` when absent or the kind is not watched. */
-  live(resource: ResourceType, name: string, namespace?: string): KubeObject | undefined {
-    return this.#watches.get(`${resource.plural}.${resource.apiVersion}`)?.get(name, resource.namespaced ? namespace : undefined);
+  /** The live object from the watch cache (shared: read only); `undefined` when absent or the kind is not watched. */
+  live(resource: ResourceType, name: string, namespace?: string): Readonly<KubeObject> | undefined {
+    return this.#watches.get(`${resource.plural}.${resource.apiVersion}`)?.peek(name, resource.namespaced ? namespace : undefined);
   }
 
   /** Stops every watch. */

@@ -26,6 +26,8 @@ import type { EventRecorder } from './events.ts';
 import type { GitopsMetrics } from './metrics.ts';
 import type { LoadedSource, LoadTimings, SourceLoader } from './source-loader.ts';
 
+const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+
 /** History entries kept in status. */
 export const HISTORY_LIMIT = 10;
 /** After a sync, drift is healed only once this long has passed: the watch caches catch up with the sync's own writes first. */
@@ -49,6 +51,8 @@ interface AppState {
   lastSyncAt: number;
   /** The resourceVersion of this controller's last status write. */
   writtenVersion: string | undefined;
+  /** The desired objects prepared for the destination, and what they were prepared from. */
+  prepared: { readonly key: string; readonly objects: PreparedObject[] } | undefined;
 }
 
 /** What the reconciler needs, shared with the controller that owns it. */
@@ -86,7 +90,7 @@ export function applicationReconciler(deps: ApplicationReconcilerDeps): Applicat
   const stateOf = (key: string): AppState => {
     let state = states.get(key);
     if (state === undefined) {
-      state = { specKey: '', loaded: undefined, nextRefreshAt: 0, forceRefresh: false, sourceFailures: 0, lastSyncAt: 0, writtenVersion: undefined };
+      state = { specKey: '', loaded: undefined, nextRefreshAt: 0, forceRefresh: false, sourceFailures: 0, lastSyncAt: 0, writtenVersion: undefined, prepared: undefined };
       states.set(key, state);
     }
     return state;
@@ -153,6 +157,7 @@ class Pass {
 
   async run(): Promise<Result> {
     const app = this.app;
+    const passStarted = performance.now();
     const request = pendingRequest(app);
     const lookup = await this.deps.destinations.lookup(app, clusterFromCache(this.context));
     if (!lookup.ready) {
@@ -195,11 +200,20 @@ class Pass {
     this.status.sourceType = loaded.sourceType;
 
     const started = performance.now();
+    const loadMs = started - passStarted;
     let desired: PreparedObject[];
     let comparison: Comparison;
     const inventory = inventoryOf(app.status?.resources);
     try {
-      desired = await prepareDesired(loaded.objects, { namespace: app.spec.destination.namespace, appKey: this.appKey, reader: destination });
+      // Prepared once per render, destination and namespace: a pass woken by a watch event only compares.
+      const preparedKey = `${loaded.renderKey}\0${destination.key}\0${app.spec.destination.namespace}\0${this.appKey}`;
+      if (this.state.prepared?.key === preparedKey && rollback === undefined) {
+        desired = this.state.prepared.objects;
+      } else {
+        desired = await prepareDesired(loaded.objects, { namespace: app.spec.destination.namespace, appKey: this.appKey, reader: destination });
+        // Only when every kind was found: a kind whose CRD arrives with this sync is looked up again.
+        if (rollback === undefined && desired.every((prepared) => prepared.resource !== undefined)) this.state.prepared = { key: preparedKey, objects: desired };
+      }
       await this.watchKinds(destination, desired, inventory);
       comparison = await compare(desired, inventory, { reader: destination, ignoreDifferences: app.spec.ignoreDifferences });
     } catch (error) {
@@ -215,12 +229,17 @@ class Pass {
 
     const decision = rollback !== undefined ? { sync: true as const, initiatedBy: 'rollback' as const, prune: request?.prune ?? false, retryCount: 0 }
       : this.decide(request, loaded, comparison);
-    this.logger.debug({ revision: loaded.revision, sync: comparison.sync, outOfSync: comparison.outOfSync.length, extra: comparison.extra.length, decision }, 'compared');
+    this.logger.debug(
+      { revision: loaded.revision, sync: comparison.sync, outOfSync: comparison.outOfSync.length, extra: comparison.extra.length, decision, loadMs: Math.round(loadMs), compareMs: Math.round(performance.now() - started) },
+      'compared',
+    );
     if (decision.sync) {
       const outcome = await this.sync(destination, desired, inventory, loaded, decision.initiatedBy, decision.prune, request, rollback, decision.retryCount ?? 0);
       if (outcome === 'aborted') return {};
-      // Compare again: the watch caches may lag the writes a moment; their events wake this app again.
-      comparison = await compare(desired, inventoryOf(this.status.resources), { reader: destination, ignoreDifferences: app.spec.ignoreDifferences });
+      // Compare again: the watch caches may lag the writes a moment (their events wake this app
+      // again); an object just created and not seen yet is Progressing, not Missing.
+      const justApplied = new Set((this.status.operationState?.results ?? []).filter((entry) => entry.status === 'Synced').map((entry) => `${entry.kind}/${entry.namespace ?? ''}/${entry.name}`));
+      comparison = await compare(desired, inventoryOf(this.status.resources), { reader: destination, ignoreDifferences: app.spec.ignoreDifferences, justApplied });
     }
 
     this.status.resources = comparison.resources;
@@ -266,9 +285,17 @@ class Pass {
     | { sync: false; retryAt?: number } {
     const automated = this.app.spec.syncPolicy?.automated;
     if (request !== undefined) return { sync: true, initiatedBy: 'manual', prune: request.prune ?? automated?.prune ?? false };
+    const last = this.app.status?.operationState;
+    // A pass ends every operation it starts: one still Running here was cut short (the manager was
+    // killed or stopped during the sync). Run it again even when everything is applied by now, or
+    // it stays Running for good, missing from the history, and `app wait` never ends.
+    if (automated !== undefined && last?.phase === 'Running') return { sync: true, initiatedBy: 'automated', prune: automated.prune ?? false };
+    if (last?.phase === 'Running') {
+      // Cut short, and auto-sync was turned off meanwhile: end it as interrupted rather than leave it Running.
+      this.status.operationState = { ...last, phase: 'Error', message: 'interrupted: the manager stopped during the sync, and automated sync is off now', finishedAt: new Date(this.now).toISOString() };
+    }
     if (automated === undefined || comparison.sync === 'Synced') return { sync: false };
     const prune = automated.prune ?? false;
-    const last = this.app.status?.operationState;
     const lastSynced = this.app.status?.history?.at(-1);
     const sameTarget = lastSynced !== undefined && lastSynced.revision === loaded.revision && isDeepStrictEqual(lastSynced.source, this.app.spec.source);
     // Only pruning left, and prune is off: nothing an automated sync would change.
@@ -326,7 +353,6 @@ class Pass {
     this.status.resources = pending;
     this.conditions.set(ConditionType.Reconciling, 'True', ConditionReason.Progressing, operation.message ?? 'syncing');
     await this.writeStatus();
-    this.deps.events.record(app, 'Normal', 'SyncStarted', `${initiatedBy} sync of ${shortRevision(loaded.revision)} started`);
 
     const started = performance.now();
     let result;
@@ -336,7 +362,7 @@ class Pass {
         objects: desired.map((prepared) => prepared.object),
         inventory,
         prune,
-        ...(app.spec.syncPolicy?.syncOptions?.createNamespace === true ? { createNamespace: app.spec.destination.namespace } : {}),
+        ...((await this.namespaceToCreate(destination)) === undefined ? {} : { createNamespace: app.spec.destination.namespace }),
         signal: this.context.signal,
       });
     } catch (error) {
@@ -353,7 +379,7 @@ class Pass {
     const results = [...result.applied, ...result.pruned, ...result.failed, ...result.skipped].map(resultOf);
     const failed = result.failed.length > 0;
     const message = failed
-      ? `${result.failed.length} of ${desired.length + inventory.length} objects failed (${result.skipped.length} skipped): ${result.failed[0]?.message ?? ''}`
+      ? `${result.failed.length} of ${result.applied.length + result.pruned.length + result.failed.length + result.skipped.length} objects failed (${result.skipped.length} skipped): ${result.failed[0]?.message ?? ''}`
       : `applied ${result.applied.length}, pruned ${result.pruned.length}`;
     this.status.resources = result.inventory.map((entry) => ({ ...entryStatus(entry), status: 'Unknown' as const }));
     this.finishOperation(operation, failed ? 'Failed' : 'Succeeded', message, results, request);
@@ -416,16 +442,33 @@ class Pass {
 
   async watchKinds(destination: Destination, desired: readonly PreparedObject[], inventory: readonly InventoryEntry[]): Promise<void> {
     const kinds = new Map<string, ResourceType>();
-    for (const { resource } of desired) if (resource !== undefined) kinds.set(`${resource.plural}.${resource.apiVersion}`, resource);
+    for (const { resource } of desired) if (resource !== undefined && !destination.watching(resource)) kinds.set(`${resource.plural}.${resource.apiVersion}`, resource);
     for (const entry of inventory) {
       try {
         const resource = await destination.resourceFor(entry.group === '' ? entry.version : `${entry.group}/${entry.version}`, entry.kind);
-        kinds.set(`${resource.plural}.${resource.apiVersion}`, resource);
+        if (!destination.watching(resource)) kinds.set(`${resource.plural}.${resource.apiVersion}`, resource);
       } catch {
         // A kind no longer served (its CRD is gone): nothing of it is left to see or prune.
       }
     }
     await Promise.all([...kinds.values()].map((resource) => destination.watch(resource, this.context.signal)));
+  }
+
+  /**
+   * The destination namespace when `createNamespace` is on and the namespace is not there (as the
+   * destination's namespace watch sees it): applying an existing Namespace on every sync of every
+   * app would be a write each for nothing.
+   */
+  async namespaceToCreate(destination: Destination): Promise<string | undefined> {
+    if (this.app.spec.syncPolicy?.syncOptions?.createNamespace !== true) return undefined;
+    const name = this.app.spec.destination.namespace;
+    try {
+      await destination.watch(NAMESPACES, this.context.signal);
+    } catch {
+      return name;
+    }
+    const live = destination.live(NAMESPACES, name);
+    return live === undefined || live.metadata?.deletionTimestamp !== undefined ? name : undefined;
   }
 
   historyEntry(id: number): HistoryEntry | undefined {

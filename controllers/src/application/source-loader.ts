@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import type { ApplicationSource } from '@beamline/api';
 import {
   GitMirrorCache,
+  isSelectedManifest,
+  KUSTOMIZATION_FILES,
   normaliseSourcePath,
   pullHelmChart,
   render,
   RenderCache,
+  renderManifestFiles,
   renderCacheKey,
   SourceError,
+  type GitFileEntry,
   type KubeObject,
   type RenderCacheKeyParams,
   type RenderParams,
@@ -71,6 +75,7 @@ export class SourceLoader {
   readonly #resolveTtlMs: number;
   readonly #resolutions = new Map<string, Resolution>();
   readonly #trees = new Map<string, Promise<Map<string, string>>>();
+  readonly #files = new Map<string, Promise<Map<string, GitFileEntry[]>>>();
 
   constructor(options: SourceLoaderOptions) {
     this.#workDir = options.workDir;
@@ -135,10 +140,19 @@ export class SourceLoader {
     const fetched = performance.now();
     if (context.timings !== undefined) context.timings.fetchSeconds += (fetched - started) / 1000;
     const renderKey = renderCacheKey(tree, params);
+    const plain = await this.#plainFolder(source.repoURL, sha, path);
     const result = await this.renders.getOrRender(renderKey, async () => {
+      if (plain !== undefined) {
+        // A folder of plain manifests, no links: read straight from git objects, nothing on disk.
+        const selected = plain.filter((file) => isSelectedManifest(file.relative, params));
+        const blobs = await this.mirrors.readBlobs(source.repoURL, selected.map((file) => file.id));
+        this.onRender?.();
+        const files = selected.map((file) => ({ path: file.relative, text: blobs.get(file.id)?.toString('utf8') ?? '' }));
+        return { sourceType: 'directory' as const, objects: renderManifestFiles(files, params) };
+      }
       const dir = await mkdtemp(join(this.#workDir, 'export-'));
       try {
-        await this.mirrors.export(source.repoURL, sha, path, dir);
+        await this.mirrors.export(source.repoURL, sha, path, dir, { treeId: tree });
         this.onRender?.();
         return await render({ ...params, dir }, this.#tools);
       } finally {
@@ -177,6 +191,52 @@ export class SourceLoader {
       if (this.#resolutions.get(key)?.sha === sha) this.#resolutions.delete(key);
     });
     return sha;
+  }
+
+  /**
+   * The files under `folder` (relative to it) when it is a plain manifest folder git can hand over
+   * as is: no kustomization or Chart.yaml at its top, no symbolic links or submodules anywhere in
+   * it (those take the export path, which checks where links lead). Otherwise `undefined`.
+   */
+  async #plainFolder(url: string, sha: string, folder: string): Promise<{ readonly relative: string; readonly id: string }[] | undefined> {
+    const index = await this.#filesOf(url, sha);
+    const entries = index.get(folder) ?? [];
+    const files: { relative: string; id: string }[] = [];
+    for (const entry of entries) {
+      const relative = folder === '' ? entry.path : entry.path.slice(folder.length + 1);
+      if (entry.mode === '120000' || entry.mode === '160000') return undefined;
+      if (!relative.includes('/') && ((KUSTOMIZATION_FILES as readonly string[]).includes(relative) || relative === 'Chart.yaml')) return undefined;
+      files.push({ relative, id: entry.id });
+    }
+    return files;
+  }
+
+  /** The files of a commit, by every folder that holds them (at any depth); kept for a few commits. */
+  #filesOf(url: string, sha: string): Promise<Map<string, GitFileEntry[]>> {
+    const key = `${url}#${sha}`;
+    let files = this.#files.get(key);
+    if (files === undefined) {
+      files = this.mirrors.listFiles(url, sha).then((entries) => {
+        const byFolder = new Map<string, GitFileEntry[]>();
+        for (const entry of entries) {
+          const segments = entry.path.split('/');
+          for (let depth = 0; depth < segments.length; depth++) {
+            const folder = segments.slice(0, depth).join('/');
+            let list = byFolder.get(folder);
+            if (list === undefined) {
+              list = [];
+              byFolder.set(folder, list);
+            }
+            list.push(entry);
+          }
+        }
+        return byFolder;
+      });
+      this.#files.set(key, files);
+      files.catch(() => this.#files.delete(key));
+      if (this.#files.size > 8) this.#files.delete(this.#files.keys().next().value ?? key);
+    }
+    return files;
   }
 
   #treesOf(url: string, sha: string): Promise<Map<string, string>> {

@@ -149,6 +149,14 @@ export class Informer {
     return object === undefined ? undefined : (structuredClone(object) as unknown as T);
   }
 
+  /**
+   * The cached object itself, not a copy: for hot read-only paths (comparing thousands of objects).
+   * Never change it: the cache and every other reader share it.
+   */
+  peek<T extends KubeObject>(name: string, namespace?: string): Readonly<T> | undefined {
+    return this.#listWatch.get(name, this.resource.namespaced ? namespace : undefined) as unknown as Readonly<T> | undefined;
+  }
+
   /** Copies of the cached objects, in one namespace or all. */
   list<T extends KubeObject>(namespace?: string): T[] {
     return this.#listWatch.list(namespace).map((object) => structuredClone(object) as unknown as T);

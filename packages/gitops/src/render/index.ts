@@ -3,7 +3,7 @@ export type { KubeObject, KubeObjectMetadata, SourceType } from './kube-object.t
 export { parseManifests, type ParseManifestsOptions } from './parse-manifests.ts';
 export { pullHelmChart, type PulledChart, type PullHelmChartOptions } from './pull-helm-chart.ts';
 export { RenderCache, renderCacheKey, type RenderCacheKeyParams, type RenderCacheOptions, type RenderCacheStats } from './render-cache.ts';
-export { renderDirectory, type DirectoryOptions } from './render-directory.ts';
+export { isSelectedManifest, renderDirectory, renderManifestFiles, type DirectoryOptions, type ManifestFile } from './render-directory.ts';
 export { isRenderError, RenderError, type RenderErrorLocation, type RenderErrorOptions, type RenderErrorReason } from './render-error.ts';
 export { renderHelmChart, type HelmChartOptions, type HelmParams } from './render-helm-chart.ts';
 export { kustomizeExternalDirs, renderKustomize, type KustomizeOptions } from './render-kustomize.ts';

@@ -59,6 +59,41 @@ async function listManifestFiles(root: string, recursive: boolean): Promise<stri
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** A file of a plain manifest folder, read from wherever it is kept (disk, or git objects). */
+export interface ManifestFile {
+  /** Relative to the folder, `/`-separated. */
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Whether a path (relative to the folder) is a manifest the options select: not hidden, `.yaml`/`.yml`/`.json`, in the folder itself unless recursive, include/exclude. */
+export function isSelectedManifest(path: string, options: DirectoryOptions = {}): boolean {
+  const segments = path.split('/');
+  if (segments.some((segment) => segment.startsWith('.'))) return false;
+  if (!MANIFEST_FILE.test(path)) return false;
+  if (options.recursive !== true && segments.length > 1) return false;
+  const include = options.include ?? [];
+  const exclude = options.exclude ?? [];
+  return (include.length === 0 || matchesAny(path, include)) && !matchesAny(path, exclude);
+}
+
+/**
+ * Parses manifest files already read (the files {@link isSelectedManifest} keeps, in path order by
+ * code unit): what {@link renderDirectory} does after reading the folder. The source loader uses it
+ * to render a folder straight from git objects, without writing it to disk.
+ *
+ * @throws {@link RenderError} `InvalidManifest` naming the file, the document and, for syntax errors, the line and column.
+ */
+export function renderManifestFiles(files: readonly ManifestFile[], options: DirectoryOptions = {}): KubeObject[] {
+  const selected = files.filter((file) => isSelectedManifest(file.path, options)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const objects: KubeObject[] = [];
+  for (const { path, text } of selected) {
+    const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+    objects.push(...parseManifests(body, { file: path, format: path.endsWith('.json') ? 'json' : 'yaml' }));
+  }
+  return objects;
+}
+
 /**
  * Renders a folder of plain manifests: every `*.yaml`, `*.yml` and `*.json` file (of sub-folders
  * too when `recursive`), in path order; multi-document YAML, `List`s flattened, empty documents
@@ -68,21 +103,14 @@ async function listManifestFiles(root: string, recursive: boolean): Promise<stri
  * and, for syntax errors, the line and column.
  */
 export async function renderDirectory(dir: string, options: DirectoryOptions = {}): Promise<KubeObject[]> {
-  const include = options.include ?? [];
-  const exclude = options.exclude ?? [];
-  const files = (await listManifestFiles(dir, options.recursive === true)).filter(
-    (file) => (include.length === 0 || matchesAny(file, include)) && !matchesAny(file, exclude),
-  );
-  const objects: KubeObject[] = [];
+  const files = (await listManifestFiles(dir, options.recursive === true)).filter((file) => isSelectedManifest(file, { ...options, recursive: true }));
+  const read: ManifestFile[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = await readFile(join(dir, file), 'utf8');
+      read.push({ path: file, text: await readFile(join(dir, file), 'utf8') });
     } catch (cause) {
       throw new RenderError('InvalidManifest', `failed to read ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}`, { file, cause });
     }
-    if (text.startsWith('\uFEFF')) text = text.slice(1);
-    objects.push(...parseManifests(text, { file, format: file.endsWith('.json') ? 'json' : 'yaml' }));
   }
-  return objects;
+  return renderManifestFiles(read, { ...options, recursive: true });
 }

@@ -26,6 +26,17 @@ export interface GitMirrorCacheOptions {
   readonly localTimeoutMs?: number;
 }
 
+/** A file of a commit, as `git ls-tree -r` lists it. */
+export interface GitFileEntry {
+  /** `100644`, `100755` (files), `120000` (symbolic links), `160000` (submodules). */
+  readonly mode: string;
+  /** `blob` or `commit` (a submodule). */
+  readonly type: string;
+  readonly id: string;
+  /** Relative to the repository's root, `/`-separated. */
+  readonly path: string;
+}
+
 /** What {@link GitMirrorCache.ensureCommit} did. */
 export interface EnsureCommitResult {
   /** Whether it had to fetch (false: the commit was already in the mirror, nothing went over the wire). */
@@ -246,10 +257,79 @@ export class GitMirrorCache {
   }
 
   /**
+   * Every file of the commit (blobs, links and submodules; not folders) with its mode and object
+   * id, in one `git ls-tree -r`: with {@link GitMirrorCache.readBlobs}, a folder of manifests is
+   * read without writing it to disk. Fetches the commit first if the mirror lacks it.
+   *
+   * @throws {SourceError} those of {@link GitMirrorCache.ensureCommit}.
+   */
+  async listFiles(url: string, sha: string): Promise<GitFileEntry[]> {
+    const gitUrl = parseGitUrl(url);
+    const commit = this.#checkSha(gitUrl, sha);
+    return this.#mutex.run(gitUrl.key, async () => {
+      const dir = await this.#open(gitUrl);
+      await this.#ensureCommit(gitUrl, dir, commit, undefined);
+      let stdout: string;
+      try {
+        ({ stdout } = await this.#run(['--git-dir', dir, 'ls-tree', '-r', '-z', '--full-tree', commit], this.#localTimeoutMs));
+      } catch (error) {
+        throw new Error(`failed to list the files of ${commit} in the mirror of ${gitUrl.display}: ${(error as Error).message}`, { cause: error });
+      }
+      const files: GitFileEntry[] = [];
+      for (const record of stdout.split('\0')) {
+        const tab = record.indexOf('\t');
+        if (tab === -1) continue;
+        const [mode = '', type = '', id = ''] = record.slice(0, tab).split(' ');
+        files.push({ mode, type, id, path: record.slice(tab + 1) });
+      }
+      return files;
+    });
+  }
+
+  /**
+   * The contents of blobs by object id, through one `git cat-file --batch`. Reads only: runs
+   * beside other work on the mirror (git's object store is safe to read while a fetch adds to it).
+   *
+   * @throws Error when an object is missing or not a blob.
+   */
+  async readBlobs(url: string, ids: readonly string[]): Promise<Map<string, Buffer>> {
+    const gitUrl = parseGitUrl(url);
+    for (const id of ids) if (!FULL_SHA.test(id)) throw new Error(`failed to read blob ${JSON.stringify(id)} from ${gitUrl.display}: not an object id`);
+    const dir = await this.#mutex.run(gitUrl.key, () => this.#open(gitUrl));
+    const chunks: Buffer[] = [];
+    try {
+      await this.#run(['--git-dir', dir, 'cat-file', '--batch'], this.#localTimeoutMs, {
+        input: ids.map((id) => `${id}\n`).join(''),
+        consumeStdout: async (stdout) => {
+          for await (const chunk of stdout) chunks.push(chunk as Buffer);
+        },
+      });
+    } catch (error) {
+      throw new Error(`failed to read ${ids.length} blobs from the mirror of ${gitUrl.display}: ${(error as Error).message}`, { cause: error });
+    }
+    // Each answer: `<id> <type> <size>\n<size bytes>\n`, or `<id> missing\n`.
+    const out = Buffer.concat(chunks);
+    const blobs = new Map<string, Buffer>();
+    let at = 0;
+    while (at < out.length) {
+      const end = out.indexOf(10, at);
+      if (end === -1) break;
+      const [id = '', type = '', size = ''] = out.subarray(at, end).toString('latin1').split(' ');
+      if (type !== 'blob') throw new Error(`failed to read blob ${id} from the mirror of ${gitUrl.display}: ${type === 'missing' ? 'missing' : `a ${type}, not a blob`}`);
+      const length = Number(size);
+      blobs.set(id, out.subarray(end + 1, end + 1 + length));
+      at = end + 1 + length + 1;
+    }
+    return blobs;
+  }
+
+  /**
    * Writes the files of the folder at `path` in the commit into `targetDir` (created; it must be
    * missing or empty), through `git archive` of the folder's tree: the folder's content at the
    * top, no `.git`, file modes as in git (0644/0755), symlinks as symlinks. `.gitattributes`
    * `export-ignore`/`export-subst` are ignored, so the files are those of a checkout.
+   * `options.treeId`, the folder's tree id as {@link GitMirrorCache.listTrees} or
+   * {@link GitMirrorCache.treeId} gave it for this commit, saves looking it up again.
    *
    * Refuses (reason `InvalidContent`) a symlink that leads outside the folder, absolute or through
    * `..` or through other symlinks, or that resolves nowhere. On any failure `targetDir` is
@@ -257,15 +337,18 @@ export class GitMirrorCache {
    *
    * @throws {SourceError} `InvalidContent`, and those of {@link GitMirrorCache.treeId}.
    */
-  async export(url: string, sha: string, path: string, targetDir: string): Promise<string> {
+  async export(url: string, sha: string, path: string, targetDir: string, options: { readonly treeId?: string } = {}): Promise<string> {
     const gitUrl = parseGitUrl(url);
     const commit = this.#checkSha(gitUrl, sha);
     const folder = this.#checkPath(gitUrl, commit, path);
     const target = resolve(targetDir);
+    const known = options.treeId !== undefined && FULL_SHA.test(options.treeId) ? options.treeId.toLowerCase() : undefined;
     return this.#mutex.run(gitUrl.key, async () => {
       const dir = await this.#open(gitUrl);
-      await this.#ensureCommit(gitUrl, dir, commit, undefined);
-      const tree = await this.#treeId(gitUrl, dir, commit, folder);
+      // A tree id from listTrees/treeId of this commit: the commit is in the mirror already, and
+      // two git processes fewer per export count when a thousand apps export at once.
+      if (known === undefined) await this.#ensureCommit(gitUrl, dir, commit, undefined);
+      const tree = known ?? (await this.#treeId(gitUrl, dir, commit, folder));
       await mkdir(target, { recursive: true });
       if ((await readdir(target)).length > 0) throw new Error(`failed to export ${gitUrl.display} into ${target}: the folder is not empty`);
       try {
