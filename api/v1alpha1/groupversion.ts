@@ -112,10 +112,27 @@ export const SYNC_REQUEST_ANNOTATION = 'beamline.dev/sync-request';
  */
 export const REFRESH_ANNOTATION = 'beamline.dev/refresh-requested-at';
 /**
- * Annotation on every object an Application applies: `<application namespace>/<application name>`.
- * Drift watches map an edited object back to its Application with it.
+ * Annotation on every object an Application applies: `<app namespace>/<app name>:<group>/<kind>:<namespace>/<name>`
+ * (Argo CD's annotation tracking). Drift watches map an edited object back to its Application
+ * with it; the object's own identity in it makes a copy of the object (same annotation, other
+ * name) no part of the app.
  */
 export const TRACKING_ANNOTATION = 'beamline.dev/tracking-id';
+
+/** The tracking id of an object of an Application (see {@link TRACKING_ANNOTATION}). */
+export function trackingId(appNamespace: string, appName: string, object: { readonly group: string; readonly kind: string; readonly namespace?: string; readonly name: string }): string {
+  return `${appNamespace}/${appName}:${object.group}/${object.kind}:${object.namespace ?? ''}/${object.name}`;
+}
+
+/** The Application (`namespace/name`) a tracking id names, when it is well formed and names `object`; else `undefined`. */
+export function trackedApplication(id: string, object: { readonly group: string; readonly kind: string; readonly namespace?: string; readonly name: string }): string | undefined {
+  const colon = id.indexOf(':');
+  if (colon === -1) return undefined;
+  const app = id.slice(0, colon);
+  if (!/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(app)) return undefined;
+  const [namespace, name] = app.split('/') as [string, string];
+  return id === trackingId(namespace, name, object) ? app : undefined;
+}
 /** Label on the NodeGroups (and nodes) of a Cluster: the Cluster's name. */
 export const CLUSTER_NAME_LABEL = 'beamline.dev/cluster';
 /** The key of the admin kubeconfig in the `<cluster>-kubeconfig` Secret (as Cluster API names it). */

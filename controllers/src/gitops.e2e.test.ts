@@ -213,8 +213,12 @@ describe('GitOps end to end', () => {
     const config = await liveConfigMap('web', 'web-config');
     assert.deepEqual(config?.data, { colour: 'red' });
     assert.equal(TRACKING_ANNOTATION, 'beamline.dev/tracking-id');
-    for (const object of [deployment, service, config]) {
-      assert.equal(object?.metadata?.annotations?.[TRACKING_ANNOTATION], `${env.namespace}/web`, `${object?.kind ?? 'object'} carries the tracking id`);
+    for (const [object, id] of [
+      [deployment, 'apps/Deployment:web/web'],
+      [service, '/Service:web/web'],
+      [config, '/ConfigMap:web/web-config'],
+    ] as const) {
+      assert.equal(object?.metadata?.annotations?.[TRACKING_ANNOTATION], `${env.namespace}/web:${id}`, 'each object carries its tracking id');
     }
 
     const app = await getApp('web');
@@ -349,7 +353,7 @@ describe('GitOps end to end', () => {
     assert.equal(app.status?.history?.at(-1)?.revision, bulkCommit);
     const live = (await core().listNamespacedConfigMap({ namespace: 'bulk' })).items.filter((item) => item.metadata?.name?.startsWith('item-'));
     assert.equal(live.length, BULK_OBJECTS, 'every object is in the workload cluster');
-    assert.ok(live.every((item) => item.metadata?.annotations?.[TRACKING_ANNOTATION] === `${env.namespace}/bulk`));
+    assert.ok(live.every((item) => item.metadata?.annotations?.[TRACKING_ANNOTATION] === `${env.namespace}/bulk:/ConfigMap:bulk/${item.metadata?.name ?? ''}`));
   });
 
   test('app rollback: refused while auto-sync is on; with --disable-auto-sync it puts back the first commit', async () => {

@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
 import { Manager, type Controller, type LeaderElectionOptions } from '@beamline/reconcile';
 import { startManagerServer } from './server.ts';
 
@@ -56,6 +57,9 @@ export async function runManager(options: RunManagerOptions): Promise<void> {
     },
   });
   for (const controller of options.controllers) manager.add(controller);
+  // Process metrics (memory, CPU, event loop lag, heap) beside the controllers': what an operator
+  // of any Prometheus-scraped service expects to find.
+  collectDefaultMetrics({ register: manager.registry });
 
   const stopRequested = new AbortController();
   let signalsSeen = 0;

@@ -25,6 +25,7 @@ import {
   type PidRecord,
 } from '@beamline/control-plane';
 import type { ProcessRef } from './cpu.ts';
+import { MANAGER_NODE_FLAGS } from '@beamline/cli';
 
 /** The CLI entry point; the manager runs as `beamline manager`, as `beamline up` starts it. */
 const CLI_BIN = fileURLToPath(new URL('../../../apps/cli/bin/beamline.js', import.meta.url));
@@ -191,8 +192,9 @@ export async function startEnvironment(namespaces: readonly string[]): Promise<B
     const child = startProcess({
       name: 'manager',
       binary: process.execPath,
-      // BEAMLINE_BENCH_MANAGER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): Node flags for profiling the manager.
-      args: [...(process.env.BEAMLINE_BENCH_MANAGER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''), CLI_BIN, 'manager', '--kubeconfig', plane.kubeconfigPath, '--home', home, '--port', String(port), '--lease-namespace', LEASE_NAMESPACE],
+      // As `beamline up` starts it (MANAGER_NODE_FLAGS), plus BEAMLINE_BENCH_MANAGER_NODE_ARGS
+      // (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) for profiling.
+      args: [...MANAGER_NODE_FLAGS, ...(process.env.BEAMLINE_BENCH_MANAGER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''), CLI_BIN, 'manager', '--kubeconfig', plane.kubeconfigPath, '--home', home, '--port', String(port), '--lease-namespace', LEASE_NAMESPACE],
       logFile: managerLog,
       pidDir,
       env: { ...process.env, BEAMLINE_HOME: home },

@@ -114,7 +114,7 @@ describe('Application controller (in-cluster destination)', () => {
     assert.equal(synced.status?.sourceType, 'directory');
     assert.equal(condition(synced, 'Ready')?.status, 'True');
     const live = await client().get(CONFIG_MAPS, 'web', namespace);
-    assert.equal(live?.metadata?.annotations?.[TRACKING_ANNOTATION], `${env.namespace}/${name}`);
+    assert.equal(live?.metadata?.annotations?.[TRACKING_ANNOTATION], `${env.namespace}/${name}:/ConfigMap:${namespace}/web`);
     assert.deepEqual((live as { data?: unknown }).data, { colour: 'red' });
 
     // A change in git, picked up on refresh (an annotation here; webhooks are tested end to end).

@@ -1,4 +1,4 @@
-import { TRACKING_ANNOTATION, type HealthStatusCode, type IgnoreDifference, type ResourceStatus, type SyncStatusCode } from '@beamline/api';
+import { TRACKING_ANNOTATION, trackingId, type HealthStatusCode, type IgnoreDifference, type ResourceStatus, type SyncStatusCode } from '@beamline/api';
 import {
   aggregateHealth,
   apiGroup,
@@ -53,7 +53,8 @@ export async function prepareDesired(rendered: readonly KubeObject[], options: {
       const namespaced = resource?.namespaced ?? crdScopes.get(`${apiGroup(obj.apiVersion)}/${obj.kind}`) !== 'Cluster';
       const copy = structuredClone(obj) as { -readonly [K in keyof KubeObject]: KubeObject[K] } & { metadata: { namespace?: string; annotations?: Record<string, string> } };
       if (namespaced && (copy.metadata.namespace === undefined || copy.metadata.namespace === '')) copy.metadata.namespace = options.namespace;
-      copy.metadata.annotations = { ...copy.metadata.annotations, [TRACKING_ANNOTATION]: options.appKey };
+      const [appNamespace = '', appName = ''] = options.appKey.split('/');
+      copy.metadata.annotations = { ...copy.metadata.annotations, [TRACKING_ANNOTATION]: trackingId(appNamespace, appName, inventoryEntryOf(copy)) };
       return { object: copy, resource };
     }),
   );

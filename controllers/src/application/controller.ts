@@ -13,6 +13,9 @@ import { applicationReconciler, type ApplicationReconciler } from './reconciler.
 import { SourceLoader } from './source-loader.ts';
 import { pushMatchesSource, registerWebhookRoute, type PushEvent, type WebhookSecrets } from './webhook/index.ts';
 
+/** How long apps a push did not change wait behind the ones it did. */
+const UNCHANGED_REFRESH_DELAY_MS = 1_000;
+
 /** Options of {@link ApplicationController}. */
 export interface ApplicationControllerOptions {
   /** The management cluster: Applications, Clusters and their Secrets live there; also the `in-cluster` destination. */
@@ -61,10 +64,8 @@ export class ApplicationController {
       kubeConfig: options.kubeConfig,
       client,
       logger,
-      onTracked: (appKey) => {
-        // Only keys of the form namespace/name: the annotation is user-editable.
-        if (/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(appKey)) this.trigger.enqueue(parseKey(appKey));
-      },
+      // Only well-formed ids reach here (trackedApplication): the annotation is user-editable.
+      onTracked: (appKey) => this.trigger.enqueue(parseKey(appKey)),
     });
     this.#reconciler = applicationReconciler({ loader: this.loader, destinations: this.destinations, events: new EventRecorder(client, logger), metrics });
     this.controller = {
@@ -117,7 +118,10 @@ export class ApplicationController {
       const tree = (await trees)?.get(folder);
       (tree === loadedTree ? unchanged : changed).push(request);
     }
-    for (const request of [...changed, ...unchanged]) this.trigger.enqueue(request);
+    for (const request of changed) this.trigger.enqueue(request);
+    // The rest only record the new revision: a moment later, so the apps the push changed have the
+    // workers and the API servers to themselves first.
+    for (const request of unchanged) this.trigger.enqueue(request, changed.length === 0 ? 0 : UNCHANGED_REFRESH_DELAY_MS);
     const applications = [...changed, ...unchanged].map((request) => `${request.namespace ?? 'default'}/${request.name}`);
     return { refreshed: applications.length, applications };
   }

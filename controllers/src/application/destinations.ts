@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { IN_CLUSTER, TRACKING_ANNOTATION, type Application, type Cluster } from '@beamline/api';
+import { IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
+import { inventoryEntryOf, inventoryKey, type InventoryEntry, type KubeObject as ManifestObject } from '@beamline/gitops';
 import { Informer, KubeClient, type KubeObject, type ResourceType } from '@beamline/reconcile';
 import { kubeconfigSecretName } from '../naming.ts';
 import { KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
@@ -23,6 +24,10 @@ export class Destination {
   readonly #onTracked: (appKey: string) => void;
   readonly #watches = new Map<string, Informer>();
   readonly #abort = new AbortController();
+  /** Per app (`namespace/name`): the objects carrying its tracking id, by inventory key. */
+  readonly #tracked = new Map<string, Map<string, InventoryEntry>>();
+  /** Per object (inventory key): the app its tracking id names. */
+  readonly #owners = new Map<string, string>();
 
   constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void, publishesAddresses = true) {
     this.key = key;
@@ -47,10 +52,7 @@ export class Destination {
     let informer = this.#watches.get(key);
     if (informer === undefined) {
       informer = new Informer({ kubeConfig: this.kubeConfig, client: this.client, resource, logger: this.#logger });
-      informer.on((_event, object) => {
-        const tracking = object.metadata?.annotations?.[TRACKING_ANNOTATION];
-        if (tracking !== undefined) this.#onTracked(tracking);
-      });
+      informer.on((event, object) => this.#track(event, object));
       this.#watches.set(key, informer);
       informer.start();
     }
@@ -71,6 +73,41 @@ export class Destination {
   /** The live object from the watch cache (shared: read only); `undefined` when absent or the kind is not watched. */
   live(resource: ResourceType, name: string, namespace?: string): Readonly<KubeObject> | undefined {
     return this.#watches.get(`${resource.plural}.${resource.apiVersion}`)?.peek(name, resource.namespaced ? namespace : undefined);
+  }
+
+  /**
+   * The objects of the watched kinds that carry the app's tracking id: what the app wrote, whether
+   * or not its status lists it (a manager killed between writing objects and recording them).
+   */
+  trackedBy(appKey: string): InventoryEntry[] {
+    return [...(this.#tracked.get(appKey)?.values() ?? [])];
+  }
+
+  /** Keeps the tracked-objects index and wakes the app an object belongs to. */
+  #track(event: 'add' | 'update' | 'delete', object: KubeObject): void {
+    if (object.apiVersion === undefined || object.kind === undefined || object.metadata?.name === undefined) return;
+    const entry = inventoryEntryOf(object as ManifestObject);
+    const key = inventoryKey(entry);
+    const tracking = object.metadata.annotations?.[TRACKING_ANNOTATION];
+    const app = tracking === undefined ? undefined : trackedApplication(tracking, entry);
+    const previous = this.#owners.get(key);
+    if (previous !== undefined && (previous !== app || event === 'delete')) {
+      this.#tracked.get(previous)?.delete(key);
+      this.#owners.delete(key);
+      this.#onTracked(previous);
+    }
+    if (app === undefined || event === 'delete') {
+      if (app !== undefined) this.#onTracked(app);
+      return;
+    }
+    let objects = this.#tracked.get(app);
+    if (objects === undefined) {
+      objects = new Map();
+      this.#tracked.set(app, objects);
+    }
+    objects.set(key, entry);
+    this.#owners.set(key, app);
+    this.#onTracked(app);
   }
 
   /** Stops every watch. */

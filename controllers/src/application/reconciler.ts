@@ -16,7 +16,7 @@ import {
   type ResourceStatus,
   type SyncRequest,
 } from '@beamline/api';
-import { isRenderError, isSourceError, syncObjects, type InventoryEntry, type KubeObject, type ResultEntry } from '@beamline/gitops';
+import { isRenderError, isSourceError, objectKey, syncObjects, type InventoryEntry, type KubeObject, type ResultEntry } from '@beamline/gitops';
 import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer, type ResourceType, type ReconcileContext, type Reconciler, type ReconcileRequest, type Result } from '@beamline/reconcile';
 import { conditionSet } from '../conditions.ts';
 import { RESOURCES } from '../resources.ts';
@@ -27,6 +27,11 @@ import type { GitopsMetrics } from './metrics.ts';
 import type { LoadedSource, LoadTimings, SourceLoader } from './source-loader.ts';
 
 const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+
+/** A sync still applying after this long is shown as `Running` in status. */
+const RUNNING_AFTER_MS = 500;
+/** The longest a pass waits after a sync for the watch caches to show what it wrote. */
+const WATCH_CATCH_UP_MS = 2_000;
 
 /** History entries kept in status. */
 export const HISTORY_LIMIT = 10;
@@ -203,7 +208,8 @@ class Pass {
     const loadMs = started - passStarted;
     let desired: PreparedObject[];
     let comparison: Comparison;
-    const inventory = inventoryOf(app.status?.resources);
+    const stored = inventoryOf(app.status?.resources);
+    let inventory: InventoryEntry[];
     try {
       // Prepared once per render, destination and namespace: a pass woken by a watch event only compares.
       const preparedKey = `${loaded.renderKey}\0${destination.key}\0${app.spec.destination.namespace}\0${this.appKey}`;
@@ -214,7 +220,10 @@ class Pass {
         // Only when every kind was found: a kind whose CRD arrives with this sync is looked up again.
         if (rollback === undefined && desired.every((prepared) => prepared.resource !== undefined)) this.state.prepared = { key: preparedKey, objects: desired };
       }
-      await this.watchKinds(destination, desired, inventory);
+      await this.watchKinds(destination, desired, stored);
+      // The inventory is what status lists plus what carries the app's tracking id in the watched
+      // kinds: objects a sync wrote before a crash kept it from recording them are found again.
+      inventory = mergeEntries(stored, destination.trackedBy(this.appKey));
       comparison = await compare(desired, inventory, { reader: destination, ignoreDifferences: app.spec.ignoreDifferences });
     } catch (error) {
       // The destination does not answer (or a watch cannot start): report, retry with backoff.
@@ -234,10 +243,16 @@ class Pass {
       'compared',
     );
     if (decision.sync) {
+      const versionsBefore = new Map(
+        desired.map(({ object, resource }) => [objectKey(object), resource === undefined ? undefined : destination.live(resource, object.metadata.name, object.metadata.namespace)?.metadata?.resourceVersion]),
+      );
       const outcome = await this.sync(destination, desired, inventory, loaded, decision.initiatedBy, decision.prune, request, rollback, decision.retryCount ?? 0);
-      if (outcome === 'aborted') return {};
-      // Compare again: the watch caches may lag the writes a moment (their events wake this app
-      // again); an object just created and not seen yet is Progressing, not Missing.
+      if (outcome.result === 'aborted') return {};
+      // Compare again once the watch caches show what the sync wrote (usually milliseconds;
+      // bounded): comparing against the state before the sync would report drift that is not
+      // there and cost another status write once the events arrive. An object still not seen
+      // is Progressing, not Missing.
+      await this.awaitWatches(destination, desired, outcome.applied, versionsBefore);
       const justApplied = new Set((this.status.operationState?.results ?? []).filter((entry) => entry.status === 'Synced').map((entry) => `${entry.kind}/${entry.namespace ?? ''}/${entry.name}`));
       comparison = await compare(desired, inventoryOf(this.status.resources), { reader: destination, ignoreDifferences: app.spec.ignoreDifferences, justApplied });
     }
@@ -245,7 +260,15 @@ class Pass {
     this.status.resources = comparison.resources;
     this.status.sync = { status: comparison.sync, revision: loaded.revision };
     this.status.health = comparison.health.message === '' ? { status: comparison.health.status } : { status: comparison.health.status, message: comparison.health.message };
-    if (refreshed || decision.sync || this.status.reconciledAt === undefined) this.status.reconciledAt = new Date(this.now).toISOString();
+    // reconciledAt moves with a sync, with any other change of status, and otherwise at most once
+    // per refresh interval: a thousand apps refreshed by a push that changed nothing for them cost
+    // no write each (Argo CD writes every refresh, and that write is its bottleneck).
+    const previousAt = Date.parse(this.status.reconciledAt ?? '');
+    const stale = Number.isNaN(previousAt) || this.now - previousAt >= (app.spec.refreshIntervalSeconds ?? 180) * 1000;
+    const { reconciledAt: _kept, ...rest } = this.status;
+    const { reconciledAt: _stored, ...storedRest } = app.status ?? {};
+    const changed = !isDeepStrictEqual(stripUndefined(rest), stripUndefined(storedRest));
+    if (decision.sync || (refreshed && (stale || changed)) || this.status.reconciledAt === undefined) this.status.reconciledAt = new Date(this.now).toISOString();
     this.setReadiness(comparison);
     await this.writeStatus();
     return this.next(decision.sync ? undefined : decision.retryAt);
@@ -333,7 +356,7 @@ class Pass {
     request: SyncRequest | undefined,
     rollback: HistoryEntry | undefined,
     retryCount: number,
-  ): Promise<'done' | 'aborted'> {
+  ): Promise<{ readonly result: 'done'; readonly applied: ReadonlyMap<string, string> } | { readonly result: 'aborted' }> {
     const app = this.app;
     const startedAt = new Date(this.now).toISOString();
     const operation: OperationState = {
@@ -348,11 +371,17 @@ class Pass {
     };
     // The inventory grows before anything is written: a manager killed mid-sync leaves no object
     // that prune would not know about. It shrinks only after prune.
-    const pending = mergeInventory(app.status?.resources ?? [], desired.map((prepared) => prepared.object));
     this.status.operationState = operation;
-    this.status.resources = pending;
+    this.status.resources = mergeInventory(app.status?.resources ?? [], desired.map((prepared) => prepared.object));
     this.conditions.set(ConditionType.Reconciling, 'True', ConditionReason.Progressing, operation.message ?? 'syncing');
-    await this.writeStatus();
+    // `Running` (with the inventory about to grow) is written only for a sync that takes a while:
+    // most finish in well under a second, and a thousand first syncs would otherwise cost a
+    // thousand writes. Crash safety does not depend on it: objects carry the tracking id, and the
+    // next pass finds them in the destination's watch caches (trackedBy).
+    let runningWrite: Promise<void> | undefined;
+    const runningTimer = setTimeout(() => {
+      runningWrite = this.writeStatus().catch((error: unknown) => this.logger.debug({ err: (error as Error).message }, 'failed to write the Running operation'));
+    }, RUNNING_AFTER_MS);
 
     const started = performance.now();
     let result;
@@ -366,13 +395,17 @@ class Pass {
         signal: this.context.signal,
       });
     } catch (error) {
-      if (this.context.signal.aborted) return 'aborted';
+      clearTimeout(runningTimer);
+      await runningWrite;
+      if (this.context.signal.aborted) return { result: 'aborted' };
       const message = `sync refused: ${(error as Error).message}`;
       this.finishOperation(operation, 'Error', message, [], request);
       this.deps.metrics.syncTotal.inc({ result: 'Error', initiated_by: initiatedBy });
       this.deps.events.record(app, 'Warning', 'SyncFailed', message);
-      return 'done';
+      return { result: 'done', applied: new Map() };
     }
+    clearTimeout(runningTimer);
+    await runningWrite;
     const seconds = (performance.now() - started) / 1000;
     this.deps.metrics.stageDuration.observe({ stage: result.pruned.length > 0 ? 'prune' : 'apply' }, seconds);
     this.state.lastSyncAt = Date.now();
@@ -393,7 +426,9 @@ class Pass {
       this.status.history = history.slice(-HISTORY_LIMIT);
       this.deps.events.record(app, 'Normal', 'Synced', `${initiatedBy} sync of ${shortRevision(loaded.revision)}: ${message}`);
     }
-    return 'done';
+    const applied = new Map<string, string>();
+    for (const entry of result.applied) if (entry.resourceVersion !== undefined) applied.set(entry.key, entry.resourceVersion);
+    return { result: 'done', applied };
   }
 
   finishOperation(operation: OperationState, phase: 'Succeeded' | 'Failed' | 'Error', message: string, results: ResourceResult[], request: SyncRequest | undefined): void {
@@ -452,6 +487,26 @@ class Pass {
       }
     }
     await Promise.all([...kinds.values()].map((resource) => destination.watch(resource, this.context.signal)));
+  }
+
+  /**
+   * Waits (at most {@link WATCH_CATCH_UP_MS}) until the watch cache has caught up with each applied
+   * object: it shows the version the apply returned, or any version other than the one it showed
+   * before the sync (a controller may have written again since; resourceVersions are not ordered).
+   */
+  async awaitWatches(destination: Destination, desired: readonly PreparedObject[], applied: ReadonlyMap<string, string>, before: ReadonlyMap<string, string | undefined>): Promise<void> {
+    const deadline = performance.now() + WATCH_CATCH_UP_MS;
+    const pending = desired.filter((prepared) => prepared.resource !== undefined && applied.has(objectKey(prepared.object)));
+    while (pending.length > 0 && performance.now() < deadline && !this.context.signal.aborted) {
+      const behind = pending.filter(({ object, resource }) => {
+        const key = objectKey(object);
+        const version = resource === undefined ? undefined : destination.live(resource, object.metadata.name, object.metadata.namespace)?.metadata?.resourceVersion;
+        return version === undefined || (version !== applied.get(key) && version === before.get(key));
+      });
+      if (behind.length === 0) return;
+      pending.splice(0, pending.length, ...behind);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /**
@@ -538,7 +593,8 @@ async function finalize(app: Application, context: ReconcileContext<Application>
       }
       // The destination cluster is gone: so are the objects.
     } else {
-      const result = await syncObjects({ client: lookup.destination.client, objects: [], inventory, prune: true, signal: context.signal });
+      const tracked = lookup.destination.trackedBy(`${app.metadata.namespace ?? 'default'}/${app.metadata.name ?? ''}`);
+      const result = await syncObjects({ client: lookup.destination.client, objects: [], inventory: mergeEntries(inventory, tracked), prune: true, signal: context.signal });
       if (result.failed.length > 0) {
         const first = result.failed[0];
         throw new Error(`failed to delete ${result.failed.length} objects of the application: ${first?.message ?? ''}`);
@@ -548,6 +604,11 @@ async function finalize(app: Application, context: ReconcileContext<Application>
   }
   await removeFinalizer(context.kubeConfig, app, APPLICATION_FINALIZER, { resource: RESOURCES.application, signal: context.signal });
   return {};
+}
+
+/** A copy without undefined fields (they are absent once written). */
+function stripUndefined(record: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }
 
 /** Finds Clusters in the manager's cache. */
@@ -569,6 +630,16 @@ function inventoryOf(resources: readonly ResourceStatus[] | undefined): Inventor
     ...(resource.namespace === undefined ? {} : { namespace: resource.namespace }),
     name: resource.name,
   }));
+}
+
+/** Two inventories as one, each object once (the first list's entry wins). */
+function mergeEntries(first: readonly InventoryEntry[], second: readonly InventoryEntry[]): InventoryEntry[] {
+  const merged = new Map<string, InventoryEntry>();
+  for (const entry of [...first, ...second]) {
+    const key = `${entry.group}/${entry.kind}/${entry.namespace ?? ''}/${entry.name}`;
+    if (!merged.has(key)) merged.set(key, entry);
+  }
+  return [...merged.values()];
 }
 
 /** The stored inventory plus the objects about to be applied (as Unknown until compared). */

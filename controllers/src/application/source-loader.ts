@@ -127,9 +127,18 @@ export class SourceLoader {
     if (path === undefined) {
       throw new SourceError('PathNotFound', `failed to read path ${JSON.stringify(source.path)} of ${source.repoURL}: it leaves the repository`, { url: source.repoURL, path: source.path });
     }
-    const sha = context.revision ?? (await this.#resolve(source.repoURL, source.targetRevision ?? 'HEAD'));
-    const trees = await this.#treesOf(source.repoURL, sha);
-    const tree = trees.get(path);
+    const revision = source.targetRevision ?? 'HEAD';
+    let sha = context.revision ?? (await this.#resolve(source.repoURL, revision));
+    let trees = await this.#treesOf(source.repoURL, sha);
+    let tree = trees.get(path);
+    if (tree === undefined && context.revision === undefined && this.#resolvedBefore(source.repoURL, revision)) {
+      // The branch was resolved for other apps a moment ago; the folder may be in a commit pushed
+      // since (a new app for a new folder). Resolve again before calling the path missing.
+      this.invalidate(source.repoURL);
+      sha = await this.#resolve(source.repoURL, revision);
+      trees = await this.#treesOf(source.repoURL, sha);
+      tree = trees.get(path);
+    }
     if (tree === undefined) {
       throw new SourceError('PathNotFound', `failed to find path ${JSON.stringify(path === '' ? '.' : path)} at ${sha} in ${source.repoURL}: no such folder`, {
         url: source.repoURL,
@@ -178,6 +187,12 @@ export class SourceLoader {
   /** Forgets resolved branches and tags of a repository (a webhook said it changed). */
   invalidate(repoURL: string): void {
     for (const key of this.#resolutions.keys()) if (key.startsWith(`${repoURL}#`)) this.#resolutions.delete(key);
+  }
+
+  /** Whether the resolution of `url`/`revision` in memory is older than this moment (shared, not made for the caller). */
+  #resolvedBefore(url: string, revision: string): boolean {
+    const kept = this.#resolutions.get(`${url}#${revision}`);
+    return kept !== undefined && performance.now() - kept.at > 50;
   }
 
   #resolve(url: string, revision: string): Promise<string> {

@@ -18,6 +18,7 @@ import {
   startProcess,
   stopProcess,
 } from '@beamline/control-plane';
+import { MANAGER_NODE_FLAGS } from '../manager-flags.ts';
 
 /** The CLI entry point, which the sandbox runs again as `beamline manager` in its own process. */
 const CLI_BIN = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
@@ -106,7 +107,7 @@ async function ensureManager(layout: SandboxLayout, progress: Progress): Promise
   const child = startProcess({
     name: 'manager',
     binary: process.execPath,
-    args: [CLI_BIN, 'manager', '--kubeconfig', layout.kubeconfigPath, '--home', layout.home, '--port', String(port)],
+    args: [...MANAGER_NODE_FLAGS, CLI_BIN, 'manager', '--kubeconfig', layout.kubeconfigPath, '--home', layout.home, '--port', String(port)],
     logFile,
     pidDir: layout.pidDir,
     env: { ...process.env, BEAMLINE_HOME: layout.home },

@@ -18,6 +18,8 @@ export interface ResultEntry {
   readonly status: SyncStatus;
   /** Why it failed or was skipped (the apiserver's message for a failure). */
   readonly message?: string;
+  /** For an applied object: its resourceVersion after the apply (a watch cache showing it has caught up). */
+  readonly resourceVersion?: string;
 }
 
 /** Options of {@link syncObjects}. */
@@ -199,13 +201,14 @@ class SyncRun {
       return resultOf(obj, 'Failed', `failed to apply ${objectKey(obj)}: ${obj.kind} is cluster-scoped but metadata.namespace is set`);
     }
     try {
-      await this.client.request('PATCH', resourcePath(resource, { namespace, name: obj.metadata.name }), {
+      const written = await this.client.request<{ metadata?: { resourceVersion?: string } } | undefined>('PATCH', resourcePath(resource, { namespace, name: obj.metadata.name }), {
         body: obj,
         contentType: 'application/apply-patch+yaml',
         query: { fieldManager: this.fieldManager, force: true, dryRun: this.dryRun ? 'All' : undefined },
         signal: this.signal,
       });
-      return resultOf(obj, 'Synced');
+      const resourceVersion = this.dryRun ? undefined : written?.metadata?.resourceVersion;
+      return { ...resultOf(obj, 'Synced'), ...(resourceVersion === undefined ? {} : { resourceVersion }) };
     } catch (error) {
       this.throwIfAborted();
       return resultOf(obj, 'Failed', (error as Error).message);
