@@ -6,7 +6,8 @@ import { API_VERSION, APPLICATION, GROUP, VERSION, type Application } from '@bea
 import { startGitFixture, type GitFixture, type TestFiles } from '@beamline/gitops/testing';
 import { median, type BenchResult, type BenchRow } from '../report.ts';
 import { startEnvironment, type BenchEnvironment } from './clusters/environment.ts';
-import { beamlineClient, createClusterAndWait } from './clusters/measure.ts';
+import { formatCpu, startCpuMeter } from './clusters/cpu.ts';
+import { beamlineClient, clusterDir, createClusterAndWait, processesWith } from './clusters/measure.ts';
 
 const NAMESPACE = 'bench';
 const CLUSTER = 'gitops';
@@ -268,7 +269,10 @@ export async function gitopsSuite(): Promise<BenchResult> {
 
     const thousand = Array.from({ length: 1000 }, (_, index) => appName(index));
     progress(`100 apps ready in ${fixed(hundredS)} s; deleted; 1000 apps`);
+    const processes = processesWith(env, clusterDir(env, NAMESPACE, CLUSTER));
+    const meter = startCpuMeter(processes);
     const thousandS = await createAndWait(env, apps, tracker, thousand, fixture.url, 600_000);
+    const thousandCpu = formatCpu(meter.stop(processes), cpus().length);
     // Let the last health updates and events settle before the quiet measurements.
     await waitForQuiet(env, 0, 0, 60_000);
 
@@ -320,6 +324,7 @@ export async function gitopsSuite(): Promise<BenchResult> {
       notes: [
         `${cpus().length} cores; destination: kwok cluster from template small, ready in ${fixed(clusterRun.seconds)} s (not measured here)`,
         `no-op resync: the webhook refreshed ${noopPush.refreshed} apps; renders run meanwhile: ${noopRenders} (must be 0)`,
+        `apps_1000_ready_s ${thousandCpu}`,
         `manager memory: VmRSS ${fixed(rss)} MiB, V8 heap ${fixed(heapUsedMib)} MiB used of ${fixed(heapTotalMib)} MiB`,
         `change_one_app: median ${fixed(median(changes))} s, max ${fixed(Math.max(...changes))} s over ${CHANGE_RUNS} runs`,
         'apps are created 16 at a time through the API; times run from the first create to the last app Synced + Healthy, as a watch of the Applications sees it',

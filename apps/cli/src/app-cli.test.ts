@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { installApi, parseSyncRequest, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, type Application, type ApplicationStatus } from '@beamline/api';
+import { installApi, parseSyncRequest, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, trackingId, type Application, type ApplicationStatus } from '@beamline/api';
 import { useTestEnv, waitFor } from '@beamline/testenv';
 import { parse } from 'yaml';
 
@@ -316,7 +316,7 @@ describe('beamline app', () => {
     // The live object as a sync would have left it.
     await env.kubeConfig.makeApiClient(CoreV1Api).createNamespacedConfigMap({
       namespace: env.namespace,
-      body: { metadata: { name: 'diffed', annotations: { [TRACKING_ANNOTATION]: `${env.namespace}/differ` } }, data: { color: 'blue' } },
+      body: { metadata: { name: 'diffed', annotations: { [TRACKING_ANNOTATION]: trackingId(env.namespace, 'differ', { group: '', kind: 'ConfigMap', namespace: env.namespace, name: 'diffed' }) } }, data: { color: 'blue' } },
     });
     const same = expectCode(await cli('app', 'diff', 'differ'), 0);
     assert.equal(same.stdout, '');

@@ -116,7 +116,7 @@ export function clusterDir(environment: BenchEnvironment, namespace: string, nam
 }
 
 /** The processes of the environment and of a cluster (from its pid files), for CPU accounting. */
-function processesWith(environment: BenchEnvironment, dir: string): ProcessRef[] {
+export function processesWith(environment: BenchEnvironment, dir: string): ProcessRef[] {
   return [...environment.processes(), ...readPidRecords(join(dir, 'pids')).map((record) => ({ name: record.name, pid: record.pid }))];
 }
 
