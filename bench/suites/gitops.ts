@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { API_VERSION, APPLICATION, GROUP, VERSION, type Application } from '@beamline/api';
 import { startGitFixture, type GitFixture, type TestFiles } from '@beamline/gitops/testing';
@@ -259,6 +262,21 @@ export async function gitopsSuite(): Promise<BenchResult> {
       if ((process.env.BEAMLINE_BENCH_MANAGER_NODE_ARGS ?? '').includes('--heapsnapshot-signal=SIGUSR2')) {
         process.kill(env.managerPid, 'SIGUSR2');
         await sleep(15_000);
+      }
+      if (process.env.BEAMLINE_BENCH_GITOPS_REQUESTS === '1') {
+        // Requests the management apiserver served, by verb and resource (for looking into where its CPU goes).
+        const kubeconfig = join(env.home, '..', 'management', 'admin.kubeconfig');
+        const { stdout: text } = await promisify(execFile)(env.binaries.kubectl, ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], { maxBuffer: 64 * 1024 * 1024 });
+        const counts = new Map<string, number>();
+        for (const line of text.split('\n')) {
+          if (!line.startsWith('apiserver_request_total{')) continue;
+          const verb = /verb="([^"]*)"/.exec(line)?.[1] ?? '';
+          const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+          const subresource = /subresource="([^"]*)"/.exec(line)?.[1] ?? '';
+          const key = `${verb} ${resource}${subresource === '' ? '' : `/${subresource}`}`;
+          counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+        }
+        progress([...counts].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([key, count]) => `${key}=${count}`).join(', '));
       }
       const memory = `VmRSS ${fixed(await rssMib(env.managerPid))} MiB, V8 heap ${fixed((await metric(env, 'nodejs_heap_size_used_bytes')) / 1024 / 1024)} MiB used`;
       return { suite: 'gitops', rows: [{ metric: 'apps_100_ready_s', value: hundredS, unit: 's', target: '<= 8', pass: hundredS <= 8 }], notes: ['only the 100-app step ran', `manager: ${memory}`] };
