@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -237,6 +238,9 @@ export async function gitopsSuite(): Promise<BenchResult> {
   const files: Record<string, string> = { 'README.md': '# bench apps\n' };
   for (let index = 0; index < total; index++) Object.assign(files, appFiles(appName(index)));
   const fixture = await startGitFixture({ files });
+  // Interrupted (Ctrl-C exits through the environment's signal handler): the repository goes too.
+  const removeFixture = (): void => rmSync(fixture.root, { recursive: true, force: true });
+  process.on('exit', removeFixture);
   let environment: BenchEnvironment | undefined;
   let tracker: AppTracker | undefined;
   try {
@@ -352,6 +356,7 @@ export async function gitopsSuite(): Promise<BenchResult> {
     tracker?.stop();
     await environment?.close().catch((error: unknown) => process.stderr.write(`warning: ${(error as Error).message}\n`));
     await fixture.stop();
+    process.off('exit', removeFixture);
   }
 }
 
