@@ -1,6 +1,7 @@
 import type { KubeObject } from '../render/kube-object.ts';
 import { apiGroup } from '../plan/object-key.ts';
 import { apiServiceHealth, crdHealth } from './api-health.ts';
+import { isRecord } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 import { hpaHealth } from './hpa-health.ts';
 import { jobHealth } from './job-health.ts';
@@ -40,10 +41,25 @@ export function hasHealthRule(apiVersion: string, kind: string): boolean {
  * CustomResourceDefinition, APIService; see docs/design/gitops-health-diff.md). Any other kind is
  * Healthy as soon as it exists: like Argo CD, which gives such kinds no health, it then cannot make
  * an Application look worse. Pure: reads only the object.
+ *
+ * Never throws, whatever it is given: live objects come from clusters anyone may write to (and
+ * from CRDs without schemas), so a value that is not an object, a missing or non-object
+ * `metadata`, or fields of the wrong type give `Unknown` (or what the rule makes of the rest),
+ * never an exception that would stop the whole Application's status.
  */
 export function objectHealth(obj: KubeObject | undefined, options: HealthOptions = {}): HealthStatus {
-  if (obj === undefined) return { status: 'Missing', message: 'not found in the cluster' };
-  if (typeof obj.metadata.deletionTimestamp === 'string') return { status: 'Progressing', message: 'pending deletion' };
-  const rule = RULES.get(`${apiGroup(obj.apiVersion)}/${obj.kind}`);
-  return rule === undefined ? { status: 'Healthy', message: '' } : rule(obj, options);
+  if (obj === undefined || obj === null) return { status: 'Missing', message: 'not found in the cluster' };
+  if (!isRecord(obj)) return { status: 'Unknown', message: `not a kubernetes object (a ${Array.isArray(obj) ? 'list' : typeof obj})` };
+  // Rules read `obj.metadata.x`: give them an object whatever the input holds.
+  const safe: KubeObject = isRecord(obj.metadata) ? obj : { ...obj, metadata: {} as KubeObject['metadata'] };
+  if (typeof safe.metadata.deletionTimestamp === 'string') return { status: 'Progressing', message: 'pending deletion' };
+  const apiVersion = typeof safe.apiVersion === 'string' ? safe.apiVersion : '';
+  const rule = typeof safe.kind === 'string' ? RULES.get(`${apiGroup(apiVersion)}/${safe.kind}`) : undefined;
+  if (rule === undefined) return { status: 'Healthy', message: '' };
+  try {
+    return rule(safe, options);
+  } catch (error) {
+    // A rule that missed a shape: say so rather than fail the Application's status.
+    return { status: 'Unknown', message: `health not computed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 256) };
+  }
 }

@@ -240,3 +240,81 @@ test('Ingress and LoadBalancer Services without an address are Healthy where not
     assert.match(health.message, /nothing in this cluster publishes/);
   }
 });
+
+describe('HorizontalPodAutoscaler health where no metrics API is served (kwok)', () => {
+  const hpa = fixture('hpa');
+  const able = { type: 'AbleToScale', status: 'True', reason: 'SucceededGetScale', message: 'the HPA controller was able to get the target\'s current scale' };
+  // What kube-controller-manager writes on a kwok cluster (no metrics-server).
+  const noMetricsApi = {
+    type: 'ScalingActive', status: 'False', reason: 'FailedGetResourceMetric',
+    message: 'the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)',
+  };
+  const missingRequest = {
+    type: 'ScalingActive', status: 'False', reason: 'FailedGetResourceMetric',
+    message: 'the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container web of Pod web-1',
+  };
+  const withConditions = (list: readonly unknown[]): KubeObject => patched(hpa, { status: { conditions: list } });
+
+  test('only the metrics API missing: Healthy with a note on kwok, Degraded elsewhere', () => {
+    const health = objectHealth(withConditions([able, noMetricsApi]), { servesResourceMetrics: false });
+    assert.equal(health.status, 'Healthy');
+    assert.match(health.message, /no metrics API \(simulated cluster\)/);
+    assert.equal(objectHealth(withConditions([able, noMetricsApi])).status, 'Degraded');
+    assert.equal(objectHealth(withConditions([able, noMetricsApi]), { servesResourceMetrics: true }).status, 'Degraded');
+  });
+
+  test('any other failure stays Degraded on kwok', () => {
+    assert.equal(objectHealth(withConditions([able, missingRequest]), { servesResourceMetrics: false }).status, 'Degraded');
+    const cannotScale = { type: 'AbleToScale', status: 'False', reason: 'FailedGetScale', message: 'deployments/scale.apps "web" not found' };
+    const both = objectHealth(withConditions([cannotScale, noMetricsApi]), { servesResourceMetrics: false });
+    assert.equal(both.status, 'Degraded');
+    assert.match(both.message, /FailedGetScale/);
+  });
+});
+
+describe('objectHealth never throws', () => {
+  // Live objects come from anyone who can write to a cluster: every shape must give a health.
+  const hostile: [string, unknown][] = [
+    ['null', null],
+    ['a string', 'Deployment'],
+    ['a number', 42],
+    ['an array', [1, 2]],
+    ['an empty object', {}],
+    ['no metadata', { apiVersion: 'apps/v1', kind: 'Deployment' }],
+    ['metadata null', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: null }],
+    ['metadata a string', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: 'web' }],
+    ['metadata an array', { apiVersion: 'batch/v1', kind: 'Job', metadata: [] }],
+    ['apiVersion a number', { apiVersion: 1, kind: 'Deployment', metadata: {} }],
+    ['kind an object', { apiVersion: 'apps/v1', kind: { name: 'Deployment' }, metadata: {} }],
+    ['kind null', { apiVersion: 'v1', kind: null, metadata: {} }],
+    ['status null', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w' }, spec: null, status: null }],
+    ['status a string', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'w' }, status: 'ok' }],
+    ['conditions an object', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, status: { conditions: { type: 'Complete' } } }],
+    ['conditions with null entries', { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, status: { conditions: [null, 3, 'x', { type: null }] } }],
+    ['v1 HPA with a broken annotation', { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { annotations: { 'autoscaling.alpha.kubernetes.io/conditions': '{not json' } } }],
+    ['v1 HPA with annotations null', { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { annotations: null } }],
+    ['pod with containerStatuses of the wrong type', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { phase: 'Running', containerStatuses: [null, { state: 'x' }, { state: { waiting: null } }] } }],
+    ['pod with a numeric phase', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { phase: 7 } }],
+    ['deployment with string numbers', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', generation: '2' }, spec: { replicas: 'three' }, status: { replicas: '3', conditions: 'none' } }],
+    ['service with loadBalancer null', { apiVersion: 'v1', kind: 'Service', metadata: {}, spec: { type: 'LoadBalancer' }, status: { loadBalancer: null } }],
+    ['pvc with phase an object', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {}, status: { phase: {} } }],
+    ['crd with conditions null', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: {}, status: { conditions: null } }],
+    ['apiservice without status', { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: {} }],
+    ['deletionTimestamp a number', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { deletionTimestamp: 5 } }],
+  ];
+  for (const [name, value] of hostile) {
+    test(name, () => {
+      for (const options of [{}, { publishesAddresses: false, servesResourceMetrics: false }]) {
+        const health = objectHealth(value as KubeObject, options);
+        assert.ok(['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'].includes(health.status), health.status);
+        assert.equal(typeof health.message, 'string');
+      }
+    });
+  }
+
+  test('no metadata at all: the kind\'s rule still runs, a non-object is Unknown, null is Missing', () => {
+    assert.equal(objectHealth({ apiVersion: 'apps/v1', kind: 'Deployment' } as unknown as KubeObject).status, 'Progressing');
+    assert.equal(objectHealth('x' as unknown as KubeObject).status, 'Unknown');
+    assert.equal(objectHealth(null as unknown as KubeObject).status, 'Missing');
+  });
+});

@@ -14,6 +14,11 @@ export interface HealthOptions {
    * cluster has neither: waiting for an address there would keep an app Progressing forever.
    */
   readonly publishesAddresses?: boolean;
+  /**
+   * Whether the cluster serves the resource metrics API (metrics.k8s.io, from metrics-server).
+   * Default true. A simulated (kwok) cluster does not: its HPAs cannot read CPU or memory use.
+   */
+  readonly servesResourceMetrics?: boolean;
 }
 
 const NO_PUBLISHER = 'no address: nothing in this cluster publishes load-balancer or ingress addresses (simulated cluster)';
