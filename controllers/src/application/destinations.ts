@@ -1,7 +1,8 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
 import { inventoryEntryOf, inventoryKey, type InventoryEntry, type KubeObject as ManifestObject } from '@beamline/gitops';
+import { workloadKubeConfig } from '@beamline/providers';
 import { Informer, KubeClient, type KubeObject, type ResourceType } from '@beamline/reconcile';
 import { kubeconfigSecretName } from '../naming.ts';
 import { KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
@@ -195,11 +196,7 @@ export class DestinationRegistry {
         ready: true,
         destination: this.#get(
           key,
-          () => {
-            const config = new KubeConfig();
-            config.loadFromString(text);
-            return config;
-          },
+          () => workloadKubeConfig(text),
           cluster.status?.provider !== 'kwok',
         ),
       };

@@ -1,6 +1,6 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { IN_CLUSTER, type Application, type Cluster, type ResourceStatus } from '@beamline/api';
 import { objectKey, unifiedDiff, type KubeObject } from '@beamline/gitops';
+import { workloadKubeConfig } from '@beamline/providers';
 import { KubeClient, type ResourceType } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 import { ignoredPointers, prepareDesired, type LiveReader } from './compare.ts';
@@ -37,9 +37,11 @@ async function destinationClient(app: Application, client: KubeClient): Promise<
   if (cluster === undefined) throw new Error(`destination Cluster ${namespace}/${app.spec.destination.cluster} does not exist`);
   const found = await readClusterKubeconfig(client, cluster);
   if (!found.ok) throw new Error(found.message);
-  const config = new KubeConfig();
-  config.loadFromString(found.text);
-  return new KubeClient(config);
+  try {
+    return new KubeClient(workloadKubeConfig(found.text));
+  } catch (error) {
+    throw new Error(`destination Cluster ${namespace}/${app.spec.destination.cluster} has a kubeconfig that cannot be used: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**

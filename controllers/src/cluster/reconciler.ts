@@ -5,9 +5,9 @@ import {
   ensureKwokCluster,
   InvalidKubeconfigError,
   kwokClusterHealth,
-  loadKubeconfig,
   probeImportedCluster,
   UnsupportedClusterError,
+  workloadKubeConfig,
 } from '@beamline/providers';
 import {
   addFinalizer,
@@ -158,7 +158,7 @@ export function clusterReconciler(options: ClusterReconcilerOptions): Reconciler
           return { requeueAfterMs: 10_000 }; // Secrets are not watched: look again
         }
         try {
-          const info = await probeImportedCluster(loadKubeconfig(Buffer.from(data, 'base64').toString('utf8')));
+          const info = await probeImportedCluster(workloadKubeConfig(Buffer.from(data, 'base64').toString('utf8')));
           await writeStatus(
             context,
             cluster,

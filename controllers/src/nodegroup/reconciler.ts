@@ -1,6 +1,6 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster, NodeGroup, PlatformConfig } from '@beamline/api';
-import { syncNodeGroup, type NodeFlavor } from '@beamline/providers';
+import { InvalidKubeconfigError, syncNodeGroup, workloadKubeConfig, type NodeFlavor } from '@beamline/providers';
 import {
   addFinalizer,
   isDeleting,
@@ -41,15 +41,14 @@ async function writeStatus(context: ReconcileContext<NodeGroup>, group: NodeGrou
 }
 
 /** The kubeconfig of a provisioned kwok cluster, from its Secret; undefined until it exists. */
-async function workloadKubeConfig(context: ReconcileContext<NodeGroup>, cluster: Cluster): Promise<KubeConfig | undefined> {
+async function clusterKubeConfig(context: ReconcileContext<NodeGroup>, cluster: Cluster): Promise<KubeConfig | undefined> {
   const ref = cluster.status?.kubeconfigSecretRef;
   if (ref?.name === undefined) return undefined;
   const secret = await context.client.get<{ data?: Record<string, string> } & { metadata?: object }>(RESOURCES.secret, ref.name, cluster.metadata?.namespace);
   const data = secret?.data?.[ref.key ?? KUBECONFIG_KEY];
   if (data === undefined) return undefined;
-  const config = new KubeConfig();
-  config.loadFromString(Buffer.from(data, 'base64').toString('utf8'));
-  return config;
+  // The Secret lives in the tenant's namespace: read like any kubeconfig given by a tenant.
+  return workloadKubeConfig(Buffer.from(data, 'base64').toString('utf8'));
 }
 
 /**
@@ -71,7 +70,12 @@ export function nodeGroupReconciler(): Reconciler<NodeGroup> {
         // The cluster going too (or gone) takes its nodes with it: nothing to drain.
         const clusterGoing = cluster === undefined || isDeleting(cluster) || cluster.spec.provider === 'imported';
         if (!clusterGoing) {
-          const workload = await workloadKubeConfig(context, cluster);
+          const workload = await clusterKubeConfig(context, cluster).catch((error: unknown) => {
+            // A kubeconfig that cannot be used cannot drain either: the group goes, its nodes stay with the cluster.
+            if (!(error instanceof InvalidKubeconfigError)) throw error;
+            context.logger.warn({ reason: error.message }, 'not draining: the cluster kubeconfig cannot be used');
+            return undefined;
+          });
           const flavor = { name: group.spec.flavor, cpu: '1', memory: '1Gi' };
           if (workload !== undefined) await syncNodeGroup(workload, { group: shortName, cluster: cluster.metadata?.name ?? '', flavor, replicas: 0 });
         }
@@ -113,7 +117,15 @@ export function nodeGroupReconciler(): Reconciler<NodeGroup> {
         await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
         return {}; // the resync looks again; a new flavor needs no hurry
       }
-      const workload = await workloadKubeConfig(context, cluster);
+      let workload: KubeConfig | undefined;
+      try {
+        workload = await clusterKubeConfig(context, cluster);
+      } catch (error) {
+        if (!(error instanceof InvalidKubeconfigError)) throw error;
+        const stalled = { reason: 'InvalidKubeconfig', message: `the kubeconfig of cluster "${cluster.metadata?.name ?? ''}" cannot be used: ${error.message}` };
+        await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
+        return { requeueAfterMs: 10_000 }; // Secrets are not watched: look again
+      }
       const controlPlaneReady = cluster.status?.conditions?.some((c) => c.type === 'ControlPlaneReady' && c.status === 'True') === true;
       if (workload === undefined || !controlPlaneReady) {
         await writeStatus(context, group, { ready: { status: 'False', reason: 'WaitingForControlPlane', message: `cluster "${cluster.metadata?.name ?? ''}" has no control plane ready yet` } });

@@ -1,5 +1,7 @@
 export { mapLimit } from './concurrency.ts';
-export { InvalidKubeconfigError, loadKubeconfig, probeImportedCluster, type ImportedClusterInfo } from './imported/probe.ts';
+export { probeImportedCluster, type ImportedClusterInfo } from './imported/probe.ts';
+export { InvalidKubeconfigError } from './kubeconfig/invalid-kubeconfig-error.ts';
+export { MAX_WORKLOAD_KUBECONFIG_BYTES, workloadKubeConfig } from './kubeconfig/workload-kube-config.ts';
 export {
   CLUSTER_LABEL,
   desiredNode,

@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 
 /** What Beamline reports about an imported cluster. */
 export interface ImportedClusterInfo {
@@ -9,30 +9,10 @@ export interface ImportedClusterInfo {
   readonly nodes: { readonly total: number; readonly ready: number };
 }
 
-/** Thrown when the kubeconfig cannot be read: the message says which part is wrong, never its content. */
-export class InvalidKubeconfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidKubeconfigError';
-  }
-}
-
-/** Loads a kubeconfig from its YAML text, refusing one without a current cluster. */
-export function loadKubeconfig(text: string): KubeConfig {
-  const config = new KubeConfig();
-  try {
-    config.loadFromString(text);
-  } catch (error) {
-    throw new InvalidKubeconfigError(`the kubeconfig does not parse: ${(error as Error).message.split('\n')[0] ?? ''}`);
-  }
-  const cluster = config.getCurrentCluster();
-  if (cluster === null) throw new InvalidKubeconfigError('the kubeconfig has no current context with a cluster');
-  return config;
-}
-
 /**
  * Asks an existing cluster for its version and nodes. Throws when it cannot be reached; the caller
- * turns that into a condition and retries.
+ * turns that into a condition and retries. `config` comes from `workloadKubeConfig()`, never from
+ * `KubeConfig.loadFromString`: the kubeconfig is a tenant's.
  */
 export async function probeImportedCluster(config: KubeConfig): Promise<ImportedClusterInfo> {
   const endpoint = config.getCurrentCluster()?.server ?? '';
