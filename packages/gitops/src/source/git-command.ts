@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { redactCredentials } from './git-url.ts';
 
@@ -101,8 +101,17 @@ const KEPT_GIT_VARIABLES = new Set([
 ]);
 
 /**
+ * The ssh command git runs when none is configured: batch mode (no prompts), a connect timeout and
+ * keep-alives, so a dead server or a stalled connection ends the command instead of leaving an ssh
+ * waiting forever.
+ */
+export const DEFAULT_GIT_SSH_COMMAND = 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';
+
+/**
  * The environment every git command runs with: `base` without repository-selecting `GIT_*`
- * variables and without askpass helpers; prompts off (`GIT_TERMINAL_PROMPT=0`, ssh in batch mode);
+ * variables and without askpass helpers; prompts off (`GIT_TERMINAL_PROMPT=0`, ssh in batch mode,
+ * with {@link DEFAULT_GIT_SSH_COMMAND}'s timeouts); an http transfer slower than 1 KB/s for 60 s
+ * aborted (`GIT_HTTP_LOW_SPEED_LIMIT/TIME`);
  * only the http, https, ssh and file transports (`GIT_ALLOW_PROTOCOL`); English messages (`LC_ALL=C`,
  * they are matched to tell failure reasons apart); and unless `inheritGitConfig`, no user or system
  * git config, so the same command behaves the same on every machine.
@@ -118,7 +127,9 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env, inheritGit
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_ALLOW_PROTOCOL = 'http:https:ssh:file';
   env.LC_ALL = 'C';
-  if (env.GIT_SSH === undefined && env.GIT_SSH_COMMAND === undefined) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
+  if (env.GIT_SSH === undefined && env.GIT_SSH_COMMAND === undefined) env.GIT_SSH_COMMAND = DEFAULT_GIT_SSH_COMMAND;
+  env.GIT_HTTP_LOW_SPEED_LIMIT = '1000';
+  env.GIT_HTTP_LOW_SPEED_TIME = '60';
   if (!inheritGitConfig) {
     env.GIT_CONFIG_NOSYSTEM = '1';
     env.GIT_CONFIG_GLOBAL = '/dev/null';
@@ -127,6 +138,37 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env, inheritGit
 }
 
 const KILL_GRACE_MS = 2_000;
+
+// Every git started by runGit and not yet exited. Each runs in its own process group (so a timeout
+// kills its transport helpers too), which also means it would outlive this process: the exit hook
+// kills the groups left when the process exits.
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killGroupNow(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Kills (SIGKILL) every git command {@link runGit} started that is still running, with its
+ * transport helpers (its process group). Runs by itself when the process exits; a manager calls
+ * it on shutdown too. Git killed mid-fetch leaves at most lock files, which a mirror removes when
+ * it is next opened.
+ */
+export function killRunningGit(): void {
+  for (const child of running) killGroupNow(child, 'SIGKILL');
+  running.clear();
+}
+
+/** How many git commands {@link runGit} started are running now (for tests and metrics). */
+export function runningGitCount(): number {
+  return running.size;
+}
 
 /**
  * Runs `git <args>` without a shell, in its own process group: on timeout the group gets SIGTERM
@@ -155,6 +197,11 @@ export function runGit(args: readonly string[], options: GitCommandOptions): Pro
       detached: true,
       windowsHide: true,
     });
+    running.add(child);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.once('exit', killRunningGit);
+    }
     const stdoutChunks: Buffer[] = [];
     const stderrChunks: Buffer[] = [];
     let stdoutBytes = 0;
@@ -164,14 +211,7 @@ export function runGit(args: readonly string[], options: GitCommandOptions): Pro
     let streamError: unknown;
     let killTimer: NodeJS.Timeout | undefined;
 
-    const killGroup = (signal: NodeJS.Signals): void => {
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // Already gone.
-      }
-    };
+    const killGroup = (signal: NodeJS.Signals): void => killGroupNow(child, signal);
     const terminate = (): void => {
       killGroup('SIGTERM');
       killTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
@@ -211,6 +251,7 @@ export function runGit(args: readonly string[], options: GitCommandOptions): Pro
     const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (settled) return;
       settled = true;
+      running.delete(child);
       clearTimeout(timer);
       if (killTimer !== undefined) clearTimeout(killTimer);
       void (spawnError === undefined ? streamed : Promise.resolve()).then(() => {

@@ -24,12 +24,14 @@ test('gitEnvironment drops repository-selecting variables and askpass, and turns
     GIT_TERMINAL_PROMPT: '0',
     GIT_ALLOW_PROTOCOL: 'http:https:ssh:file',
     LC_ALL: 'C',
+    GIT_HTTP_LOW_SPEED_LIMIT: '1000',
+    GIT_HTTP_LOW_SPEED_TIME: '60',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
   });
   const inherited = gitEnvironment({ PATH: '/usr/bin' }, true);
   assert.equal(inherited.GIT_CONFIG_GLOBAL, undefined);
-  assert.equal(inherited.GIT_SSH_COMMAND, 'ssh -o BatchMode=yes');
+  assert.equal(inherited.GIT_SSH_COMMAND, 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4');
 });
 
 test('runGit passes config through the environment, not the command line', async () => {

@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, posix, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { x as extractTar } from 'tar';
 import { GitCommandError, runGit, type GitResult } from './git-command.ts';
+import { gitCredentialsId, withGitCredentials, type GitCredentialSetup, type GitCredentials } from './git-credentials.ts';
 import { parseGitUrl, type GitUrl } from './git-url.ts';
+import { killStaleGit } from './kill-stale-git.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { isSourceError, SourceError, type SourceErrorReason } from './source-error.ts';
 
@@ -47,10 +49,37 @@ const FULL_SHA = /^[0-9a-fA-F]{40}$/;
 const ABBREVIATED_SHA = /^[0-9a-fA-F]{4,39}$/;
 const LOCAL_REFS = 'refs/beamline';
 
-/** The mirror folder name of a repository URL: sha256 of its normalised form ({@link GitUrl.key}). */
-export function mirrorFolderName(url: string): string {
-  return createHash('sha256').update(parseGitUrl(url).key).digest('hex');
+/**
+ * The mirror folder name of a repository URL: sha256 of its normalised form ({@link GitUrl.key}),
+ * and of the identity of the credentials it is read with (those in `credentials`, or userinfo in
+ * the URL) when there are any: what one set of credentials fetched is never served to another.
+ */
+export function mirrorFolderName(url: string, credentials?: GitCredentials): string {
+  return mirrorId(parseGitUrl(url), credentials);
 }
+
+function mirrorId(gitUrl: GitUrl, credentials: GitCredentials | undefined): string {
+  const hash = createHash('sha256').update(gitUrl.key);
+  // Without credentials the name is that of earlier versions: their mirrors are reused.
+  if (credentials !== undefined) hash.update(`\0credentials:${gitCredentialsId(credentials)}`);
+  if (gitUrl.authorization !== undefined) hash.update(`\0userinfo:${createHash('sha256').update(gitUrl.authorization).digest('hex')}`);
+  return hash.digest('hex');
+}
+
+/** A parsed URL with the credentials it is read with and the mirror that belongs to both. */
+interface Remote extends GitUrl {
+  readonly credentials: GitCredentials | undefined;
+  /** The mirror's folder name ({@link mirrorFolderName}); also its mutex key. */
+  readonly mirror: string;
+}
+
+function remoteOf(url: string, credentials: GitCredentials | undefined): Remote {
+  const gitUrl = parseGitUrl(url);
+  return { ...gitUrl, credentials, mirror: mirrorId(gitUrl, credentials) };
+}
+
+/** Where ssh keys live while a command runs (see withGitCredentials); removed on start. */
+const CREDENTIALS_FOLDER = '.credentials';
 
 /**
  * Whether `revision` is acceptable as a branch, tag, ref or commit name: git's `check-ref-format`
@@ -121,9 +150,15 @@ function why(error: GitCommandError): string {
  * each have their own (nothing locks a mirror across processes; stale git lock files left by a
  * killed command are removed when a mirror is first opened).
  *
- * Access is checked by the git server when something is fetched or listed: a commit already in
- * the mirror is served to any caller that names it by its full sha. Who may use which URL is the
- * caller's policy.
+ * Mirrors are per repository *and credentials* ({@link mirrorFolderName}): a caller without
+ * credentials (or with others) gets its own mirror, so a private commit another caller fetched is
+ * never served to it from disk; its fetch asks the server, which refuses. Credentials are given to
+ * git through the environment and private files, never on a command line or in a URL (see
+ * {@link withGitCredentials}).
+ *
+ * The root is made owner-only (0700). When the cache is first used, git processes a previous
+ * process left running in it (killed without a chance to stop them) are killed, and leftover ssh
+ * key files removed.
  */
 export class GitMirrorCache {
   /** The cache folder. */
@@ -136,6 +171,7 @@ export class GitMirrorCache {
   readonly #localTimeoutMs: number;
   readonly #mutex = new KeyedMutex();
   readonly #opened = new Set<string>();
+  #prepared: Promise<void> | undefined;
 
   /** A cache under `options.root` (created on first use). */
   constructor(options: GitMirrorCacheOptions) {
@@ -149,8 +185,8 @@ export class GitMirrorCache {
   }
 
   /** The mirror folder of `url` (which may not exist yet). Throws `InvalidUrl` for a refused URL. */
-  mirrorPath(url: string): string {
-    return join(this.root, mirrorFolderName(url));
+  mirrorPath(url: string, credentials?: GitCredentials): string {
+    return join(this.root, mirrorFolderName(url, credentials));
   }
 
   /**
@@ -165,8 +201,8 @@ export class GitMirrorCache {
    * @throws {SourceError} `RevisionNotFound` (unknown or invalid revision), `Unreachable`,
    *   `AuthenticationFailed`, `InvalidUrl`.
    */
-  async resolve(url: string, revision: string): Promise<string> {
-    const gitUrl = parseGitUrl(url);
+  async resolve(url: string, revision: string, credentials?: GitCredentials): Promise<string> {
+    const gitUrl = remoteOf(url, credentials);
     this.#checkRevision(gitUrl, revision);
     if (FULL_SHA.test(revision)) return revision.toLowerCase();
 
@@ -177,7 +213,7 @@ export class GitMirrorCache {
       if (sha !== undefined) return sha;
     }
     if (ABBREVIATED_SHA.test(revision)) {
-      return this.#mutex.run(gitUrl.key, async () => {
+      return this.#mutex.run(gitUrl.mirror, async () => {
         const dir = await this.#open(gitUrl);
         const found = await this.#revParseCommit(dir, revision);
         if (found !== undefined) return found;
@@ -199,11 +235,11 @@ export class GitMirrorCache {
    * @throws {SourceError} `RevisionNotFound` (the server has no such commit or does not let it be
    *   fetched), `Unreachable`, `AuthenticationFailed`, `InvalidUrl`.
    */
-  async ensureCommit(url: string, sha: string, ref?: string): Promise<EnsureCommitResult> {
-    const gitUrl = parseGitUrl(url);
+  async ensureCommit(url: string, sha: string, ref?: string, credentials?: GitCredentials): Promise<EnsureCommitResult> {
+    const gitUrl = remoteOf(url, credentials);
     const commit = this.#checkSha(gitUrl, sha);
     if (ref !== undefined) this.#checkRevision(gitUrl, ref);
-    return this.#mutex.run(gitUrl.key, async () => this.#ensureCommit(gitUrl, await this.#open(gitUrl), commit, ref));
+    return this.#mutex.run(gitUrl.mirror, async () => this.#ensureCommit(gitUrl, await this.#open(gitUrl), commit, ref));
   }
 
   /**
@@ -214,11 +250,11 @@ export class GitMirrorCache {
    * @throws {SourceError} `PathNotFound` (missing, a file, or leaving the repository), and those
    *   of {@link GitMirrorCache.ensureCommit}.
    */
-  async treeId(url: string, sha: string, path: string): Promise<string> {
-    const gitUrl = parseGitUrl(url);
+  async treeId(url: string, sha: string, path: string, credentials?: GitCredentials): Promise<string> {
+    const gitUrl = remoteOf(url, credentials);
     const commit = this.#checkSha(gitUrl, sha);
     const folder = this.#checkPath(gitUrl, commit, path);
-    return this.#mutex.run(gitUrl.key, async () => {
+    return this.#mutex.run(gitUrl.mirror, async () => {
       const dir = await this.#open(gitUrl);
       await this.#ensureCommit(gitUrl, dir, commit, undefined);
       return this.#treeId(gitUrl, dir, commit, folder);
@@ -232,10 +268,10 @@ export class GitMirrorCache {
    *
    * @throws {SourceError} those of {@link GitMirrorCache.ensureCommit}.
    */
-  async listTrees(url: string, sha: string): Promise<Map<string, string>> {
-    const gitUrl = parseGitUrl(url);
+  async listTrees(url: string, sha: string, credentials?: GitCredentials): Promise<Map<string, string>> {
+    const gitUrl = remoteOf(url, credentials);
     const commit = this.#checkSha(gitUrl, sha);
-    return this.#mutex.run(gitUrl.key, async () => {
+    return this.#mutex.run(gitUrl.mirror, async () => {
       const dir = await this.#open(gitUrl);
       await this.#ensureCommit(gitUrl, dir, commit, undefined);
       const trees = new Map<string, string>([['', await this.#treeId(gitUrl, dir, commit, '')]]);
@@ -263,10 +299,10 @@ export class GitMirrorCache {
    *
    * @throws {SourceError} those of {@link GitMirrorCache.ensureCommit}.
    */
-  async listFiles(url: string, sha: string): Promise<GitFileEntry[]> {
-    const gitUrl = parseGitUrl(url);
+  async listFiles(url: string, sha: string, credentials?: GitCredentials): Promise<GitFileEntry[]> {
+    const gitUrl = remoteOf(url, credentials);
     const commit = this.#checkSha(gitUrl, sha);
-    return this.#mutex.run(gitUrl.key, async () => {
+    return this.#mutex.run(gitUrl.mirror, async () => {
       const dir = await this.#open(gitUrl);
       await this.#ensureCommit(gitUrl, dir, commit, undefined);
       let stdout: string;
@@ -292,10 +328,10 @@ export class GitMirrorCache {
    *
    * @throws Error when an object is missing or not a blob.
    */
-  async readBlobs(url: string, ids: readonly string[]): Promise<Map<string, Buffer>> {
-    const gitUrl = parseGitUrl(url);
+  async readBlobs(url: string, ids: readonly string[], credentials?: GitCredentials): Promise<Map<string, Buffer>> {
+    const gitUrl = remoteOf(url, credentials);
     for (const id of ids) if (!FULL_SHA.test(id)) throw new Error(`failed to read blob ${JSON.stringify(id)} from ${gitUrl.display}: not an object id`);
-    const dir = await this.#mutex.run(gitUrl.key, () => this.#open(gitUrl));
+    const dir = await this.#mutex.run(gitUrl.mirror, () => this.#open(gitUrl));
     const chunks: Buffer[] = [];
     try {
       await this.#run(['--git-dir', dir, 'cat-file', '--batch'], this.#localTimeoutMs, {
@@ -337,13 +373,13 @@ export class GitMirrorCache {
    *
    * @throws {SourceError} `InvalidContent`, and those of {@link GitMirrorCache.treeId}.
    */
-  async export(url: string, sha: string, path: string, targetDir: string, options: { readonly treeId?: string } = {}): Promise<string> {
-    const gitUrl = parseGitUrl(url);
+  async export(url: string, sha: string, path: string, targetDir: string, options: { readonly treeId?: string; readonly credentials?: GitCredentials } = {}): Promise<string> {
+    const gitUrl = remoteOf(url, options.credentials);
     const commit = this.#checkSha(gitUrl, sha);
     const folder = this.#checkPath(gitUrl, commit, path);
     const target = resolve(targetDir);
     const known = options.treeId !== undefined && FULL_SHA.test(options.treeId) ? options.treeId.toLowerCase() : undefined;
-    return this.#mutex.run(gitUrl.key, async () => {
+    return this.#mutex.run(gitUrl.mirror, async () => {
       const dir = await this.#open(gitUrl);
       // A tree id from listTrees/treeId of this commit: the commit is in the mirror already, and
       // two git processes fewer per export count when a thousand apps export at once.
@@ -361,7 +397,7 @@ export class GitMirrorCache {
     });
   }
 
-  #checkRevision(gitUrl: GitUrl, revision: string): void {
+  #checkRevision(gitUrl: Remote, revision: string): void {
     if (!isValidRevision(revision)) {
       throw new SourceError('RevisionNotFound', `failed to resolve ${JSON.stringify(revision)} in ${gitUrl.display}: not a valid branch, tag or commit name`, {
         url: gitUrl.display,
@@ -370,7 +406,7 @@ export class GitMirrorCache {
     }
   }
 
-  #checkSha(gitUrl: GitUrl, sha: string): string {
+  #checkSha(gitUrl: Remote, sha: string): string {
     if (!FULL_SHA.test(sha)) {
       throw new SourceError('RevisionNotFound', `failed to find commit ${JSON.stringify(sha)} in ${gitUrl.display}: not a full (40 hex) commit sha`, {
         url: gitUrl.display,
@@ -380,7 +416,7 @@ export class GitMirrorCache {
     return sha.toLowerCase();
   }
 
-  #checkPath(gitUrl: GitUrl, sha: string, path: string): string {
+  #checkPath(gitUrl: Remote, sha: string, path: string): string {
     const folder = normaliseSourcePath(path);
     if (folder === undefined) {
       throw new SourceError('PathNotFound', `failed to find path ${JSON.stringify(path)} at ${sha} in ${gitUrl.display}: the path leaves the repository`, {
@@ -392,28 +428,49 @@ export class GitMirrorCache {
     return folder;
   }
 
-  #notFound(gitUrl: GitUrl, revision: string, detail: string): SourceError {
+  #notFound(gitUrl: Remote, revision: string, detail: string): SourceError {
     return new SourceError('RevisionNotFound', `failed to resolve ${JSON.stringify(revision)} in ${gitUrl.display}: ${detail}`, { url: gitUrl.display, revision });
   }
 
   #run(
     args: readonly string[],
     timeoutMs: number,
-    extra: { gitUrl?: GitUrl; input?: string; consumeStdout?: (stdout: Readable) => Promise<void> } = {},
+    extra: { gitUrl?: Remote; input?: string; consumeStdout?: (stdout: Readable) => Promise<void> } = {},
   ): Promise<GitResult> {
     const authorization = extra.gitUrl?.authorization;
-    return runGit(args, {
-      timeoutMs,
-      gitBinary: this.#gitBinary,
-      env: this.#env,
-      inheritGitConfig: this.#inheritGitConfig,
-      config: authorization === undefined ? [] : [['http.extraHeader', `Authorization: ${authorization}`]],
-      input: extra.input,
-      consumeStdout: extra.consumeStdout,
+    const run = (setup: GitCredentialSetup): Promise<GitResult> =>
+      runGit(args, {
+        timeoutMs,
+        gitBinary: this.#gitBinary,
+        env: this.#env,
+        inheritGitConfig: this.#inheritGitConfig,
+        // The cache root as working folder: a git left behind by a killed process is recognised by it.
+        cwd: this.root,
+        config: [...(authorization === undefined ? [] : [['http.extraHeader', `Authorization: ${authorization}`] as const]), ...setup.config],
+        extraEnv: setup.extraEnv,
+        input: extra.input,
+        consumeStdout: extra.consumeStdout,
+      });
+    this.#prepared ??= this.#prepare().catch((error: unknown) => {
+      this.#prepared = undefined;
+      throw error;
     });
+    // Only commands that talk to the server get credentials; local ones never see them.
+    return this.#prepared.then(() => (extra.gitUrl === undefined ? run({ config: [], extraEnv: {} }) : withGitCredentials(extra.gitUrl.credentials, extra.gitUrl, join(this.root, CREDENTIALS_FOLDER), run)));
   }
 
-  async #lsRemote(gitUrl: GitUrl, revision: string): Promise<Map<string, string>> {
+  /**
+   * Makes the root (owner-only: mirrors of private repositories are inside), removes ssh key files
+   * and kills git processes a previous process left in it.
+   */
+  async #prepare(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await chmod(this.root, 0o700);
+    await rm(join(this.root, CREDENTIALS_FOLDER), { recursive: true, force: true });
+    await killStaleGit(this.root);
+  }
+
+  async #lsRemote(gitUrl: Remote, revision: string): Promise<Map<string, string>> {
     // Ask only for the namespaces the revision can be in: with protocol v2 the server then sends
     // just those (not, say, GitHub's thousands of refs/pull/*).
     const flags =
@@ -435,12 +492,12 @@ export class GitMirrorCache {
     return refs;
   }
 
-  #remoteError(error: unknown, gitUrl: GitUrl, action: string, revision: string): Error {
+  #remoteError(error: unknown, gitUrl: Remote, action: string, revision: string): Error {
     if (!(error instanceof GitCommandError)) return error instanceof Error ? error : new Error(String(error));
     return new SourceError(classify(error), `${action} ${gitUrl.display}: ${why(error)}`, { url: gitUrl.display, revision, cause: error });
   }
 
-  async #fetch(gitUrl: GitUrl, dir: string, refspecs: readonly string[], revision: string): Promise<void> {
+  async #fetch(gitUrl: Remote, dir: string, refspecs: readonly string[], revision: string): Promise<void> {
     const options = refspecs.filter((spec) => spec.startsWith('--'));
     const specs = refspecs.filter((spec) => !spec.startsWith('--'));
     try {
@@ -478,7 +535,7 @@ export class GitMirrorCache {
     }
   }
 
-  async #ensureCommit(gitUrl: GitUrl, dir: string, sha: string, ref: string | undefined): Promise<EnsureCommitResult> {
+  async #ensureCommit(gitUrl: Remote, dir: string, sha: string, ref: string | undefined): Promise<EnsureCommitResult> {
     if (await this.#hasCommit(dir, sha)) return { fetched: false };
     if (ref !== undefined && ref.toLowerCase() !== sha) {
       try {
@@ -508,7 +565,7 @@ export class GitMirrorCache {
     return { fetched: true };
   }
 
-  async #treeId(gitUrl: GitUrl, dir: string, sha: string, folder: string): Promise<string> {
+  async #treeId(gitUrl: Remote, dir: string, sha: string, folder: string): Promise<string> {
     // `--batch-check` reads the name from stdin: the path is taken literally, never as an option.
     let line: string;
     try {
@@ -527,7 +584,7 @@ export class GitMirrorCache {
     );
   }
 
-  async #extract(gitUrl: GitUrl, dir: string, sha: string, folder: string, tree: string, target: string): Promise<void> {
+  async #extract(gitUrl: Remote, dir: string, sha: string, folder: string, tree: string, target: string): Promise<void> {
     const shown = folder === '' ? '.' : folder;
     const refuse = (detail: string): SourceError =>
       new SourceError('InvalidContent', `failed to export ${JSON.stringify(shown)} at ${sha} from ${gitUrl.display}: ${detail}`, {
@@ -588,8 +645,8 @@ export class GitMirrorCache {
     }
   }
 
-  async #open(gitUrl: GitUrl): Promise<string> {
-    const dir = join(this.root, createHash('sha256').update(gitUrl.key).digest('hex'));
+  async #open(gitUrl: Remote): Promise<string> {
+    const dir = join(this.root, gitUrl.mirror);
     if (this.#opened.has(dir)) return dir;
     const exists = await stat(join(dir, 'HEAD')).then(
       () => true,
@@ -605,10 +662,9 @@ export class GitMirrorCache {
     return dir;
   }
 
-  async #init(gitUrl: GitUrl, dir: string): Promise<void> {
+  async #init(gitUrl: Remote, dir: string): Promise<void> {
     // Built aside and renamed into place: a half-made mirror never has the final name.
     const partial = `${dir}.init-${randomBytes(4).toString('hex')}`;
-    await mkdir(this.root, { recursive: true });
     try {
       await this.#run(['init', '--bare', '--quiet', '--template=', partial], this.#localTimeoutMs);
       // transfer.unpackLimit=1: every fetch lands as one pack, which appears whole or not at all (a

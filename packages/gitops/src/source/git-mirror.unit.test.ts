@@ -103,7 +103,9 @@ describe('GitMirrorCache', () => {
     await cache.ensureCommit(url, main, 'main');
     const mirror = cache.mirrorPath(url);
     assert.equal(cache.mirrorPath(`${url}.git/`), mirror);
-    assert.equal(cache.mirrorPath(url.replace('http://', 'http://someone:secret@')), mirror);
+    // Credentials (in the URL or given apart) get a mirror of their own.
+    assert.notEqual(cache.mirrorPath(url.replace('http://', 'http://someone:secret@')), mirror);
+    assert.notEqual(cache.mirrorPath(url, { type: 'basic', username: 'someone', password: 'secret' }), mirror);
     assert.deepEqual(await readdir(join(cache.root)), [mirror.slice(cache.root.length + 1)]);
     assert.equal((await runGit(['--git-dir', mirror, 'rev-parse', '--is-bare-repository'], { timeoutMs: 30_000 })).stdout.trim(), 'true');
     assert.deepEqual(await refsOf(mirror), ['refs/beamline/revisions/main']);

@@ -45,6 +45,44 @@ export function redactCredentials(text: string): string {
   return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/\s@'"]*@/g, '$1***@');
 }
 
+/**
+ * A repository URL safe to show or store: userinfo removed from `http(s)://`, `oci://` and other
+ * URL forms (a token alone, `https://token@host`, is a credential too); for `ssh://` the user stays
+ * and only a password goes (`ssh://git@host/x` is how ssh URLs name their user). Scp-like
+ * `git@host:path` has no password by construction and is returned as is. Anything that is not a
+ * URL goes through {@link redactCredentials}. Use it wherever a `repoURL` is logged, put in a
+ * message, an event, a condition or a status field.
+ */
+export function redactUrl(url: string): string {
+  const scheme = URL_SCHEME.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return redactCredentials(url);
+  const rest = url.slice(scheme.length + 3);
+  // The authority ends at the first `/`, `?` or `#`; userinfo ends at its last `@`.
+  const end = rest.search(/[/?#]/);
+  const authority = end === -1 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  if (at === -1) return redactCredentials(url);
+  const userinfo = authority.slice(0, at);
+  const kept = scheme === 'ssh' && !userinfo.includes(':') ? `${userinfo}@` : scheme === 'ssh' ? `${userinfo.slice(0, userinfo.indexOf(':'))}@` : '';
+  return `${url.slice(0, scheme.length + 3)}${kept}${rest.slice(at + 1)}`;
+}
+
+/**
+ * Whether `host` (percent-decoded) is one git can hand to ssh without it being read as anything but
+ * a host name: letters, digits, `.`, `-`, `_` not starting with `-` or `.`, or a bracketed IPv6
+ * literal. `ssh://%2doProxyCommand=.../x` (git decodes `%2d` to `-`) and
+ * `ssh://[-oProxyCommand=...]/x` are refused here.
+ */
+function isSafeSshHost(host: string): boolean {
+  if (host.startsWith('[') || host.endsWith(']')) return /^\[[0-9A-Fa-f:.]+\]$/.test(host) && host.includes(':');
+  return /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(host);
+}
+
+/** A user name for ssh that can never be read as an option: no leading `-`, no spaces, quotes or `@`. */
+function isSafeSshUser(user: string): boolean {
+  return /^[A-Za-z0-9._~+][A-Za-z0-9._~+-]*$/.test(user);
+}
+
 function trimRepositoryPath(path: string): string {
   return path.replace(/\/+$/, '').replace(/\.git$/, '').replace(/\/+$/, '');
 }
@@ -62,7 +100,9 @@ function decode(part: string): string | undefined {
  * `file://`, `ssh://` and scp-like `[user@]host:path`. Refused with a {@link SourceError} of reason
  * `InvalidUrl`: other schemes (`git://`, `ext::`, `fd::` and any `<transport>::`), local paths
  * (use `file://`), anything starting with `-` (option injection), whitespace or control
- * characters, query strings and fragments, hosts or users starting with `-`.
+ * characters, query strings and fragments, hosts or users starting with `-` (also once
+ * percent-decoded: git decodes `%2d` to `-`), ssh hosts with anything but letters, digits, `.`,
+ * `-`, `_` and brackets around anything but an IPv6 literal.
  */
 export function parseGitUrl(input: string): GitUrl {
   const shown = redactCredentials(input.length > 200 ? `${input.slice(0, 200)}...` : input);
@@ -97,10 +137,16 @@ export function parseGitUrl(input: string): GitUrl {
     const host = parsed.hostname.toLowerCase();
     // The WHATWG parser reads `https:///repo` as host `repo`; git would not.
     if (host === '' || input.slice(scheme.length + 3).startsWith('/')) throw invalid('no host');
-    if (host.startsWith('-')) throw invalid('host starts with "-"');
+    // git percent-decodes the whole URL before it splits off the host: `%2d` is a `-` to it.
+    const decodedHost = decode(host);
+    if (decodedHost === undefined) throw invalid('malformed percent-encoding in the host');
+    if (host.startsWith('-') || decodedHost.startsWith('-')) throw invalid('host starts with "-"');
     if (scheme === 'ssh') {
+      if (!isSafeSshHost(decodedHost)) throw invalid('the host must be a DNS name, an IPv4 address or a bracketed IPv6 address');
       const user = parsed.username;
-      if (user.startsWith('-')) throw invalid('user starts with "-"');
+      const decodedUser = decode(user);
+      if (user.startsWith('-') || decodedUser?.startsWith('-') === true) throw invalid('user starts with "-"');
+      if (user !== '' && (decodedUser === undefined || !isSafeSshUser(decodedUser))) throw invalid('the user may hold letters, digits and . _ ~ + - only');
       // The WHATWG parser keeps a default port for non-special schemes: drop ssh's.
       const port = parsed.port === '' || parsed.port === '22' ? '' : `:${parsed.port}`;
       const url = `ssh://${user === '' ? '' : `${user}@`}${host}${port}${path}`;
@@ -124,6 +170,8 @@ export function parseGitUrl(input: string): GitUrl {
   const [, user, rawHost = '', path = ''] = scp;
   if (user?.startsWith('-') === true) throw invalid('user starts with "-"');
   if (rawHost.startsWith('-')) throw invalid('host starts with "-"');
+  if (!isSafeSshHost(rawHost)) throw invalid('the host must be a DNS name, an IPv4 address or a bracketed IPv6 address');
+  if (user !== undefined && !isSafeSshUser(user)) throw invalid('the user may hold letters, digits and . _ ~ + - only');
   if (path.startsWith('-')) throw invalid('path starts with "-"');
   // `user:password@host:path` would otherwise parse as host `user`: scp-like URLs carry no password.
   if (path.includes('@')) throw invalid('scp-like URLs take no password (use an ssh key)');

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { isValidRevision, mirrorFolderName, normaliseSourcePath } from './git-mirror-cache.ts';
-import { parseGitUrl, redactCredentials } from './git-url.ts';
+import { parseGitUrl, redactCredentials, redactUrl } from './git-url.ts';
 import { isSourceError } from './source-error.ts';
 
 describe('parseGitUrl', () => {
@@ -30,7 +30,14 @@ describe('parseGitUrl', () => {
       'https://x-access-token:secret@github.com/org/repo.git',
     ];
     assert.deepEqual(new Set(same.map((url) => parseGitUrl(url).key)).size, 1);
-    assert.equal(new Set(same.map(mirrorFolderName)).size, 1);
+    // One mirror per repository and credentials: the spelling with a token gets its own.
+    assert.equal(new Set(same.map((url) => mirrorFolderName(url))).size, 2);
+    assert.equal(new Set(same.slice(0, 3).map((url) => mirrorFolderName(url))).size, 1);
+    const basic = { type: 'basic', username: 'bot', password: 's3cr3t', scope: 'team-a/repo-creds' } as const;
+    assert.notEqual(mirrorFolderName(same[0] ?? '', basic), mirrorFolderName(same[0] ?? ''));
+    assert.notEqual(mirrorFolderName(same[0] ?? '', basic), mirrorFolderName(same[0] ?? '', { ...basic, scope: 'team-b/repo-creds' }));
+    assert.notEqual(mirrorFolderName(same[0] ?? '', basic), mirrorFolderName(same[0] ?? '', { ...basic, password: 'other' }));
+    assert.equal(mirrorFolderName(same[0] ?? '', basic), mirrorFolderName(same[1] ?? '', { ...basic }));
     assert.match(mirrorFolderName(same[0] ?? ''), /^[0-9a-f]{64}$/);
     assert.notEqual(parseGitUrl('https://github.com/org/Repo').key, parseGitUrl('https://github.com/org/repo').key);
     assert.equal(parseGitUrl('ssh://git@host:22/repo').key, parseGitUrl('ssh://git@host/repo').key);
@@ -87,6 +94,36 @@ describe('parseGitUrl', () => {
     }
   });
 
+  test('refuses ssh hosts and users git could read as an option, even percent-encoded or bracketed', () => {
+    const refused = [
+      // git percent-decodes the URL before splitting off the host: %2d is "-".
+      'ssh://%2doProxyCommand=touch%20pwned/repo',
+      'ssh://%2DoProxyCommand=x/repo',
+      'ssh://git@%2doProxyCommand=x/repo',
+      'ssh://%2dx@host/repo',
+      'https://%2doProxyCommand=x/repo',
+      // Brackets are for IPv6 literals only.
+      'ssh://[-oProxyCommand=touch%20pwned]/repo',
+      'ssh://[host]/repo',
+      '[-oProxyCommand=x]:repo',
+      'git@[-oProxyCommand=x]:repo',
+      '[host.example.org]:repo',
+      // Anything else in a host or user is not a name ssh expects.
+      "ssh://host'x/repo",
+      'ssh://ho%20st/repo',
+      'ssh://ho%0ast/repo',
+      'ssh://.host/repo',
+      'git;x@host:repo',
+      'ho$t:repo',
+    ];
+    for (const url of refused) {
+      assert.throws(() => parseGitUrl(url), (error: unknown) => isSourceError(error, 'InvalidUrl'), JSON.stringify(url));
+    }
+    for (const ok of ['ssh://git@[::1]/repo', 'ssh://git@[2001:db8::1]:2222/repo', 'git@[::1]:repo', 'ssh://git@10.0.0.1/repo', 'git@git_host.example-1.org:repo', 'ssh://deploy.bot@host/repo']) {
+      assert.doesNotThrow(() => parseGitUrl(ok), ok);
+    }
+  });
+
   test('never puts credentials of a refused URL in the error', () => {
     for (const url of ['https://bot:s3cr3t@github.com/org/re po', 'git://bot:s3cr3t@github.com/org/repo', 'ext::curl https://bot:s3cr3t@x']) {
       assert.throws(
@@ -103,6 +140,24 @@ test('redactCredentials removes userinfo from any URL in a text', () => {
     "fatal: unable to access 'https://***@github.com/o/r/': 403 and ssh://***@h/x",
   );
   assert.equal(redactCredentials('https://github.com/o/r'), 'https://github.com/o/r');
+});
+
+test('redactUrl strips userinfo from URLs, keeping an ssh user', () => {
+  const cases: [string, string][] = [
+    ['https://bot:s3cr3t@github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['https://ghp_t0ken@github.com/o/r', 'https://github.com/o/r'],
+    ['http://u:p%40ss@127.0.0.1:8080/repo', 'http://127.0.0.1:8080/repo'],
+    ['oci://robot:s3cr3t@registry.example.org/charts', 'oci://registry.example.org/charts'],
+    ['HTTPS://a:b@host/x', 'HTTPS://host/x'],
+    ['ssh://git@github.com/o/r', 'ssh://git@github.com/o/r'],
+    ['ssh://git:hunter2@github.com/o/r', 'ssh://git@github.com/o/r'],
+    ['git@github.com:o/r.git', 'git@github.com:o/r.git'],
+    ['https://github.com/o/r', 'https://github.com/o/r'],
+    ['https://github.com/o/r@v1', 'https://github.com/o/r@v1'],
+    ['file:///srv/repo', 'file:///srv/repo'],
+    ['not a url https://u:p@h/x', 'not a url https://***@h/x'],
+  ];
+  for (const [input, expected] of cases) assert.equal(redactUrl(input), expected, input);
 });
 
 test('isValidRevision follows git check-ref-format and refuses options', () => {
