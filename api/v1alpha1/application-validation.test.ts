@@ -10,6 +10,8 @@ import {
   CHART_VERSION_MESSAGE,
   JSON_POINTER_MESSAGE,
   PATH_OR_CHART_MESSAGE,
+  FILE_CREDENTIALS_MESSAGE,
+  REPO_URL_CREDENTIALS_MESSAGE,
   REPO_URL_MESSAGE,
   type Application,
   type ApplicationSpec,
@@ -93,6 +95,33 @@ describe('Application validation', () => {
 
   test('a repoURL with the ext:: transport is refused', async () => {
     await assertRefused(application({ source: { repoURL: 'ext::sh -c touch% /tmp/pwned', path: '.' } }), /spec\.source\.repoURL: Invalid value/, REPO_URL_MESSAGE);
+  });
+
+  test('credentials in repoURL are refused, pointing to credentialsSecretRef; ssh users and scp-like URLs stay valid', async () => {
+    for (const repoURL of [
+      'https://bot:s3cr3t@git.example.org/physics/deploy.git',
+      'https://ghp_t0ken@github.com/org/repo',
+      'HTTP://user:pass@127.0.0.1:8080/repo',
+      'oci://robot:s3cr3t@registry.example.org/charts',
+      'ssh://git:hunter2@git.example.org/physics/deploy.git',
+    ]) {
+      const source = repoURL.startsWith('oci://') ? { repoURL, chart: 'podinfo', chartVersion: '6.7.0' } : { repoURL, path: '.' };
+      await assertRefused(application({ source }), /spec\.source\.repoURL: Invalid value/, REPO_URL_CREDENTIALS_MESSAGE);
+    }
+    for (const repoURL of ['ssh://git@git.example.org/physics/deploy.git', 'git@git.example.org:physics/deploy.git', 'https://git.example.org/physics/deploy@v1']) {
+      const read = await create(application({ source: { repoURL, path: '.', credentialsSecretRef: { name: 'deploy-key' } } }));
+      assert.equal(read.spec.source.repoURL, repoURL);
+      assert.deepEqual(read.spec.source.credentialsSecretRef, { name: 'deploy-key' });
+    }
+  });
+
+  test('credentialsSecretRef must name a Secret, and does not apply to file://', async () => {
+    await assertRefused(application({ source: { ...GIT_SOURCE, credentialsSecretRef: { name: 'Not_A_Name' } } }), /spec\.source\.credentialsSecretRef\.name: Invalid value/, 'should match');
+    await assertRefused(
+      application({ source: { repoURL: 'file:///srv/git/deploy', path: '.', credentialsSecretRef: { name: 'creds' } } }),
+      /spec\.source\.credentialsSecretRef: /,
+      FILE_CREDENTIALS_MESSAGE,
+    );
   });
 
   test('a destination namespace that is not a DNS label is refused', async () => {

@@ -4,7 +4,7 @@
  * management cluster) and namespace. The controller is in `controllers/src/application/`.
  */
 import Type, { type Static } from 'typebox';
-import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DnsLabel, ObjectMetaSchema, ObservedGenerationSchema } from './common.ts';
+import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, DnsLabel, ObjectMetaSchema, ObservedGenerationSchema } from './common.ts';
 import { API_VERSION, APPLICATION } from './groupversion.ts';
 
 /** The destination cluster name that means the management cluster itself. */
@@ -17,6 +17,17 @@ export const REPO_URL_SCP_PATTERN = '^[A-Za-z0-9._-]+@[A-Za-z0-9][A-Za-z0-9.-]*:
 
 /** The message when `repoURL` is not one of the accepted forms. */
 export const REPO_URL_MESSAGE = 'repoURL must start with https://, http://, oci://, ssh:// or file://, or be scp-like (git@host:path)';
+/**
+ * The message when `repoURL` carries credentials (`user:password@`, or any userinfo for http(s)
+ * and OCI, where a token alone is a credential): they would show in status, events and the CLI.
+ */
+export const REPO_URL_CREDENTIALS_MESSAGE =
+  'repoURL must not carry credentials (user:password@ or token@): put them in a Secret of the Application\'s namespace and name it in credentialsSecretRef';
+/** The keys a repository credentials Secret may hold. */
+export const CREDENTIALS_SECRET_KEYS = { username: 'username', password: 'password', sshPrivateKey: 'sshPrivateKey', knownHosts: 'knownHosts' } as const;
+/** The message when `credentialsSecretRef` is set on a `file://` source. */
+export const FILE_CREDENTIALS_MESSAGE = 'credentialsSecretRef does not apply to file:// repositories';
+
 /** The message when `chart` is set without `chartVersion`. */
 export const CHART_VERSION_MESSAGE = 'chartVersion is required with chart';
 /** The message when `path` and `chart` are both set. */
@@ -58,8 +69,28 @@ export const ApplicationSourceSchema = Type.Object(
       description: 'the git repository (https, http, ssh, file or scp-like git@host:path) or, with chart, the Helm repository (https, http or oci).',
       minLength: 1,
       maxLength: 2048,
-      'x-kubernetes-validations': [cel(`self.matches(r'${REPO_URL_SCHEME_PATTERN}') || self.matches(r'${REPO_URL_SCP_PATTERN}')`, REPO_URL_MESSAGE)],
+      'x-kubernetes-validations': [
+        cel(`self.matches(r'${REPO_URL_SCHEME_PATTERN}') || self.matches(r'${REPO_URL_SCP_PATTERN}')`, REPO_URL_MESSAGE),
+        // http(s)/oci: no userinfo at all (a token alone is a credential); ssh: a user, no password.
+        cel(`!self.matches(r'^(?i)(https?|oci)://[^/?#]*@') && !self.matches(r'^(?i)ssh://[^/?#@]*:[^/?#]*@')`, REPO_URL_CREDENTIALS_MESSAGE),
+      ],
     }),
+    credentialsSecretRef: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({
+            description: "the Secret's name, in the Application's namespace.",
+            minLength: 1,
+            maxLength: 253,
+            pattern: DNS_SUBDOMAIN_PATTERN,
+          }),
+        },
+        {
+          description:
+            "a Secret in the Application's namespace with the repository's credentials (like an Argo CD repository Secret): `username` and `password` (a token) for https/http git and Helm repositories and OCI registries; `sshPrivateKey` (unencrypted) and optionally `knownHosts` for ssh. Never shown in status, events or logs.",
+        },
+      ),
+    ),
     targetRevision: Type.Optional(
       Type.String({
         description: 'git: a branch, tag or commit; HEAD is the default branch. Ignored with chart (chartVersion says which).',
@@ -93,6 +124,7 @@ export const ApplicationSourceSchema = Type.Object(
       cel('!has(self.chart) || has(self.chartVersion)', CHART_VERSION_MESSAGE, { fieldPath: '.chartVersion', reason: 'FieldValueRequired' }),
       cel('!has(self.chart) || !has(self.path)', PATH_OR_CHART_MESSAGE, { fieldPath: '.path', reason: 'FieldValueForbidden' }),
       cel(`!has(self.chart) || self.repoURL.matches(r'^(https?|oci)://')`, CHART_REPO_URL_MESSAGE, { fieldPath: '.repoURL' }),
+      cel(`!has(self.credentialsSecretRef) || !self.repoURL.startsWith('file://')`, FILE_CREDENTIALS_MESSAGE, { fieldPath: '.credentialsSecretRef' }),
     ],
   },
 );
