@@ -64,6 +64,22 @@ export function checkCreateFlags(flags: AppCreateFlags): void {
   if (flags.refreshInterval !== undefined) refreshIntervalSeconds(flags.refreshInterval);
 }
 
+/** The Helm-only flags given (`--values`, `--value-file`, `--release-name`): a git path must be a chart for them. */
+export function helmOnlyFlags(flags: Pick<AppCreateFlags, 'values' | 'valueFile' | 'releaseName'>): string[] {
+  return [
+    ...(flags.values === undefined ? [] : ['--values']),
+    ...(flags.valueFile !== undefined && flags.valueFile.length > 0 ? ['--value-file'] : []),
+    ...(flags.releaseName === undefined ? [] : ['--release-name']),
+  ];
+}
+
+/** `--validate=false` and friends: true/false/yes/no/1/0; anything else is a usage error naming the flag. */
+export function parseBooleanFlag(value: string, flag: string): boolean {
+  if (/^(true|yes|1)$/i.test(value)) return true;
+  if (/^(false|no|0)$/i.test(value)) return false;
+  throw new CliError(`invalid value "${value}" for ${flag}: use true or false`, 2);
+}
+
 /** The Application `beamline app create NAME ...` creates (after {@link checkCreateFlags}). */
 export function applicationFromFlags(name: string, namespace: string, flags: AppCreateFlags): Application {
   checkCreateFlags(flags);

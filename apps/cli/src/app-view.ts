@@ -258,3 +258,32 @@ export function operationFailed(op: OperationState | undefined): boolean {
 export function diffExitCode(diff: { readonly text: string; readonly changed: number }): 0 | 1 {
   return diff.changed > 0 || diff.text !== '' ? 1 : 0;
 }
+
+/** Ready reasons no amount of waiting fixes: the spec, the repository or the destination must change first. */
+const PERMANENT_REASONS = new Set(['FetchFailed', 'RenderFailed', 'SyncFailed']);
+
+/**
+ * Why waiting for this Application is pointless, or undefined while it may still get there: the
+ * controller, having seen the latest spec, reports a fetch or render failure, a failed sync of the
+ * target revision (a refused object, a kind whose CRD the destination lacks), a destination
+ * cluster that does not exist, or Stalled. `app create --wait` and `app wait` end at once with it
+ * (as `argocd app wait` does on a failed operation) instead of waiting out the timeout.
+ */
+export function permanentFailure(app: AppObject): string | undefined {
+  const generation = app.metadata.generation ?? 0;
+  if ((app.status?.observedGeneration ?? 0) < generation) return undefined;
+  const conditions = (app.status?.conditions ?? []) as readonly (Condition & { readonly observedGeneration?: number })[];
+  const current = (type: string): (Condition & { readonly observedGeneration?: number }) | undefined => {
+    const condition = conditions.find((c) => c.type === type);
+    return condition !== undefined && (condition.observedGeneration ?? generation) >= generation ? condition : undefined;
+  };
+  const stalled = current('Stalled');
+  const ready = current('Ready');
+  const said = (c: Condition): string => `${c.reason ?? 'Unknown'}${c.message === undefined || c.message === '' ? '' : `: ${c.message}`}`;
+  if (stalled?.status === 'True') return said(stalled);
+  if (ready === undefined || ready.status === 'True') return undefined;
+  if (PERMANENT_REASONS.has(ready.reason ?? '')) return said(ready);
+  // A destination that is down may come back (a cluster resuming after `beamline up`); one that does not exist will not.
+  if (ready.reason === 'DestinationNotReady' && /does not exist/.test(ready.message ?? '')) return said(ready);
+  return undefined;
+}

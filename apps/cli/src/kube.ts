@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { CliError } from './output.ts';
 import { sandboxKubeconfigPath } from './home.ts';
+import { joinLines, statusLines, statusOf } from './status-lines.ts';
 
 /**
  * The management cluster's kubeconfig, as kubectl finds it, with the sandbox in between:
@@ -50,36 +51,59 @@ export function apiStatus(error: unknown): number | undefined {
 }
 
 /**
- * A one-line message for an API error: the API server's own Status message (which names the field
- * for validation errors), or what to do when the server cannot be reached.
+ * The message of an API error: the API server's refusal as clean `field: message` lines (see
+ * {@link statusLines}), or what to do when the server cannot be reached.
  */
-export function apiErrorMessage(error: unknown, server?: string): string {
+export function apiErrorLines(error: unknown, server?: string): string[] {
   const e = error as ApiErrorShape;
   if (typeof e.code === 'number') {
-    const raw = typeof e.body === 'string' ? e.body : JSON.stringify(e.body ?? '');
-    try {
-      const status = JSON.parse(raw) as { message?: string };
-      if (typeof status.message === 'string') return status.message;
-    } catch {
-      // not a Status object
-    }
-    return `the API server answered ${e.code}`;
+    const status = statusOf(e.body);
+    return statusLines({ ...status, code: status?.code ?? e.code });
   }
   const text = `${e.message ?? ''} ${e.cause?.code ?? ''}`;
   if (/ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH/.test(text)) {
-    return `cannot reach the management cluster${server === undefined ? '' : ` at ${server}`}: is it running? (\`beamline up\`)`;
+    return [`cannot reach the management cluster${server === undefined ? '' : ` at ${server}`}: is it running? (\`beamline up\`)`];
   }
-  return e.message ?? String(error);
+  return [e.message ?? String(error)];
 }
 
-/** Wraps an API call so that its failure becomes a {@link CliError} with the server's message. */
-export async function callApi<T>(config: KubeConfig, what: string, call: () => Promise<T>): Promise<T> {
+/** {@link apiErrorLines} as one string (lines joined). */
+export function apiErrorMessage(error: unknown, server?: string): string {
+  return apiErrorLines(error, server).join('\n');
+}
+
+/** Whether namespace `name` exists; undefined when that cannot be told (no permission to read namespaces). */
+export async function namespaceExists(config: KubeConfig, name: string): Promise<boolean | undefined> {
+  try {
+    await config.makeApiClient(CoreV1Api).readNamespace({ name });
+    return true;
+  } catch (error) {
+    return apiStatus(error) === 404 ? false : undefined;
+  }
+}
+
+/** Refuses to go on in a namespace that does not exist: `namespace "physics" not found`. */
+export async function requireNamespace(config: KubeConfig, namespace: string): Promise<void> {
+  if ((await namespaceExists(config, namespace)) === false) throw new CliError(`namespace "${namespace}" not found`);
+}
+
+/**
+ * Wraps an API call so that its failure becomes a {@link CliError}: `failed to <what>: <field:
+ * message>` per mistake. A 404 in a namespace that does not exist (`namespace` given) says so
+ * instead of naming the object.
+ */
+export async function callApi<T>(config: KubeConfig, what: string, call: () => Promise<T>, namespace?: string): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof CliError) throw error;
     const status = apiStatus(error);
-    const message = apiErrorMessage(error, config.getCurrentCluster()?.server);
-    throw new CliError(status === 404 ? `${what}: not found` : `failed to ${what}: ${message}`);
+    const lines = apiErrorLines(error, config.getCurrentCluster()?.server);
+    if (status === 404) {
+      if (lines[0]?.startsWith('namespace "') === true) throw new CliError(lines[0]);
+      if (namespace !== undefined && (await namespaceExists(config, namespace)) === false) throw new CliError(`namespace "${namespace}" not found`);
+      throw new CliError(`${what}: not found`);
+    }
+    throw new CliError(joinLines(`failed to ${what}`, lines));
   }
 }

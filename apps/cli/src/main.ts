@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApp } from './commands/app.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerKubeconfig } from './commands/kubeconfig.ts';
+import { registerKubectl } from './commands/kubectl.ts';
 import { registerManager } from './commands/manager.ts';
 import { registerSandbox } from './commands/sandbox.ts';
 import { registerSetup } from './commands/setup.ts';
@@ -10,8 +11,11 @@ import { registerVersion } from './commands/version.ts';
 import { CliError } from './output.ts';
 import { BEAMLINE_VERSION } from './version.ts';
 
-/** Builds the command tree. Exported for tests, which run commands without a child process. */
-export function buildProgram(): Command {
+/**
+ * Builds the command tree. Exported for tests, which run commands without a child process.
+ * `argv` is what `beamline kubectl` hands on as typed (commander would read kubectl's flags).
+ */
+export function buildProgram(argv: readonly string[] = process.argv): Command {
   const program = new Command('beamline')
     .description('Beamline: self-service Kubernetes for research computing (clusters, projects, GitOps apps, catalog)')
     .version(BEAMLINE_VERSION, '--version', 'print the version')
@@ -24,6 +28,7 @@ export function buildProgram(): Command {
   registerCluster(program);
   registerApp(program);
   registerKubeconfig(program);
+  registerKubectl(program, argv);
   registerManager(program);
   registerSetup(program);
   registerVersion(program);
@@ -35,7 +40,7 @@ export function buildProgram(): Command {
  * starting with `error:`), 2 on a usage error, like kubectl.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync([...argv]);
     return 0;

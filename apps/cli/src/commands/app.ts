@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { ensureBinaries, stderrProgress } from '@beamline/binaries';
-import { applicationFromFlags, checkCreateFlags, readValuesFile, type AppCreateFlags } from '../app-spec.ts';
+import { checkDestination, checkGitSource } from '../app-checks.ts';
+import { applicationFromFlags, checkCreateFlags, helmOnlyFlags, parseBooleanFlag, readValuesFile, type AppCreateFlags } from '../app-spec.ts';
 import {
   APP_TABLE,
   asApp,
@@ -15,15 +15,17 @@ import {
   formatOperationResults,
   historyRows,
   operationFailed,
+  permanentFailure,
   syncRequestDone,
   waitState,
   type AppObject,
   type WaitFor,
 } from '../app-view.ts';
 import { beamlineHome } from '../home.ts';
-import { apiStatus, callApi, loadManagementKubeConfig } from '../kube.ts';
+import { apiStatus, callApi, loadManagementKubeConfig, requireNamespace } from '../kube.ts';
 import { CliError, formatTable, parseOutputFormat } from '../output.ts';
 import { cell, printObjects } from '../print.ts';
+import { ensurePrivateDir } from '../sandbox/private-files.ts';
 import { BEAMLINE_GROUP, BEAMLINE_VERSION, resourceClient, type BeamlineObject, type ResourceClient, type ResourceKind } from '../resources.ts';
 import { parseDuration, waitUntil } from '../wait.ts';
 
@@ -50,7 +52,7 @@ function context(command: Command): { config: KubeConfig; namespace: string; app
 }
 
 async function getApp(config: KubeConfig, apps: ResourceClient, namespace: string, name: string): Promise<AppObject> {
-  return asApp(await callApi(config, `get application "${name}" in namespace "${namespace}"`, () => apps.get(name, namespace)));
+  return asApp(await callApi(config, `get application "${name}" in namespace "${namespace}"`, () => apps.get(name, namespace), namespace));
 }
 
 /** `Synced and Healthy`, `Synced`, `Healthy`, or (neither asked) `observed by the controller`. */
@@ -68,10 +70,14 @@ async function waitForApp(config: KubeConfig, apps: ResourceClient, namespace: s
   let app: AppObject | undefined;
   await waitUntil(
     async () => {
-      app = await getApp(config, apps, namespace, name);
-      const state = waitState(app, wanted);
+      const current = await getApp(config, apps, namespace, name);
+      app = current;
+      const state = waitState(current, wanted);
       if (state.line !== last) process.stderr.write(`[wait] application/${name} ${state.line}\n`);
       last = state.line;
+      // Before `done`: an app only observed (create --wait without --auto-sync) that cannot fetch its source is not a success either.
+      const failure = permanentFailure(current);
+      if (failure !== undefined) throw new CliError(`application "${name}" failed: ${failure} (waiting longer will not help: the spec, the repository or the destination must change)`);
       return state.done;
     },
     parseDuration(timeout, '--timeout'),
@@ -119,8 +125,10 @@ async function diffApp(config: KubeConfig, app: AppObject): Promise<{ revision: 
   // Loaded here, not at the top: every other command would pay for the controllers' imports.
   const [{ diffApplication }, { clientFor }] = await Promise.all([import('@beamline/controllers'), import('@beamline/reconcile')]);
   const workDir = join(beamlineHome(), 'cache', 'gitops');
-  // The source loader makes its temporary folders inside workDir: it must exist.
-  await mkdir(workDir, { recursive: true });
+  // The source loader makes its temporary folders inside workDir: it must exist, owner-only
+  // (a private repository's files are exported there).
+  await ensurePrivateDir(beamlineHome());
+  await ensurePrivateDir(workDir);
   return diffApplication(app, { client: clientFor(config), binaries: { helm: binaries.paths.helm, kubectl: binaries.paths.kubectl }, workDir });
 }
 
@@ -151,15 +159,30 @@ export function registerApp(program: Command): void {
     .option('--create-namespace', 'create the destination namespace when it does not exist')
     .option('--refresh-interval <duration>', 'how often the source is checked for changes, 10s to 24h (default 3m)')
     .option('--upsert', 'replace the spec of an application that already exists instead of failing')
-    .option('--wait', 'wait until the controller has seen it (and, with --auto-sync, until it is Synced and Healthy)')
+    .option(
+      '--validate [bool]',
+      'check first that the repository answers, the revision and path exist (git), Helm flags go with a chart, and the destination cluster exists; --validate=false skips it (default true)',
+      (value: string) => parseBooleanFlag(value, '--validate'),
+    )
+    .option('--wait', 'wait until the controller has seen it (and, with --auto-sync, until it is Synced and Healthy); ends at once on a failure waiting cannot fix')
     .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 10m)', '5m')
-    .action(async (name: string, options: Omit<AppCreateFlags, 'values'> & { values?: string; upsert?: boolean; wait?: boolean; timeout: string }, command: Command) => {
+    .action(async (name: string, options: Omit<AppCreateFlags, 'values'> & { values?: string; upsert?: boolean; validate?: boolean; wait?: boolean; timeout: string }, command: Command) => {
       parseDuration(options.timeout, '--timeout');
-      const { values: valuesFile, upsert, wait, timeout, ...flags } = options;
+      const { values: valuesFile, upsert, validate, wait, timeout, ...flags } = options;
       // The flags first: a wrong combination is reported before any file is read.
       checkCreateFlags(flags);
       const values = valuesFile === undefined ? undefined : await readValuesFile(valuesFile);
       const { config, namespace, apps } = context(command);
+      await requireNamespace(config, namespace);
+      if (validate !== false) {
+        await checkDestination(config, namespace, flags.destCluster);
+        if (flags.chart === undefined) {
+          await checkGitSource(
+            { repo: flags.repo, revision: flags.revision, path: flags.path, helmFlags: helmOnlyFlags({ ...flags, ...(valuesFile === undefined ? {} : { values: {} }) }) },
+            join(beamlineHome(), 'cache'),
+          );
+        }
+      }
       // The API's ObjectMeta has no index signature, the CLI's open metadata does: same JSON.
       const body = applicationFromFlags(name, namespace, { ...flags, ...(values === undefined ? {} : { values }) }) as unknown as BeamlineObject;
       const what = `create application "${name}" in namespace "${namespace}"`;
@@ -213,6 +236,7 @@ export function registerApp(program: Command): void {
         items = all.items;
       } else {
         items = await callApi(config, 'list applications', () => apps.list(namespace));
+        if (items.length === 0) await requireNamespace(config, namespace);
       }
       const table =
         options.allNamespaces === true
@@ -228,7 +252,7 @@ export function registerApp(program: Command): void {
     .action(async (name: string, options: { output?: string }, command: Command) => {
       const format = parseOutputFormat(options.output);
       const { config, namespace, apps } = context(command);
-      const item = await callApi(config, `get application "${name}" in namespace "${namespace}"`, () => apps.get(name, namespace));
+      const item = await callApi(config, `get application "${name}" in namespace "${namespace}"`, () => apps.get(name, namespace), namespace);
       const text = format === 'table' ? describeApplication(asApp(item)) : printObjects([item], format, APP_TABLE, true);
       process.stdout.write(`${text}\n`);
     });
@@ -348,9 +372,9 @@ export function registerApp(program: Command): void {
       if (options.cascade !== undefined) {
         // The controller's finalizer reads the policy when it runs, after the delete: set it first.
         const deletionPolicy = options.cascade === 'orphan' ? 'Orphan' : 'Delete';
-        await callApi(config, what, () => apps.patch(name, { spec: { deletionPolicy } }, namespace));
+        await callApi(config, what, () => apps.patch(name, { spec: { deletionPolicy } }, namespace), namespace);
       }
-      await callApi(config, what, () => apps.delete(name, namespace));
+      await callApi(config, what, () => apps.delete(name, namespace), namespace);
       process.stdout.write(`application/${name} deleted${options.cascade === 'orphan' ? ' (its objects are left in the destination)' : ''}\n`);
       if (options.wait === true) {
         await waitUntil(

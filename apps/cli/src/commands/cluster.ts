@@ -1,7 +1,8 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
-import { apiStatus, callApi, loadManagementKubeConfig } from '../kube.ts';
+import { apiStatus, callApi, loadManagementKubeConfig, requireNamespace } from '../kube.ts';
 import { parseNodeGroupFlag, type NodeGroupFlag } from '../node-group-flag.ts';
+import { getTemplate } from '../templates.ts';
 import { age, CliError, formatTable, parseOutputFormat } from '../output.ts';
 import { cell, printObjects } from '../print.ts';
 import { BEAMLINE_GROUP, BEAMLINE_VERSION, KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
@@ -93,7 +94,10 @@ async function waitForReady(config: KubeConfig, namespace: string, name: string,
       const line = `${cell(cluster.status?.phase ?? 'Pending')}: ${ready?.reason ?? 'Waiting'}${ready?.message ? ` - ${ready.message}` : ''}${nodes === undefined ? '' : ` (nodes ${nodes.ready ?? 0}/${nodes.total ?? 0})`}`;
       if (line !== last) process.stderr.write(`[wait] cluster/${name} ${line}\n`);
       last = line;
-      if (conditionOf(cluster, 'Stalled')?.status === 'True') throw new CliError(`cluster "${name}" is stalled: ${ready?.message ?? ready?.reason ?? ''}`);
+      const stalled = conditionOf(cluster, 'Stalled');
+      if (stalled?.status === 'True') {
+        throw new CliError(`cluster "${name}" failed (${stalled.reason ?? 'Stalled'}): ${stalled.message ?? ready?.message ?? ''} (waiting longer will not help: the spec or what it refers to must change)`);
+      }
       return ready?.status === 'True';
     },
     timeoutMs,
@@ -146,7 +150,8 @@ export function registerCluster(program: Command): void {
         throw new CliError('--provider imported needs --kubeconfig-secret <secret>', 2);
       }
       const { config, namespace } = context(command);
-      const template = await callApi(config, `get cluster template "${options.template}"`, () => resourceClient(config, KINDS.clusterTemplate).get(options.template));
+      await requireNamespace(config, namespace);
+      const template = await getTemplate(config, options.template);
       const templateGroups = (template.spec?.nodeGroups as Record<string, unknown>[] | undefined) ?? [];
       // Node groups first: the Cluster controller creates only the template's groups that do not exist yet.
       const nodeGroups = flags.map((flag) => nodeGroupObject(name, namespace, mergeWithTemplate(flag, templateGroups.find((g) => g.name === flag.name))));
@@ -201,6 +206,8 @@ export function registerCluster(program: Command): void {
         items = all.items;
       } else {
         items = await callApi(config, 'list clusters', () => clusters.list(namespace));
+        // An empty list is also what a namespace that does not exist gives: say which it is.
+        if (items.length === 0) await requireNamespace(config, namespace);
       }
       const table =
         options.allNamespaces === true
@@ -216,7 +223,7 @@ export function registerCluster(program: Command): void {
     .action(async (name: string, options: { output?: string }, command: Command) => {
       const format = parseOutputFormat(options.output);
       const { config, namespace } = context(command);
-      const item = await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace));
+      const item = await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace), namespace);
       if (format !== 'table') {
         process.stdout.write(`${printObjects([item], format, CLUSTER_TABLE, true)}\n`);
         return;
@@ -256,12 +263,18 @@ export function registerCluster(program: Command): void {
     .option('--wait', 'wait until the cluster is Ready again')
     .option('--timeout <duration>', 'how long --wait waits', '10m')
     .action(async (name: string, options: { nodeGroup: string; replicas: string; wait?: boolean; timeout: string }, command: Command) => {
-      if (!/^\d+$/.test(options.replicas)) throw new CliError(`invalid value "${options.replicas}" for --replicas: a whole number is needed`, 2);
+      if (/^-\d+$/.test(options.replicas.trim())) throw new CliError(`invalid value "${options.replicas}" for --replicas: must be ≥ 0`, 2);
+      if (!/^\d+$/.test(options.replicas)) throw new CliError(`invalid value "${options.replicas}" for --replicas: a whole number ≥ 0 is needed`, 2);
       const timeoutMs = parseDuration(options.timeout, '--timeout');
       const { config, namespace } = context(command);
       const groupName = `${name}-${options.nodeGroup}`;
-      await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace));
+      await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace), namespace);
       const groups = resourceClient(config, KINDS.nodeGroup);
+      const existing = await callApi(config, 'list node groups', () => groups.list(namespace, `beamline.dev/cluster=${name}`));
+      const shortNames = existing.map((g) => String(g.metadata?.name ?? '').slice(name.length + 1)).filter((g) => g !== '');
+      if (!existing.some((g) => g.metadata?.name === groupName)) {
+        throw new CliError(`cluster "${name}" has no node group "${options.nodeGroup}": ${shortNames.length === 0 ? 'it has none yet' : `node groups: ${shortNames.sort().join(', ')}`}`);
+      }
       const patched = await callApi(config, `scale node group "${options.nodeGroup}" of cluster "${name}"`, () =>
         groups.patch(groupName, { spec: { replicas: Number(options.replicas) } }, namespace),
       );
@@ -294,7 +307,7 @@ export function registerCluster(program: Command): void {
     .action(async (name: string, options: { wait?: boolean; timeout: string }, command: Command) => {
       const timeoutMs = parseDuration(options.timeout, '--timeout');
       const { config, namespace } = context(command);
-      await callApi(config, `delete cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).delete(name, namespace));
+      await callApi(config, `delete cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).delete(name, namespace), namespace);
       process.stdout.write(`cluster/${name} deleted\n`);
       if (options.wait === true) await waitForGone(config, namespace, name, timeoutMs);
     });
@@ -304,7 +317,7 @@ export function registerCluster(program: Command): void {
     .description("print the cluster's admin kubeconfig")
     .action(async (name: string, _options: unknown, command: Command) => {
       const { config, namespace } = context(command);
-      const item = await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace));
+      const item = await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace), namespace);
       const ref = item.status?.kubeconfigSecretRef as { name?: string; key?: string } | undefined;
       if (ref?.name === undefined) throw new CliError(`cluster "${name}" has no kubeconfig yet (phase ${cell(item.status?.phase ?? 'Pending')}): try again when it is provisioned`);
       const secret = await callApi(config, `read Secret "${ref.name}"`, () => config.makeApiClient(CoreV1Api).readNamespacedSecret({ name: ref.name ?? '', namespace }));

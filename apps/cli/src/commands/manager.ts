@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -7,6 +6,7 @@ import { ensureBinaries, stderrProgress } from '@beamline/binaries';
 import { beamlineHome } from '../home.ts';
 import { loadManagementKubeConfig } from '../kube.ts';
 import { CliError } from '../output.ts';
+import { ensurePrivateDir } from '../sandbox/private-files.ts';
 
 /** Creates the namespace of the leader-election Lease when it is missing (a fresh management cluster). */
 async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
@@ -37,7 +37,10 @@ export function registerManager(program: Command): void {
       const identity = options.identity ?? `${hostname()}-${process.pid}`;
       // Git mirrors belong to one process (GitMirrorCache): each manager gets its own folder.
       const workDir = join(home, 'gitops', identity.replace(/[^A-Za-z0-9._-]/g, '_'));
-      await mkdir(workDir, { recursive: true });
+      // Owner-only, each level: mirrors of private repositories and rendered Secrets are inside.
+      await ensurePrivateDir(home);
+      await ensurePrivateDir(join(home, 'gitops'));
+      await ensurePrivateDir(workDir);
       const gitops = new ApplicationController({ kubeConfig, workDir, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes });
       try {
         await runManager({

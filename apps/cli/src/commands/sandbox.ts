@@ -1,8 +1,46 @@
 import type { Command } from 'commander';
 import { stderrProgress } from '@beamline/binaries';
 import { beamlineHome } from '../home.ts';
+import { CliError } from '../output.ts';
+import { DEFAULT_MANAGER_PORT, parsePortFlag } from '../sandbox/manager-port.ts';
 
-/** `beamline up [--detach]` and `beamline down [--purge]`: the local sandbox. */
+/** The first SIGINT or SIGTERM, awaited; `cancel` stops listening. */
+export interface SignalWait {
+  readonly signalled: Promise<NodeJS.Signals>;
+  /** Whether a signal has come already. */
+  received(): boolean;
+  cancel(): void;
+}
+
+/**
+ * Waits for the first SIGINT or SIGTERM. A pending promise alone does not keep Node running: with
+ * every child process unref'd and detached, nothing is left in the event loop and Node ends the
+ * process with exit code 13 ("unsettled top-level await"), which is how `beamline up` in the
+ * foreground used to end after a few seconds. The interval is what keeps it attached.
+ */
+export function untilSignal(): SignalWait {
+  let keepAlive: NodeJS.Timeout | undefined = setInterval(() => undefined, 1 << 30);
+  let received = false;
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const cancel = (): void => {
+    if (keepAlive !== undefined) clearInterval(keepAlive);
+    keepAlive = undefined;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
+      received = true;
+      cancel();
+      resolve(signal);
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signalled, received: () => received, cancel };
+}
+
+/** `beamline up [--detach] [--port N]` and `beamline down [--purge]`: the local sandbox. */
 export function registerSandbox(program: Command): void {
   program
     .command('up')
@@ -11,36 +49,46 @@ export function registerSandbox(program: Command): void {
         'Without --detach it stays in the foreground and Ctrl-C stops it (like `beamline down`); clusters survive until `beamline down --purge`',
     )
     .option('-d, --detach', 'return once everything is ready and leave it running')
-    .action(async (options: { detach?: boolean }) => {
+    .option(
+      '--port <port>',
+      `port of the manager on 127.0.0.1 (its /api/webhook URL); default: the port this sandbox used before, else ${DEFAULT_MANAGER_PORT} (another free port, said so, when that one is taken)`,
+    )
+    .action(async (options: { detach?: boolean; port?: string }) => {
+      const port = options.port === undefined ? undefined : parsePortFlag(options.port);
+      if (options.port !== undefined && port === undefined) throw new CliError(`invalid value "${options.port}" for --port: a port number 1-65535 is needed`, 2);
       const home = beamlineHome();
       const progress = stderrProgress('up');
       const { sandboxDown, sandboxUp } = await import('../sandbox/sandbox.ts');
-      const info = await sandboxUp(home, progress);
+      // Listening before the (long) start: a Ctrl-C during it is not lost, and the start is not
+      // cut half-way (that would leave processes without pid files); once up, it stops like `down`.
+      const wait = options.detach === true ? undefined : untilSignal();
+      let info;
+      try {
+        info = await sandboxUp(home, progress, port === undefined ? {} : { port });
+      } catch (error) {
+        wait?.cancel();
+        throw error;
+      }
+      if (info.portNotice !== undefined) process.stderr.write(`warning: ${info.portNotice}\n`);
       const lines = [
         info.alreadyRunning ? 'Beamline was already running.' : 'Beamline is running.',
         '',
         `  management kubeconfig:  ${info.kubeconfigPath}`,
         `  manager:                ${info.managerUrl}  (log: ${info.managerLog})`,
+        `  webhook URL:            ${info.managerUrl}/api/webhook`,
         '',
         'Try:',
         '  npx beamline template list',
         '  npx beamline cluster create demo --template small --wait',
-        `  KUBECONFIG=${info.kubeconfigPath} kubectl get clusters,nodegroups -A`,
+        '  npx beamline kubectl get clusters,nodegroups -A',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      if (options.detach === true) return;
-      process.stdout.write('\nPress Ctrl-C to stop (the same as `beamline down`).\n');
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          process.stdout.write('\n');
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      if (wait === undefined) return;
+      if (!wait.received()) process.stdout.write('\nPress Ctrl-C to stop (the same as `beamline down`).\n');
+      await wait.signalled;
+      process.stdout.write('\n');
       await sandboxDown(home, false, stderrProgress('down'));
+      process.stdout.write('Beamline stopped; `beamline up` brings it back with its clusters.\n');
     });
 
   program

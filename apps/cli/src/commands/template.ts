@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { callApi, loadManagementKubeConfig } from '../kube.ts';
+import { getTemplate } from '../templates.ts';
 import { age, CliError, parseOutputFormat } from '../output.ts';
 import { cell, printObjects } from '../print.ts';
 import { applyObject, BEAMLINE_GROUP, BEAMLINE_VERSION, KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
@@ -87,7 +88,7 @@ export function registerTemplate(program: Command): void {
     .action(async (name: string, options: { output?: string }, command: Command) => {
       const format = parseOutputFormat(options.output);
       const config = loadManagementKubeConfig(command.optsWithGlobals<GlobalOptions>().kubeconfig);
-      const item = await callApi(config, `get cluster template "${name}"`, () => resourceClient(config, KINDS.clusterTemplate).get(name));
+      const item = await getTemplate(config, name);
       process.stdout.write(`${printObjects([item], format, TEMPLATE_TABLE, true)}\n`);
     });
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -19,6 +19,8 @@ import {
   stopProcess,
 } from '@beamline/control-plane';
 import { MANAGER_NODE_FLAGS } from '../manager-flags.ts';
+import { chooseManagerPort, isPortFree } from './manager-port.ts';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from './private-files.ts';
 
 /** The CLI entry point, which the sandbox runs again as `beamline manager` in its own process. */
 const CLI_BIN = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
@@ -54,6 +56,14 @@ export interface SandboxInfo {
   readonly managerLog: string;
   /** True when the management plane was already running (a second `up`). */
   readonly alreadyRunning: boolean;
+  /** Said when the manager's port is not the one asked for or used before (its webhook URL changed). */
+  readonly portNotice?: string;
+}
+
+/** Options of {@link sandboxUp}. */
+export interface SandboxUpOptions {
+  /** `beamline up --port`: the manager's port (default: the one used before, else 8090). */
+  readonly port?: number;
 }
 
 interface ManagerRecord {
@@ -68,6 +78,12 @@ async function readManager(layout: SandboxLayout): Promise<ManagerRecord | undef
   } catch {
     return undefined;
   }
+}
+
+/** The port of a recorded manager URL (`http://127.0.0.1:8090`). */
+function portOf(record: ManagerRecord | undefined): number | undefined {
+  const port = record === undefined ? undefined : Number(new URL(record.url).port);
+  return port === undefined || !Number.isInteger(port) || port <= 0 ? undefined : port;
 }
 
 /** Starts the management control plane, or resumes it (same ports, data and PKI) after `down`. */
@@ -94,16 +110,27 @@ async function ensureManagementPlane(layout: SandboxLayout, progress: Progress):
   return false;
 }
 
-/** Starts `beamline manager` as a detached process unless it already runs; waits for its /readyz. */
-async function ensureManager(layout: SandboxLayout, progress: Progress): Promise<ManagerRecord> {
+/**
+ * Starts `beamline manager` as a detached process unless it already runs; waits for its /readyz.
+ * Its port is stable across `up` (see {@link chooseManagerPort}), so webhook URLs keep working.
+ */
+async function ensureManager(layout: SandboxLayout, progress: Progress, requestedPort: number | undefined): Promise<{ record: ManagerRecord; notice?: string }> {
   const existing = await readManager(layout);
-  if (existing !== undefined && isSameProcessAlive(existing) && (await probeStatus(`${existing.url}/healthz`)) === 200) return existing;
-  await mkdir(layout.logDir, { recursive: true });
-  await mkdir(layout.pidDir, { recursive: true });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  await ensurePrivateDir(layout.logDir);
+  await ensurePrivateDir(layout.pidDir);
   const logFile = join(layout.logDir, 'manager.log');
-  progress.step(`starting the manager (log: ${logFile})`);
+  // Also tightens a log an older Beamline left world-readable.
+  await ensurePrivateFile(logFile);
+  if (existing !== undefined && isSameProcessAlive(existing) && (await probeStatus(`${existing.url}/healthz`)) === 200) {
+    if (requestedPort !== undefined && portOf(existing) !== requestedPort) {
+      throw new Error(`the manager already runs at ${existing.url}: \`beamline down\` first to move it to port ${requestedPort}`);
+    }
+    return { record: existing };
+  }
+  const choice = await chooseManagerPort({ requested: requestedPort, remembered: portOf(existing), isFree: isPortFree, anyFreePort: freePort });
+  const port = choice.port;
+  const url = `http://127.0.0.1:${port}`;
+  progress.step(`starting the manager on port ${port} (log: ${logFile})`);
   const child = startProcess({
     name: 'manager',
     binary: process.execPath,
@@ -113,7 +140,7 @@ async function ensureManager(layout: SandboxLayout, progress: Progress): Promise
     env: { ...process.env, BEAMLINE_HOME: layout.home },
   });
   const record: ManagerRecord = { pid: child.pid, startTicks: readPidRecords(layout.pidDir).find((r) => r.name === 'manager')?.startTicks, url };
-  await writeFile(layout.managerFile, `${JSON.stringify(record, undefined, 2)}\n`);
+  await writeFile(layout.managerFile, `${JSON.stringify(record, undefined, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   const deadline = Date.now() + 120_000;
   while ((await probeStatus(`${url}/readyz`)) !== 200) {
     if (!child.isRunning()) {
@@ -123,7 +150,7 @@ async function ensureManager(layout: SandboxLayout, progress: Progress): Promise
     if (Date.now() > deadline) throw new Error(`failed to start the manager: not ready after 120 s (see ${logFile})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return record;
+  return { record, ...(choice.notice === undefined ? {} : { notice: choice.notice }) };
 }
 
 /**
@@ -132,16 +159,23 @@ async function ensureManager(layout: SandboxLayout, progress: Progress): Promise
  * the default templates (small, gpu, ha), and starts the manager, which adopts or restarts the
  * workload clusters it finds. Idempotent: a second `up` finds everything again.
  */
-export async function sandboxUp(home: string, progress: Progress): Promise<SandboxInfo> {
+export async function sandboxUp(home: string, progress: Progress, options: SandboxUpOptions = {}): Promise<SandboxInfo> {
   const layout = sandboxLayout(home);
-  await mkdir(home, { recursive: true });
+  // 0700, and an existing home is tightened: the admin kubeconfig, PKI and etcd data are inside.
+  await ensurePrivateDir(home);
   const alreadyRunning = await ensureManagementPlane(layout, progress);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(layout.kubeconfigPath);
   progress.step('installing the API (CRDs, admission policies, PlatformConfig, default templates)');
   await installApi(kubeConfig, { templates: defaultTemplates() });
-  const manager = await ensureManager(layout, progress);
-  return { kubeconfigPath: layout.kubeconfigPath, managerUrl: manager.url, managerLog: join(layout.logDir, 'manager.log'), alreadyRunning };
+  const manager = await ensureManager(layout, progress, options.port);
+  return {
+    kubeconfigPath: layout.kubeconfigPath,
+    managerUrl: manager.record.url,
+    managerLog: join(layout.logDir, 'manager.log'),
+    alreadyRunning,
+    ...(manager.notice === undefined ? {} : { portNotice: manager.notice }),
+  };
 }
 
 /** The folders of every workload cluster: `<home>/clusters/<namespace>/<name>`. */

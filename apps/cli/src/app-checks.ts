@@ -1,0 +1,103 @@
+// What `beamline app create` checks before it writes anything, as `argocd app create` does (its
+// `--validate`, on by default): the repository answers, the revision and the path exist, Helm-only
+// flags go with a Helm chart, and the destination cluster exists. A mistake is reported at once,
+// naming what is wrong, instead of as a FetchFailed condition minutes later.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { apiStatus, callApi } from './kube.ts';
+import { CliError } from './output.ts';
+import { KINDS, resourceClient } from './resources.ts';
+import { ensurePrivateDir } from './sandbox/private-files.ts';
+
+/** The destination that needs no Cluster: the management cluster itself. */
+export const IN_CLUSTER = 'in-cluster';
+
+/** The part of a git source the checks need. */
+export interface GitSourceToCheck {
+  readonly repo: string;
+  readonly revision?: string;
+  readonly path?: string;
+  /** Flags only a Helm chart takes (`--values`, `--value-file`, `--release-name`), as typed. */
+  readonly helmFlags: readonly string[];
+}
+
+/** The path as the repository holds it: no leading, trailing or doubled `/`, `.` for the root. */
+function folderOf(path: string | undefined): string {
+  const parts = (path ?? '').split('/').filter((part) => part !== '' && part !== '.');
+  return parts.join('/');
+}
+
+/**
+ * Whether a folder of a commit is a Helm chart (has `Chart.yaml`), given the commit's files.
+ * Pure, for tests.
+ */
+export function isChartFolder(files: readonly { readonly path: string }[], folder: string): boolean {
+  const chart = folder === '' ? 'Chart.yaml' : `${folder}/Chart.yaml`;
+  return files.some((file) => file.path === chart);
+}
+
+/**
+ * Checks a git source through the gitops engine's own mirror code (same URL rules, same
+ * `ls-remote`, same errors as the controller): the revision resolves, the path is a folder at that
+ * commit, and Helm-only flags come with a chart (else a usage error, exit 2). The mirror is a
+ * temporary one under `cacheDir`, removed afterwards: the controller keeps its own.
+ */
+export async function checkGitSource(source: GitSourceToCheck, cacheDir: string): Promise<void> {
+  const { GitMirrorCache, isSourceError } = await import('@beamline/gitops');
+  await ensurePrivateDir(cacheDir);
+  const root = await mkdtemp(join(cacheDir, 'check-'));
+  const revision = source.revision ?? 'HEAD';
+  const folder = folderOf(source.path);
+  try {
+    const mirrors = new GitMirrorCache({ root: join(root, 'git') });
+    let sha: string;
+    try {
+      sha = await mirrors.resolve(source.repo, revision);
+      await mirrors.treeId(source.repo, sha, folder);
+    } catch (error) {
+      if (!isSourceError(error)) throw error;
+      const hint =
+        error.reason === 'PathNotFound'
+          ? `--path ${folder === '' ? '.' : folder} is not a folder of the repository at ${revision}`
+          : error.reason === 'RevisionNotFound'
+            ? `--revision ${revision}: no branch, tag or commit by that name`
+            : error.reason === 'AuthenticationFailed'
+              ? 'the repository wants credentials (or refused them)'
+              : error.reason === 'InvalidUrl'
+                ? '--repo is not a git URL Beamline reads (https, http, ssh, file or user@host:path)'
+                : 'the repository cannot be read';
+      throw new CliError(`failed to check the source (${error.reason}): ${hint}: ${error.message} (--validate=false skips this check)`);
+    }
+    if (source.helmFlags.length > 0 && !isChartFolder(await mirrors.listFiles(source.repo, sha), folder)) {
+      throw new CliError(
+        `${source.helmFlags.join(', ')} ${source.helmFlags.length === 1 ? 'is' : 'are'} for Helm charts, and ${folder === '' ? 'the repository root' : folder} at ${revision} has no Chart.yaml: ` +
+          'its plain YAML or kustomize objects take no Helm values',
+        2,
+      );
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Checks the destination: `in-cluster`, or a Cluster of that name in the Application's namespace.
+ * An unknown one lists those that exist.
+ */
+export async function checkDestination(config: KubeConfig, namespace: string, cluster: string): Promise<void> {
+  if (cluster === IN_CLUSTER) return;
+  const clusters = resourceClient(config, KINDS.cluster);
+  try {
+    await clusters.get(cluster, namespace);
+    return;
+  } catch (error) {
+    if (apiStatus(error) !== 404) {
+      await callApi(config, `read destination cluster "${cluster}"`, () => Promise.reject(error as Error));
+    }
+  }
+  const names = (await callApi(config, 'list clusters', () => clusters.list(namespace))).map((item) => item.metadata?.name ?? '').filter((name) => name !== '');
+  throw new CliError(
+    `destination cluster "${cluster}" not found in namespace "${namespace}": ${names.length === 0 ? 'it has no clusters' : `clusters: ${names.sort().join(', ')}`} (or ${IN_CLUSTER}, the management cluster)`,
+  );
+}
