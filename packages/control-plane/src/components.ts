@@ -13,6 +13,33 @@ export interface PkiFiles {
   readonly apiServerKey: string;
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
+  /**
+   * etcd's own CA: etcd trusts every client certificate it signed, so it is not the cluster CA,
+   * which signs users' certificates (and CSRs through the controller-manager).
+   */
+  readonly etcdCaCert: string;
+  readonly etcdCaKey: string;
+  /** Every etcd member's certificate (127.0.0.1, localhost), for its client port and its peers. */
+  readonly etcdCert: string;
+  readonly etcdKey: string;
+  /** The apiservers' client certificate for etcd (the launcher's probes use it too). */
+  readonly apiServerEtcdClientCert: string;
+  readonly apiServerEtcdClientKey: string;
+}
+
+/** Flags that make an etcd member serve its client port over TLS to clients with a certificate of the etcd CA only. */
+export function etcdClientTlsArgs(pki: PkiFiles): string[] {
+  return [`--cert-file=${pki.etcdCert}`, `--key-file=${pki.etcdKey}`, '--client-cert-auth=true', `--trusted-ca-file=${pki.etcdCaCert}`];
+}
+
+/** Flags that make an etcd member talk to its peers over mutual TLS with the etcd CA. */
+export function etcdPeerTlsArgs(pki: PkiFiles): string[] {
+  return [`--peer-cert-file=${pki.etcdCert}`, `--peer-key-file=${pki.etcdKey}`, '--peer-client-cert-auth=true', `--peer-trusted-ca-file=${pki.etcdCaCert}`];
+}
+
+/** Flags that make kube-apiserver reach etcd over TLS with its client certificate. */
+export function apiServerEtcdTlsArgs(pki: PkiFiles): string[] {
+  return [`--etcd-cafile=${pki.etcdCaCert}`, `--etcd-certfile=${pki.apiServerEtcdClientCert}`, `--etcd-keyfile=${pki.apiServerEtcdClientKey}`];
 }
 
 /** Options of {@link etcdArgs}. */
@@ -21,7 +48,9 @@ export interface EtcdFlags {
   readonly dataDir: string;
   readonly clientPort: number;
   readonly peerPort: number;
-  /** `name=http://127.0.0.1:port,...` of every member; a single member by default. */
+  /** The certificates: client TLS with client-certificate authentication always, peer TLS too. */
+  readonly pki: PkiFiles;
+  /** `name=https://127.0.0.1:port,...` of every member; a single member by default. */
   readonly initialCluster?: string;
   /** Distinguishes this cluster's members from any other cluster's at bootstrap. Default etcd's. */
   readonly initialClusterToken?: string;
@@ -32,10 +61,13 @@ export interface EtcdFlags {
   readonly unsafeNoFsync: boolean;
 }
 
-/** Flags of one etcd member listening on 127.0.0.1. */
+/**
+ * Flags of one etcd member listening on 127.0.0.1, over TLS on both ports: only clients with a
+ * certificate of the etcd CA (the apiservers) get in, and peers authenticate each other.
+ */
 export function etcdArgs(flags: EtcdFlags): string[] {
-  const peerUrl = `http://127.0.0.1:${flags.peerPort}`;
-  const clientUrl = `http://127.0.0.1:${flags.clientPort}`;
+  const peerUrl = `https://127.0.0.1:${flags.peerPort}`;
+  const clientUrl = `https://127.0.0.1:${flags.clientPort}`;
   return [
     `--name=${flags.name}`,
     `--data-dir=${flags.dataDir}`,
@@ -47,6 +79,8 @@ export function etcdArgs(flags: EtcdFlags): string[] {
     // Ignored once the data directory holds a member: a restarted member rejoins its cluster.
     '--initial-cluster-state=new',
     ...(flags.initialClusterToken === undefined ? [] : [`--initial-cluster-token=${flags.initialClusterToken}`]),
+    ...etcdClientTlsArgs(flags.pki),
+    ...etcdPeerTlsArgs(flags.pki),
     '--log-level=warn',
     ...(flags.unsafeNoFsync ? ['--unsafe-no-fsync=true'] : []),
   ];
@@ -55,6 +89,7 @@ export function etcdArgs(flags: EtcdFlags): string[] {
 /** Options of {@link apiServerArgs}. */
 export interface ApiServerFlags {
   readonly securePort: number;
+  /** `https://` URLs of the etcd members; the apiserver authenticates with its etcd client certificate. */
   readonly etcdServers: readonly string[];
   readonly pki: PkiFiles;
   readonly serviceClusterIpRange: string;
@@ -77,6 +112,7 @@ export function apiServerArgs(flags: ApiServerFlags): string[] {
     `--advertise-address=${flags.advertiseAddress ?? '127.0.0.1'}`,
     `--secure-port=${flags.securePort}`,
     `--etcd-servers=${flags.etcdServers.join(',')}`,
+    ...apiServerEtcdTlsArgs(flags.pki),
     `--tls-cert-file=${flags.pki.apiServerCert}`,
     `--tls-private-key-file=${flags.pki.apiServerKey}`,
     `--client-ca-file=${flags.pki.caCert}`,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { BinaryPaths } from '@beamline/binaries';
 import { destroyControlPlane } from './destroy.ts';
+import { writeEtcdPki } from './etcd-tls.ts';
 import { kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
 import { componentKubeconfig, layoutOf, type Layout } from './layout.ts';
 import { createCertificateAuthority, createServiceAccountKeys, loadCertificateAuthority, type CertificateAuthority } from './pki.ts';
@@ -106,7 +107,7 @@ const COMPONENT_IDENTITIES = {
   kwok: { name: 'kwok-controller', groups: ['system:masters'] },
 } as const;
 
-async function writePki(layout: Layout, ca: CertificateAuthority): Promise<void> {
+async function writePki(layout: Layout, ca: CertificateAuthority, name: string): Promise<void> {
   const serving = await ca.issueServing('kube-apiserver', {
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     ips: ['127.0.0.1', '10.96.0.1'],
@@ -120,6 +121,7 @@ async function writePki(layout: Layout, ca: CertificateAuthority): Promise<void>
     writeFile(layout.pki.apiServerKey, serving.keyPem, secret),
     writeFile(layout.pki.serviceAccountKey, sa.privateKeyPem, secret),
     writeFile(layout.pki.serviceAccountPub, sa.publicKeyPem),
+    writeEtcdPki(layout, name),
   ]);
 }
 
@@ -210,7 +212,7 @@ async function startOnce(options: ControlPlaneOptions, lifetime: ControlPlaneLif
       .filter(([component]) => selected(selection, component))
       .map(([component, identity]) => ({ path: componentKubeconfig(dir, component), identity }));
     await Promise.all([
-      writePki(layout, ca),
+      writePki(layout, ca, name),
       ...[{ path: layout.adminKubeconfig, identity: ADMIN }, ...kubeconfigs].map(async ({ path, identity }) =>
         writeFile(path, kubeconfigYaml(await partsFor(identity)), { mode: 0o600 }),
       ),

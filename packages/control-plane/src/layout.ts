@@ -27,6 +27,12 @@ export function layoutOf(dir: string): Layout {
       apiServerKey: join(pkiDir, 'apiserver.key'),
       serviceAccountKey: join(pkiDir, 'sa.key'),
       serviceAccountPub: join(pkiDir, 'sa.pub'),
+      etcdCaCert: join(pkiDir, 'etcd-ca.crt'),
+      etcdCaKey: join(pkiDir, 'etcd-ca.key'),
+      etcdCert: join(pkiDir, 'etcd.crt'),
+      etcdKey: join(pkiDir, 'etcd.key'),
+      apiServerEtcdClientCert: join(pkiDir, 'apiserver-etcd-client.crt'),
+      apiServerEtcdClientKey: join(pkiDir, 'apiserver-etcd-client.key'),
     },
   };
 }

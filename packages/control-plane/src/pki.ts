@@ -28,6 +28,11 @@ export interface CertificateAuthority extends CertificatePair {
    * entries, so `issueClient('alice', ['physics'])` authenticates as user alice in group physics.
    */
   issueClient(user: string, groups: readonly string[]): Promise<CertificatePair>;
+  /**
+   * Signs a certificate that both serves and authenticates as a client, for the given hosts: what
+   * an etcd member presents on its client port and to its peers (peer connections are mutual TLS).
+   */
+  issuePeer(commonName: string, hosts: { readonly dns: readonly string[]; readonly ips: readonly string[] }): Promise<CertificatePair>;
 }
 
 async function generateKeys(): Promise<CryptoKeyPair> {
@@ -92,13 +97,17 @@ export async function loadCertificateAuthority(certPem: string, keyPem: string):
   return authorityOf(ca, privateKey, keyPem);
 }
 
+function sanOf(hosts: { readonly dns: readonly string[]; readonly ips: readonly string[] }): x509.JsonGeneralNames {
+  return [...hosts.dns.map((value) => ({ type: 'dns' as const, value })), ...hosts.ips.map((value) => ({ type: 'ip' as const, value }))];
+}
+
 function authorityOf(ca: x509.X509Certificate, signingKey: CryptoKey, keyPem: string): CertificateAuthority {
-  async function issue(subject: string, usage: 'server' | 'client', san?: x509.JsonGeneralNames): Promise<CertificatePair> {
+  async function issue(subject: string, usages: readonly ('server' | 'client')[], san?: x509.JsonGeneralNames): Promise<CertificatePair> {
     const leafKeys = await generateKeys();
     const extensions: x509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+      new x509.ExtendedKeyUsageExtension(usages.map((usage) => (usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth))),
       await x509.AuthorityKeyIdentifierExtension.create(ca, false),
     ];
     if (san !== undefined) extensions.push(new x509.SubjectAlternativeNameExtension(san));
@@ -118,13 +127,10 @@ function authorityOf(ca: x509.X509Certificate, signingKey: CryptoKey, keyPem: st
   return {
     certPem: ca.toString('pem'),
     keyPem,
-    issueServing: (commonName, hosts) =>
-      issue(`CN=${escapeRdn(commonName)}`, 'server', [
-        ...hosts.dns.map((value) => ({ type: 'dns' as const, value })),
-        ...hosts.ips.map((value) => ({ type: 'ip' as const, value })),
-      ]),
+    issueServing: (commonName, hosts) => issue(`CN=${escapeRdn(commonName)}`, ['server'], sanOf(hosts)),
     issueClient: (user, groups) =>
-      issue([`CN=${escapeRdn(user)}`, ...groups.map((group) => `O=${escapeRdn(group)}`)].join(', '), 'client'),
+      issue([`CN=${escapeRdn(user)}`, ...groups.map((group) => `O=${escapeRdn(group)}`)].join(', '), ['client']),
+    issuePeer: (commonName, hosts) => issue(`CN=${escapeRdn(commonName)}`, ['server', 'client'], sanOf(hosts)),
   };
 }
 

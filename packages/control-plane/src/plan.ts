@@ -73,7 +73,7 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
   const specs: ComponentSpec[] = [];
 
   const members = ports.etcd.map((member, i) => ({ ...member, name: `etcd-${i}` }));
-  const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
+  const initialCluster = members.map((m) => `${m.name}=https://127.0.0.1:${m.peer}`).join(',');
   for (const member of members) {
     specs.push({
       name: ha ? member.name : 'etcd',
@@ -84,16 +84,17 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
         dataDir: join(layout.dir, ha ? member.name : 'etcd'),
         clientPort: member.client,
         peerPort: member.peer,
+        pki: layout.pki,
         initialCluster,
         ...(ha ? { initialClusterToken: input.etcdToken } : {}),
         unsafeNoFsync: input.unsafeNoFsync,
       }),
       stage: 0,
-      probe: { url: `http://127.0.0.1:${member.client}/health`, tls: 'none' },
+      probe: { url: `https://127.0.0.1:${member.client}/health`, tls: 'etcd-client' },
     });
   }
 
-  const etcdServers = members.map((m) => `http://127.0.0.1:${m.client}`);
+  const etcdServers = members.map((m) => `https://127.0.0.1:${m.client}`);
   ports.apiServers.forEach((port, i) => {
     specs.push({
       name: ha ? `kube-apiserver-${i}` : 'kube-apiserver',

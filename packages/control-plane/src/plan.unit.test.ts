@@ -35,7 +35,28 @@ describe('planComponents', () => {
     const etcd = specs[0];
     assert.ok(etcd !== undefined);
     assert.ok(etcd.args.includes('--data-dir=/planes/p/etcd'));
-    assert.ok(etcd.args.includes('--initial-cluster=etcd-0=http://127.0.0.1:2380'));
+    assert.ok(etcd.args.includes('--initial-cluster=etcd-0=https://127.0.0.1:2380'));
+    // Client TLS with client-certificate authentication against the etcd CA (not the cluster CA), peer TLS too.
+    for (const flag of [
+      '--listen-client-urls=https://127.0.0.1:2379',
+      '--advertise-client-urls=https://127.0.0.1:2379',
+      '--listen-peer-urls=https://127.0.0.1:2380',
+      '--cert-file=/planes/p/pki/etcd.crt',
+      '--key-file=/planes/p/pki/etcd.key',
+      '--client-cert-auth=true',
+      '--trusted-ca-file=/planes/p/pki/etcd-ca.crt',
+      '--peer-cert-file=/planes/p/pki/etcd.crt',
+      '--peer-key-file=/planes/p/pki/etcd.key',
+      '--peer-client-cert-auth=true',
+      '--peer-trusted-ca-file=/planes/p/pki/etcd-ca.crt',
+    ]) {
+      assert.ok(etcd.args.includes(flag), flag);
+    }
+    assert.ok(!etcd.args.some((arg) => arg.includes('http://')), 'nothing over plain HTTP');
+    assert.deepEqual(etcd.probe, { url: 'https://127.0.0.1:2379/health', tls: 'etcd-client' });
+    for (const flag of ['--etcd-servers=https://127.0.0.1:2379', '--etcd-cafile=/planes/p/pki/etcd-ca.crt', '--etcd-certfile=/planes/p/pki/apiserver-etcd-client.crt', '--etcd-keyfile=/planes/p/pki/apiserver-etcd-client.key']) {
+      assert.ok(specs[1]?.args.includes(flag), flag);
+    }
     assert.ok(!specs[1]?.args.some((a) => a.startsWith('--endpoint-reconciler-type')));
     assert.deepEqual(specs[1]?.probe, { url: 'https://127.0.0.1:7001/readyz', tls: 'cluster-ca' });
   });
@@ -51,15 +72,16 @@ describe('planComponents', () => {
         ['kube-controller-manager', 3], ['kube-scheduler', 3], ['kwok', 3],
       ],
     );
-    const initialCluster = '--initial-cluster=etcd-0=http://127.0.0.1:2380,etcd-1=http://127.0.0.1:2382,etcd-2=http://127.0.0.1:2384';
+    const initialCluster = '--initial-cluster=etcd-0=https://127.0.0.1:2380,etcd-1=https://127.0.0.1:2382,etcd-2=https://127.0.0.1:2384';
     specs.slice(0, 3).forEach((spec, i) => {
       assert.ok(spec.args.includes(initialCluster));
       assert.ok(spec.args.includes(`--data-dir=/planes/p/etcd-${i}`));
       assert.ok(spec.args.includes('--initial-cluster-token=p-token'));
       assert.equal(spec.binary, '/opt/bin/etcd');
+      assert.ok(spec.args.includes('--client-cert-auth=true') && spec.args.includes('--peer-client-cert-auth=true'));
     });
     specs.slice(3, 6).forEach((spec, i) => {
-      assert.ok(spec.args.includes('--etcd-servers=http://127.0.0.1:2379,http://127.0.0.1:2381,http://127.0.0.1:2383'));
+      assert.ok(spec.args.includes('--etcd-servers=https://127.0.0.1:2379,https://127.0.0.1:2381,https://127.0.0.1:2383'));
       assert.ok(spec.args.includes(`--secure-port=${7001 + i}`));
       assert.ok(spec.args.includes('--endpoint-reconciler-type=none'));
     });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { BinaryPaths } from '@beamline/binaries';
 import { LB_PROCESS_FILE } from './components.ts';
 import type { ControlPlane } from './control-plane.ts';
+import { upgradeToEtcdTls } from './etcd-tls.ts';
 import { layoutOf } from './layout.ts';
 import type { ComponentProcess } from './processes.ts';
 import { bringUp, planeHandle, stopInStages, waitForEndpoint, withStages } from './running.ts';
@@ -45,6 +46,12 @@ export async function resumeControlPlane(dir: string, options: ResumeOptions): P
   }
   if (state.lifetime !== 'detached') {
     throw new Error(`failed to resume control plane: ${dir} holds an ${state.lifetime} plane, which ends with its owner`);
+  }
+  // A plane made before etcd had client TLS gets it now (certificates, flags; old processes restarted).
+  try {
+    state = await upgradeToEtcdTls(layoutOf(dir), state);
+  } catch (error) {
+    throw new Error(`failed to resume control plane ${dir}: failed to give etcd TLS: ${(error as Error).message}`, { cause: error });
   }
   const components = state.components.map((spec) => rebased(spec, options.binaries));
   const moved = components.some((spec, i) => JSON.stringify(spec) !== JSON.stringify(state.components[i]));

@@ -9,15 +9,36 @@ import { adoptProcess, isSameProcessAlive, readPidRecord, startProcess, stopProc
 import { probeStatus, waitUntilReady, type ProbeTls } from './readiness.ts';
 import type { ComponentSpec, ControlPlaneState, ProbeTlsKind } from './state.ts';
 
+/** The PEM material probes need, read from a plane's folder. */
+export interface ProbeMaterial {
+  /** The cluster CA. */
+  readonly caPem: string;
+  /** The etcd CA and the apiservers' etcd client certificate; undefined in a plane made before etcd had TLS. */
+  readonly etcd?: { readonly caPem: string; readonly certPem: string; readonly keyPem: string };
+}
+
+/** Reads what {@link probeTlsOf} needs from the plane in `dir`. */
+export async function readProbeMaterial(dir: string): Promise<ProbeMaterial> {
+  const { pki } = layoutOf(dir);
+  const caPem = await readFile(pki.caCert, 'utf8');
+  const etcd = await Promise.all([pki.etcdCaCert, pki.apiServerEtcdClientCert, pki.apiServerEtcdClientKey].map((file) => readFile(file, 'utf8')))
+    .then(([ca, cert, key]) => ({ caPem: ca ?? '', certPem: cert ?? '', keyPem: key ?? '' }))
+    .catch(() => undefined);
+  return { caPem, ...(etcd === undefined ? {} : { etcd }) };
+}
+
 /** The TLS settings of a probe of this kind. */
-export function probeTlsOf(kind: ProbeTlsKind, caPem: string): ProbeTls {
+export function probeTlsOf(kind: ProbeTlsKind, material: ProbeMaterial): ProbeTls {
   switch (kind) {
     case 'none':
       return {};
     case 'insecure':
       return { insecure: true };
     case 'cluster-ca':
-      return { ca: caPem };
+      return { ca: material.caPem };
+    case 'etcd-client':
+      if (material.etcd === undefined) throw new Error('failed to probe etcd: the etcd client certificate is missing from the plane\'s pki folder');
+      return { ca: material.etcd.caPem, cert: material.etcd.certPem, key: material.etcd.keyPem };
   }
 }
 
@@ -46,7 +67,7 @@ export interface BringUpOptions {
  */
 export async function bringUp(options: BringUpOptions): Promise<ComponentProcess[]> {
   const layout = layoutOf(options.dir);
-  const caPem = await readFile(layout.pki.caCert, 'utf8');
+  const material = await readProbeMaterial(options.dir);
   const stages = [...new Set(options.state.components.map((c) => c.stage))].sort((a, b) => a - b);
   const byName = new Map<string, ComponentProcess>();
   for (const stage of stages) {
@@ -69,7 +90,7 @@ export async function bringUp(options: BringUpOptions): Promise<ComponentProcess
       });
       options.started.push(started);
       byName.set(spec.name, started);
-      waits.push(waitUntilReady(started, spec.probe.url, probeTlsOf(spec.probe.tls, caPem), options.timeoutMs));
+      waits.push(waitUntilReady(started, spec.probe.url, probeTlsOf(spec.probe.tls, material), options.timeoutMs));
     }
     await Promise.all(waits);
   }

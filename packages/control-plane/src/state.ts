@@ -35,10 +35,11 @@ export interface ControlPlanePorts {
 
 /**
  * How a component's readiness probe is made: plain HTTP (`none`), HTTPS without verification
- * (`insecure`: components with self-generated serving certificates), or HTTPS verified against the
- * plane's CA (`cluster-ca`).
+ * (`insecure`: components with self-generated serving certificates), HTTPS verified against the
+ * plane's CA (`cluster-ca`), or HTTPS verified against the etcd CA with the apiservers' etcd
+ * client certificate (`etcd-client`: etcd refuses clients without one, its `/health` included).
  */
-export type ProbeTlsKind = 'none' | 'insecure' | 'cluster-ca';
+export type ProbeTlsKind = 'none' | 'insecure' | 'cluster-ca' | 'etcd-client';
 
 /** A GET that answers 200 once the component is ready. */
 export interface ComponentProbe {
