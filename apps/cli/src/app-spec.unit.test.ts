@@ -5,7 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { applicationFromFlags, parseValuesFile, readValuesFile, refreshIntervalSeconds, type AppCreateFlags } from './app-spec.ts';
+import { isChartFolder } from './app-checks.ts';
+import { applicationFromFlags, helmOnlyFlags, parseBooleanFlag, parseValuesFile, readValuesFile, refreshIntervalSeconds, type AppCreateFlags } from './app-spec.ts';
 import { CliError } from './output.ts';
 
 const GIT: AppCreateFlags = { repo: 'https://git.example.org/physics/deploy.git', destCluster: 'lab', destNamespace: 'guestbook' };
@@ -139,5 +140,23 @@ describe('--values files', () => {
       assert.ok(error.message.startsWith(`--values ${missing}: cannot read it`), error.message);
       return true;
     });
+  });
+});
+
+describe('the checks of `app create` (--validate)', () => {
+  test('Helm-only flags are named as typed; a git path is a chart when it holds Chart.yaml', () => {
+    assert.deepEqual(helmOnlyFlags({ values: { a: 1 }, valueFile: ['prod.yaml'], releaseName: 'web' }), ['--values', '--value-file', '--release-name']);
+    assert.deepEqual(helmOnlyFlags({ valueFile: [] }), []);
+    const files = [{ path: 'charts/web/Chart.yaml' }, { path: 'charts/web/values.yaml' }, { path: 'plain/cm.yaml' }, { path: 'Chart.yaml' }];
+    assert.equal(isChartFolder(files, 'charts/web'), true);
+    assert.equal(isChartFolder(files, 'plain'), false);
+    assert.equal(isChartFolder(files, ''), true);
+    assert.equal(isChartFolder([{ path: 'charts/web/Chart.yaml' }], 'charts'), false);
+  });
+
+  test('--validate takes true or false, as argocd app create does', () => {
+    assert.equal(parseBooleanFlag('false', '--validate'), false);
+    assert.equal(parseBooleanFlag('true', '--validate'), true);
+    assertUsageError(() => parseBooleanFlag('maybe', '--validate'), /invalid value "maybe" for --validate: use true or false/);
   });
 });

@@ -18,6 +18,7 @@ import {
   formatOperationResults,
   historyRows,
   operationFailed,
+  permanentFailure,
   resourceRows,
   shortRevision,
   syncRequestDone,
@@ -288,5 +289,43 @@ describe('sync request patch', () => {
   test('asApp keeps the object as it is', () => {
     const object: BeamlineObject = { metadata: { name: 'x' } };
     assert.equal(asApp(object), object);
+  });
+});
+
+describe('permanentFailure: when `app create --wait` and `app wait` stop at once', () => {
+  const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message = '', observedGeneration = 1) => ({
+    type,
+    status,
+    reason,
+    message,
+    observedGeneration,
+    lastTransitionTime: '2026-11-21T19:59:00Z',
+  });
+  const withConditions = (...conditions: ReturnType<typeof cond>[]): AppObject => app({ status: { observedGeneration: 1, conditions } });
+
+  test('fetch and render failures, a failed sync of the target and Stalled are permanent, with the reason', () => {
+    assert.equal(permanentFailure(withConditions(cond('Ready', 'False', 'FetchFailed', 'revision main not found'))), 'FetchFailed: revision main not found');
+    assert.equal(permanentFailure(withConditions(cond('Ready', 'False', 'RenderFailed', 'kustomize: no kustomization'))), 'RenderFailed: kustomize: no kustomization');
+    assert.equal(
+      permanentFailure(withConditions(cond('Ready', 'False', 'SyncFailed', 'kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD'))),
+      'SyncFailed: kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD',
+    );
+    assert.equal(permanentFailure(withConditions(cond('Ready', 'False', 'X', 'x'), cond('Stalled', 'True', 'InvalidSpec', 'bad'))), 'InvalidSpec: bad');
+    assert.equal(
+      permanentFailure(withConditions(cond('Ready', 'False', 'DestinationNotReady', 'Cluster ns/lab does not exist (yet)'))),
+      'DestinationNotReady: Cluster ns/lab does not exist (yet)',
+    );
+  });
+
+  test('what may still resolve is not: progress, a destination that is down, conditions of an older generation, an unobserved spec', () => {
+    assert.equal(permanentFailure(withConditions(cond('Ready', 'False', 'OutOfSync', '2 objects out of sync'))), undefined);
+    assert.equal(permanentFailure(withConditions(cond('Ready', 'False', 'NotHealthy', 'rolling out'))), undefined);
+    assert.equal(permanentFailure(withConditions(cond('Ready', 'False', 'DestinationNotReady', 'Cluster ns/lab is not Ready: resuming'))), undefined);
+    assert.equal(permanentFailure(withConditions(cond('Ready', 'True', 'Available'))), undefined);
+    const stale = app({ generation: 2, status: { observedGeneration: 2, conditions: [cond('Ready', 'False', 'FetchFailed', 'old', 1)] } });
+    assert.equal(permanentFailure(stale), undefined, 'a condition about the previous spec');
+    const unobserved = app({ generation: 2, status: { observedGeneration: 1, conditions: [cond('Ready', 'False', 'FetchFailed', 'old', 1)] } });
+    assert.equal(permanentFailure(unobserved), undefined);
+    assert.equal(permanentFailure(app()), undefined);
   });
 });
