@@ -3,15 +3,18 @@ import { join } from 'node:path';
 import type { ApplicationSource } from '@beamline/api';
 import {
   GitMirrorCache,
+  gitCredentialsId,
   isSelectedManifest,
   KUSTOMIZATION_FILES,
   normaliseSourcePath,
   pullHelmChart,
+  redactUrl,
   render,
   RenderCache,
   renderManifestFiles,
   renderCacheKey,
   SourceError,
+  type GitCredentials,
   type GitFileEntry,
   type KubeObject,
   type RenderCacheKeyParams,
@@ -19,6 +22,7 @@ import {
   type RenderTools,
   type SourceType,
 } from '@beamline/gitops';
+import { sourceCredentials, type SecretDataReader } from './source-credentials.ts';
 
 /** What an Application's source resolved and rendered to. */
 export interface LoadedSource {
@@ -50,6 +54,8 @@ export interface SourceLoaderOptions {
   readonly resolveTtlMs?: number;
   /** Renders kept (LRU). Default 5000. */
   readonly maxRenders?: number;
+  /** Reads the Secret `credentialsSecretRef` names (in the app's namespace); without it such sources fail. */
+  readonly readSecret?: SecretDataReader;
 }
 
 interface Resolution {
@@ -73,6 +79,7 @@ export class SourceLoader {
   readonly #tools: RenderTools;
   readonly #kubeVersion: string;
   readonly #resolveTtlMs: number;
+  readonly #readSecret: SecretDataReader | undefined;
   readonly #resolutions = new Map<string, Resolution>();
   readonly #trees = new Map<string, Promise<Map<string, string>>>();
   readonly #files = new Map<string, Promise<Map<string, GitFileEntry[]>>>();
@@ -82,6 +89,7 @@ export class SourceLoader {
     this.#tools = options.tools;
     this.#kubeVersion = options.kubeVersion;
     this.#resolveTtlMs = options.resolveTtlMs ?? 2_000;
+    this.#readSecret = options.readSecret;
     this.mirrors = new GitMirrorCache({ root: join(options.workDir, 'git') });
     this.renders = new RenderCache({ maxEntries: options.maxRenders ?? 5000 });
   }
@@ -89,12 +97,20 @@ export class SourceLoader {
   /**
    * Resolves the source (`revision` pins a commit or chart version instead of `targetRevision`,
    * as a rollback does) and renders it for `releaseName`/`namespace` (Helm's release).
+   * `appNamespace` is where `credentialsSecretRef` is read (the Application's own namespace).
    *
    * @throws {SourceError} when the repository, revision, path or chart cannot be fetched;
    *   {@link RenderError} when it does not render.
    */
-  async load(source: ApplicationSource, context: { readonly appName: string; readonly namespace: string; readonly revision?: string; readonly timings?: LoadTimings }): Promise<LoadedSource> {
+  async load(
+    source: ApplicationSource,
+    context: { readonly appName: string; readonly namespace: string; readonly appNamespace?: string; readonly revision?: string; readonly timings?: LoadTimings },
+  ): Promise<LoadedSource> {
     const started = performance.now();
+    // Everything fetched or cached is per repository *and* credentials: an app without them never
+    // gets what an app with them fetched (mirrors, resolutions, folder listings, renders).
+    const credentials = await sourceCredentials(source, context.appNamespace, this.#readSecret);
+    const shownUrl = redactUrl(source.repoURL);
     const params: RenderParams = {
       recursive: source.directory?.recursive ?? false,
       releaseName: source.helm?.releaseName ?? context.appName,
@@ -106,12 +122,12 @@ export class SourceLoader {
     if (source.chart !== undefined) {
       const version = context.revision ?? source.chartVersion ?? '';
       const keyParams: RenderCacheKeyParams = { ...params, repoUrl: source.repoURL, chart: source.chart, chartVersion: version };
-      const renderKey = renderCacheKey(`helm:${source.repoURL}#${source.chart}@${version}`, keyParams);
+      const renderKey = renderCacheKey(`helm:${source.repoURL}#${source.chart}@${version}${credentialsTag(credentials)}`, keyParams);
       const result = await this.renders.getOrRender(renderKey, async () => {
         const dir = await mkdtemp(join(this.#workDir, 'chart-'));
         try {
           const fetchStarted = performance.now();
-          const pulled = await pullHelmChart({ helm: this.#tools.helm, repoUrl: source.repoURL, chart: source.chart ?? '', version, targetDir: dir, plainHttp: source.repoURL.startsWith('oci://localhost') || source.repoURL.startsWith('oci://127.') });
+          const pulled = await pullHelmChart({ helm: this.#tools.helm, repoUrl: source.repoURL, chart: source.chart ?? '', version, targetDir: dir, ...(credentials?.type === 'basic' ? { credentials: { username: credentials.username, password: credentials.password } } : {}), plainHttp: source.repoURL.startsWith('oci://localhost') || source.repoURL.startsWith('oci://127.') });
           if (context.timings !== undefined) context.timings.fetchSeconds += (performance.now() - fetchStarted) / 1000;
           this.onRender?.();
           return await render({ ...params, type: 'helm', dir: pulled.dir }, this.#tools);
@@ -125,23 +141,23 @@ export class SourceLoader {
 
     const path = normaliseSourcePath(source.path ?? '.');
     if (path === undefined) {
-      throw new SourceError('PathNotFound', `failed to read path ${JSON.stringify(source.path)} of ${source.repoURL}: it leaves the repository`, { url: source.repoURL, path: source.path });
+      throw new SourceError('PathNotFound', `failed to read path ${JSON.stringify(source.path)} of ${shownUrl}: it leaves the repository`, { url: shownUrl, path: source.path });
     }
     const revision = source.targetRevision ?? 'HEAD';
-    let sha = context.revision ?? (await this.#resolve(source.repoURL, revision));
-    let trees = await this.#treesOf(source.repoURL, sha);
+    let sha = context.revision ?? (await this.#resolve(source.repoURL, revision, credentials));
+    let trees = await this.#treesOf(source.repoURL, sha, credentials);
     let tree = trees.get(path);
-    if (tree === undefined && context.revision === undefined && this.#resolvedBefore(source.repoURL, revision)) {
+    if (tree === undefined && context.revision === undefined && this.#resolvedBefore(source.repoURL, revision, credentials)) {
       // The branch was resolved for other apps a moment ago; the folder may be in a commit pushed
       // since (a new app for a new folder). Resolve again before calling the path missing.
       this.invalidate(source.repoURL);
-      sha = await this.#resolve(source.repoURL, revision);
-      trees = await this.#treesOf(source.repoURL, sha);
+      sha = await this.#resolve(source.repoURL, revision, credentials);
+      trees = await this.#treesOf(source.repoURL, sha, credentials);
       tree = trees.get(path);
     }
     if (tree === undefined) {
-      throw new SourceError('PathNotFound', `failed to find path ${JSON.stringify(path === '' ? '.' : path)} at ${sha} in ${source.repoURL}: no such folder`, {
-        url: source.repoURL,
+      throw new SourceError('PathNotFound', `failed to find path ${JSON.stringify(path === '' ? '.' : path)} at ${sha} in ${shownUrl}: no such folder`, {
+        url: shownUrl,
         revision: sha,
         path: path === '' ? '.' : path,
       });
@@ -149,19 +165,19 @@ export class SourceLoader {
     const fetched = performance.now();
     if (context.timings !== undefined) context.timings.fetchSeconds += (fetched - started) / 1000;
     const renderKey = renderCacheKey(tree, params);
-    const plain = await this.#plainFolder(source.repoURL, sha, path);
+    const plain = await this.#plainFolder(source.repoURL, sha, path, credentials);
     const result = await this.renders.getOrRender(renderKey, async () => {
       if (plain !== undefined) {
         // A folder of plain manifests, no links: read straight from git objects, nothing on disk.
         const selected = plain.filter((file) => isSelectedManifest(file.relative, params));
-        const blobs = await this.mirrors.readBlobs(source.repoURL, selected.map((file) => file.id));
+        const blobs = await this.mirrors.readBlobs(source.repoURL, selected.map((file) => file.id), credentials);
         this.onRender?.();
         const files = selected.map((file) => ({ path: file.relative, text: blobs.get(file.id)?.toString('utf8') ?? '' }));
         return { sourceType: 'directory' as const, objects: renderManifestFiles(files, params) };
       }
       const dir = await mkdtemp(join(this.#workDir, 'export-'));
       try {
-        await this.mirrors.export(source.repoURL, sha, path, dir, { treeId: tree });
+        await this.mirrors.export(source.repoURL, sha, path, dir, { treeId: tree, ...(credentials === undefined ? {} : { credentials }) });
         this.onRender?.();
         return await render({ ...params, dir }, this.#tools);
       } finally {
@@ -175,32 +191,33 @@ export class SourceLoader {
   /**
    * The tree id of every folder at the commit `revision` of `url` resolves to now (resolved anew,
    * shared with apps loading at the same time): what a push changed, before any app renders.
+   * Repositories read without credentials only (apps with credentials are not compared).
    */
   async treesNow(url: string, revision: string): Promise<{ readonly revision: string; readonly trees: ReadonlyMap<string, string> }> {
-    const sha = await this.#resolve(url, revision);
-    return { revision: sha, trees: await this.#treesOf(url, sha) };
+    const sha = await this.#resolve(url, revision, undefined);
+    return { revision: sha, trees: await this.#treesOf(url, sha, undefined) };
   }
 
   /** Called with every render that actually runs (a cache miss), for the metrics. */
   onRender: (() => void) | undefined;
 
-  /** Forgets resolved branches and tags of a repository (a webhook said it changed). */
+  /** Forgets resolved branches and tags of a repository, for all credentials (a webhook said it changed). */
   invalidate(repoURL: string): void {
-    for (const key of this.#resolutions.keys()) if (key.startsWith(`${repoURL}#`)) this.#resolutions.delete(key);
+    for (const key of this.#resolutions.keys()) if (key.startsWith(`${repoURL}\0`)) this.#resolutions.delete(key);
   }
 
   /** Whether the resolution of `url`/`revision` in memory is older than this moment (shared, not made for the caller). */
-  #resolvedBefore(url: string, revision: string): boolean {
-    const kept = this.#resolutions.get(`${url}#${revision}`);
+  #resolvedBefore(url: string, revision: string, credentials: GitCredentials | undefined): boolean {
+    const kept = this.#resolutions.get(`${accessKey(url, credentials)}#${revision}`);
     return kept !== undefined && performance.now() - kept.at > 50;
   }
 
-  #resolve(url: string, revision: string): Promise<string> {
-    const key = `${url}#${revision}`;
+  #resolve(url: string, revision: string, credentials: GitCredentials | undefined): Promise<string> {
+    const key = `${accessKey(url, credentials)}#${revision}`;
     const now = performance.now();
     const kept = this.#resolutions.get(key);
     if (kept !== undefined && now - kept.at < this.#resolveTtlMs) return kept.sha;
-    const sha = this.mirrors.resolve(url, revision);
+    const sha = this.mirrors.resolve(url, revision, credentials);
     this.#resolutions.set(key, { at: now, sha });
     sha.catch(() => {
       if (this.#resolutions.get(key)?.sha === sha) this.#resolutions.delete(key);
@@ -213,8 +230,8 @@ export class SourceLoader {
    * as is: no kustomization or Chart.yaml at its top, no symbolic links or submodules anywhere in
    * it (those take the export path, which checks where links lead). Otherwise `undefined`.
    */
-  async #plainFolder(url: string, sha: string, folder: string): Promise<{ readonly relative: string; readonly id: string }[] | undefined> {
-    const index = await this.#filesOf(url, sha);
+  async #plainFolder(url: string, sha: string, folder: string, credentials: GitCredentials | undefined): Promise<{ readonly relative: string; readonly id: string }[] | undefined> {
+    const index = await this.#filesOf(url, sha, credentials);
     const entries = index.get(folder) ?? [];
     const files: { relative: string; id: string }[] = [];
     for (const entry of entries) {
@@ -227,11 +244,11 @@ export class SourceLoader {
   }
 
   /** The files of a commit, by every folder that holds them (at any depth); kept for a few commits. */
-  #filesOf(url: string, sha: string): Promise<Map<string, GitFileEntry[]>> {
-    const key = `${url}#${sha}`;
+  #filesOf(url: string, sha: string, credentials: GitCredentials | undefined): Promise<Map<string, GitFileEntry[]>> {
+    const key = `${accessKey(url, credentials)}#${sha}`;
     let files = this.#files.get(key);
     if (files === undefined) {
-      files = this.mirrors.listFiles(url, sha).then((entries) => {
+      files = this.mirrors.listFiles(url, sha, credentials).then((entries) => {
         const byFolder = new Map<string, GitFileEntry[]>();
         for (const entry of entries) {
           const segments = entry.path.split('/');
@@ -254,11 +271,11 @@ export class SourceLoader {
     return files;
   }
 
-  #treesOf(url: string, sha: string): Promise<Map<string, string>> {
-    const key = `${url}#${sha}`;
+  #treesOf(url: string, sha: string, credentials: GitCredentials | undefined): Promise<Map<string, string>> {
+    const key = `${accessKey(url, credentials)}#${sha}`;
     let trees = this.#trees.get(key);
     if (trees === undefined) {
-      trees = this.mirrors.listTrees(url, sha);
+      trees = this.mirrors.listTrees(url, sha, credentials);
       this.#trees.set(key, trees);
       trees.catch(() => this.#trees.delete(key));
       // A commit's folders never change; keep the last few hundred commits' listings.
@@ -266,4 +283,14 @@ export class SourceLoader {
     }
     return trees;
   }
+}
+
+/** The key of what is cached per repository and credentials: `<url>\0<credentials id>`. */
+function accessKey(url: string, credentials: GitCredentials | undefined): string {
+  return `${url}\0${gitCredentialsId(credentials)}`;
+}
+
+/** A render key suffix telling renders with different credentials apart (none without). */
+function credentialsTag(credentials: GitCredentials | undefined): string {
+  return credentials === undefined ? '' : `~${gitCredentialsId(credentials)}`;
 }

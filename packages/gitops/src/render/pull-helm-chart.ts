@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { RenderError, type RenderErrorReason } from './render-error.ts';
 import { isolatedEnv, runTool, ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
 
@@ -18,6 +18,13 @@ export interface PullHelmChartOptions extends ToolRunOptions {
   readonly targetDir: string;
   /** Talk plain HTTP to an OCI registry (`--plain-http`), for registries on a private network. */
   readonly plainHttp?: boolean;
+  /**
+   * Basic-auth credentials of the repository or registry. They reach helm through 0600 files in
+   * its private home (a `repositories.yaml` entry, or the registry `config.json`), never on its
+   * command line. Userinfo in `repoUrl` is used the same way (and taken out of the URL) when
+   * these are absent.
+   */
+  readonly credentials?: { readonly username: string; readonly password: string };
 }
 
 /** A chart pulled and unpacked by {@link pullHelmChart}. */
@@ -45,12 +52,33 @@ function pullFailureReason(detail: string): RenderErrorReason {
   return 'RepositoryUnreachable';
 }
 
-function pullArgs(options: PullHelmChartOptions, untarDir: string): string[] {
+/** The name the repository gets in helm's private `repositories.yaml` when it needs credentials. */
+const CREDENTIALS_REPOSITORY = 'beamline';
+
+function pullArgs(options: PullHelmChartOptions, repoUrl: string, untarDir: string, withCredentials: boolean): string[] {
   const common = ['--version', options.version, '--untar', '--untardir', untarDir];
-  if (options.repoUrl.startsWith('oci://')) {
-    return ['pull', `${options.repoUrl.replace(/\/+$/, '')}/${options.chart}`, ...common, ...(options.plainHttp === true ? ['--plain-http'] : [])];
+  if (repoUrl.startsWith('oci://')) {
+    return ['pull', `${repoUrl.replace(/\/+$/, '')}/${options.chart}`, ...common, ...(options.plainHttp === true ? ['--plain-http'] : [])];
   }
-  return ['pull', options.chart, '--repo', options.repoUrl, ...common];
+  // With credentials the repository is a named entry of repositories.yaml (where they are).
+  if (withCredentials) return ['pull', `${CREDENTIALS_REPOSITORY}/${options.chart}`, ...common];
+  return ['pull', options.chart, '--repo', repoUrl, ...common];
+}
+
+/**
+ * Writes the credentials where helm reads them, owner-only: for OCI the registry login file
+ * (`registry/config.json`, docker's format), for a chart repository a `repositories.yaml` entry.
+ */
+async function writeHelmCredentials(home: string, repoUrl: URL, credentials: { readonly username: string; readonly password: string }): Promise<void> {
+  const config = join(home, 'helm', 'config');
+  await mkdir(join(config, 'registry'), { recursive: true, mode: 0o700 });
+  if (repoUrl.protocol === 'oci:') {
+    const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+    await writeFile(join(config, 'registry', 'config.json'), JSON.stringify({ auths: { [repoUrl.host]: { auth } } }), { mode: 0o600 });
+    return;
+  }
+  const entry = { name: CREDENTIALS_REPOSITORY, url: repoUrl.href.replace(/\/+$/, ''), username: credentials.username, password: credentials.password };
+  await writeFile(join(config, 'repositories.yaml'), stringify({ apiVersion: '', generated: new Date(0).toISOString(), repositories: [entry] }), { mode: 0o600 });
 }
 
 async function readChartMetadata(chartDir: string): Promise<{ name: string; version: string }> {
@@ -73,12 +101,21 @@ export async function pullHelmChart(options: PullHelmChartOptions): Promise<Pull
   const label = `failed to pull helm chart ${options.chart} ${options.version}`;
   if (!CHART_NAME.test(options.chart)) throw new RenderError('ChartNotFound', `${label}: not a chart name`);
   if (options.version.trim() === '') throw new RenderError('ChartNotFound', `${label}: a version is required`);
-  let scheme: string;
+  let parsed: URL;
   try {
-    scheme = new URL(options.repoUrl).protocol;
+    parsed = new URL(options.repoUrl);
   } catch (cause) {
     throw new RenderError('RepositoryUnreachable', `${label}: the repository url is not a url`, { cause });
   }
+  const scheme = parsed.protocol;
+  // Userinfo never goes on helm's command line: it becomes credentials in a private file.
+  let credentials = options.credentials;
+  if (parsed.username !== '' || parsed.password !== '') {
+    credentials ??= { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+    parsed.username = '';
+    parsed.password = '';
+  }
+  const repoUrl = scheme === 'oci:' ? `oci://${parsed.host}${parsed.pathname}` : parsed.href;
   if (!['http:', 'https:', 'oci:'].includes(scheme)) {
     throw new RenderError('RepositoryUnreachable', `${label}: unsupported repository url scheme ${scheme} (http, https or oci)`);
   }
@@ -87,12 +124,13 @@ export async function pullHelmChart(options: PullHelmChartOptions): Promise<Pull
   try {
     await withPrivateHome(async (home) => {
       try {
-        await runTool(options.helm, pullArgs(options, staging), {
-          env: isolatedEnv(home, 'allowed'),
-          cwd: home,
-          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          signal: options.signal,
-        });
+        const run = { env: isolatedEnv(home, 'allowed'), cwd: home, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal };
+        if (credentials !== undefined) {
+          await writeHelmCredentials(home, new URL(repoUrl), credentials);
+          // `pull <repo>/<chart>` reads the repository's index from the cache: fetch it first.
+          if (scheme !== 'oci:') await runTool(options.helm, ['repo', 'update', CREDENTIALS_REPOSITORY], run);
+        }
+        await runTool(options.helm, pullArgs(options, repoUrl, staging, credentials !== undefined), run);
       } catch (cause) {
         if (!(cause instanceof ToolFailure)) throw cause;
         if (!cause.aboutInput) throw new Error(`failed to run helm: ${cause.detail}`, { cause });

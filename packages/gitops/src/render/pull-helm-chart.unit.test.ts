@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -70,6 +70,17 @@ function ociRegistry(repository: string, tag: string, archive: Buffer, chartJson
   };
 }
 
+/** `handler` behind HTTP basic auth: 401 with a challenge unless the request carries `user:password`. */
+function basicAuth(credentials: { username: string; password: string }, handler: Handler): Handler {
+  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  return (request, response) => {
+    if (request.headers.authorization !== expected) {
+      response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"', 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      return;
+    }
+    handler(request, response);
+  };
+}
 
 describe('pullHelmChart (real helm pull)', () => {
   let helm = '';
@@ -154,6 +165,47 @@ describe('pullHelmChart (real helm pull)', () => {
       pullHelmChart({ helm, repoUrl: `oci://127.0.0.1:${await closedPort()}/charts`, chart: 'demo', version: '0.1.0', plainHttp: true, targetDir: await tempDir() }),
       rejectsWithRenderError('RepositoryUnreachable', /connection refused/),
     );
+  });
+
+  test('credentials reach helm through private files, never its command line (repository and OCI registry)', async () => {
+    const credentials = { username: 'robot', password: 'pr1vate-s3cret' };
+    // A helm that logs its arguments (what `ps` shows) before running the real one.
+    const bin = await tempDir();
+    const argvLog = join(bin, 'argv.log');
+    const loggingHelm = join(bin, 'helm');
+    await writeFile(loggingHelm, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${helm}' "$@"\n`);
+    await chmod(loggingHelm, 0o755);
+
+    const privateRepository = await tempDir();
+    const { server, url } = await listen(
+      basicAuth(credentials, (request, response) => {
+        const path = normalize(decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/'));
+        readFile(join(privateRepository, path)).then(
+          (body) => response.writeHead(200).end(body),
+          () => response.writeHead(404).end('not found'),
+        );
+      }),
+    );
+    servers.push(server);
+    await copyFile(join(repository, 'demo-0.1.0.tgz'), join(privateRepository, 'demo-0.1.0.tgz'));
+    await withPrivateHome((home) => runTool(helm, ['repo', 'index', privateRepository, '--url', url], { env: isolatedEnv(home, 'none'), timeoutMs: 60_000 }));
+
+    const pulled = await pullHelmChart({ helm: loggingHelm, repoUrl: url, chart: 'demo', version: '0.1.0', credentials, targetDir: await tempDir() });
+    assert.equal(pulled.version, '0.1.0');
+    const withUserinfo = url.replace('http://', `http://${credentials.username}:${credentials.password}@`);
+    assert.equal((await pullHelmChart({ helm: loggingHelm, repoUrl: withUserinfo, chart: 'demo', version: '0.1.0', targetDir: await tempDir() })).version, '0.1.0');
+    await assert.rejects(pullHelmChart({ helm: loggingHelm, repoUrl: url, chart: 'demo', version: '0.1.0', targetDir: await tempDir() }), rejectsWithRenderError('RepositoryUnreachable', /401/));
+
+    const registry = await listen(basicAuth(credentials, ociRegistry('charts/demo', '0.1.0', archive, JSON.stringify({ apiVersion: 'v2', name: 'demo', version: '0.1.0' }))));
+    servers.push(registry.server);
+    const ociUrl = `${registry.url.replace('http://', 'oci://')}/charts`;
+    assert.equal((await pullHelmChart({ helm: loggingHelm, repoUrl: ociUrl, chart: 'demo', version: '0.1.0', plainHttp: true, credentials, targetDir: await tempDir() })).version, '0.1.0');
+    await assert.rejects(pullHelmChart({ helm: loggingHelm, repoUrl: ociUrl, chart: 'demo', version: '0.1.0', plainHttp: true, targetDir: await tempDir() }));
+
+    const argv = await readFile(argvLog, 'utf8');
+    assert.match(argv, /^pull /m);
+    assert.ok(!argv.includes(credentials.password), argv);
+    assert.ok(!argv.includes(Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')), argv);
   });
 
   test('refuses what is not a chart name or a repository URL before running helm', async () => {
