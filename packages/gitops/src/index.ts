@@ -9,7 +9,18 @@ export type { HealthOptions } from './health/service-health.ts';
 export { DEFAULT_FIELD_MANAGER, diffObject, type DiffChange, type DiffOptions, type DiffResult } from './diff/diff-object.ts';
 export { unifiedDiff, REDACTED_CHANGED, type UnifiedDiffOptions } from './diff/unified-diff.ts';
 export { parseQuantity, quantitiesEqual } from './diff/quantity.ts';
-export { applyOrder, KIND_ORDER, pruneOrder, SYNC_WAVE_ANNOTATION, syncWave, type SyncWave } from './plan/apply-order.ts';
+export { applyOrder, ARGO_SYNC_WAVE_ANNOTATION, KIND_ORDER, pruneOrder, SYNC_WAVE_ANNOTATION, syncWave, type SyncWave } from './plan/apply-order.ts';
+export {
+  ARGO_HOOK_ANNOTATION,
+  ARGO_HOOK_DELETE_POLICY_ANNOTATION,
+  hasGeneratedName,
+  HELM_HOOK_ANNOTATION,
+  HOOK_OWNER_ANNOTATION,
+  syncRole,
+  type HookDeletePolicy,
+  type HookPhase,
+  type SyncRole,
+} from './plan/hooks.ts';
 export { DuplicateObjectsError, findDuplicates } from './plan/find-duplicates.ts';
 export { apiGroup, objectKey } from './plan/object-key.ts';
 export * from './apply/index.ts';

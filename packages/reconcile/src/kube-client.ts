@@ -300,13 +300,26 @@ export class KubeClient {
       this.#discovery.set(apiVersion, list);
       list.catch(() => this.#discovery.delete(apiVersion));
     }
-    const found = (await list).resources.find((entry) => entry.kind === kind && !entry.name.includes('/'));
+    let resources: ApiResourceList['resources'];
+    try {
+      resources = (await list).resources;
+    } catch (error) {
+      // No such group/version at all: say which kind was wanted, not only the URL that failed.
+      if (error instanceof KubeApiError && error.code === 404) throw new KubeApiError(notServed(apiVersion, kind), 404, error.reason, { cause: error });
+      throw error;
+    }
+    const found = resources.find((entry) => entry.kind === kind && !entry.name.includes('/'));
     if (found === undefined) {
       this.#discovery.delete(apiVersion);
-      throw new Error(`${apiVersion} has no kind ${kind}`);
+      throw new Error(notServed(apiVersion, kind));
     }
     return { apiVersion, kind, plural: found.name, namespaced: found.namespaced };
   }
+}
+
+/** The message when discovery does not list a kind: what is missing and what to do. */
+function notServed(apiVersion: string, kind: string): string {
+  return `kind ${kind} (${apiVersion}) is not served by the cluster; install its CRD`;
 }
 
 /** How long one set of credentials and its connection pool is reused. */

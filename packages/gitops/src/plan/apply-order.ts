@@ -1,8 +1,11 @@
 import type { KubeObject } from '../render/kube-object.ts';
-import { apiGroup, objectKey } from './object-key.ts';
+import { describeObject, HELM_HOOK_ANNOTATION, HELM_HOOK_WEIGHT_ANNOTATION } from './hooks.ts';
+import { apiGroup } from './object-key.ts';
 
 /** The annotation that puts an object in a sync wave: an integer, `0` when absent, may be negative. */
 export const SYNC_WAVE_ANNOTATION = 'beamline.dev/sync-wave';
+/** Argo CD's sync-wave annotation, honoured the same way when Beamline's own is absent. */
+export const ARGO_SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /**
  * Kinds in the order they are applied within a wave: Helm's install order (which Argo CD uses too),
@@ -62,17 +65,22 @@ export interface SyncWave<T extends KubeObject = KubeObject> {
 const INTEGER = /^[+-]?\d+$/;
 
 /**
- * The sync wave of an object, from its `beamline.dev/sync-wave` annotation (`0` when absent).
- * Throws when the annotation is not an integer, naming the object and the value.
+ * The sync wave of an object, from its `beamline.dev/sync-wave` annotation, else Argo CD's
+ * `argocd.argoproj.io/sync-wave`, else (for a Helm hook) `helm.sh/hook-weight`; `0` when none is
+ * set. Throws when the annotation used is not an integer, naming the object, the annotation and
+ * the value.
  */
 export function syncWave(obj: KubeObject): number {
   const annotations = obj.metadata.annotations;
-  const value = typeof annotations === 'object' && annotations !== null ? (annotations as Record<string, unknown>)[SYNC_WAVE_ANNOTATION] : undefined;
-  if (value === undefined) return 0;
+  const all = typeof annotations === 'object' && annotations !== null ? (annotations as Record<string, unknown>) : {};
+  const name = [SYNC_WAVE_ANNOTATION, ARGO_SYNC_WAVE_ANNOTATION].find((key) => all[key] !== undefined) ??
+    (all[HELM_HOOK_ANNOTATION] !== undefined && all[HELM_HOOK_WEIGHT_ANNOTATION] !== undefined ? HELM_HOOK_WEIGHT_ANNOTATION : undefined);
+  if (name === undefined) return 0;
+  const value = all[name];
   const text = typeof value === 'string' ? value.trim() : undefined;
   const wave = text !== undefined && INTEGER.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(wave)) {
-    throw new Error(`invalid ${SYNC_WAVE_ANNOTATION} annotation ${JSON.stringify(value)} on ${objectKey(obj)}: must be an integer, e.g. "-1" or "2"`);
+    throw new Error(`invalid ${name} annotation ${JSON.stringify(value)} on ${describeObject(obj)}: must be an integer, e.g. "-1" or "2"`);
   }
   return wave;
 }
@@ -86,8 +94,8 @@ function compareForApply(a: KubeObject, b: KubeObject): number {
   const groupKindA = `${apiGroup(a.apiVersion)}/${a.kind}`;
   const groupKindB = `${apiGroup(b.apiVersion)}/${b.kind}`;
   if (groupKindA !== groupKindB) return groupKindA < groupKindB ? -1 : 1;
-  const keyA = objectKey(a);
-  const keyB = objectKey(b);
+  const keyA = describeObject(a);
+  const keyB = describeObject(b);
   return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
 }
 
