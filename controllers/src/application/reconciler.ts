@@ -192,7 +192,7 @@ class Pass {
     let refreshed = false;
     try {
       if (rollback !== undefined) {
-        loaded = await this.deps.loader.load(rollback.source, { appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace, revision: rollback.revision });
+        loaded = await this.deps.loader.load(rollback.source, { appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace, appNamespace: app.metadata.namespace ?? 'default', revision: rollback.revision });
       } else {
         const result = await this.loadTarget(request !== undefined);
         loaded = result.loaded;
@@ -290,7 +290,7 @@ class Pass {
     if (refreshRequested || requested) this.deps.loader.invalidate(app.spec.source.repoURL);
     this.state.forceRefresh = false;
     const timings: LoadTimings = { fetchSeconds: 0, renderSeconds: 0 };
-    const loaded = await this.deps.loader.load(app.spec.source, { appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace, timings });
+    const loaded = await this.deps.loader.load(app.spec.source, { appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace, appNamespace: app.metadata.namespace ?? 'default', timings });
     this.deps.metrics.stageDuration.observe({ stage: 'fetch' }, timings.fetchSeconds);
     this.deps.metrics.stageDuration.observe({ stage: 'render' }, Math.max(0, timings.renderSeconds));
     this.deps.metrics.sourceTotal.inc({ result: 'loaded' });
