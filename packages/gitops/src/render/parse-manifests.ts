@@ -59,6 +59,12 @@ function listItems(value: Record<string, unknown>): readonly unknown[] | undefin
   return items as readonly unknown[];
 }
 
+// An object named by the apiserver at create (an Argo CD hook Job): the sync decides what to do
+// with it (hooks are created, other such objects skipped with a message), not the renderer.
+function hasGenerateName(metadata: Record<string, unknown>): boolean {
+  return (metadata.name === undefined || metadata.name === null || metadata.name === '') && typeof metadata.generateName === 'string' && metadata.generateName !== '';
+}
+
 /** What makes `value` not a Kubernetes object (`missing kind`, `metadata.name is a number`), if anything. */
 function missingField(value: Record<string, unknown>): string | undefined {
   const problem = (path: string, field: unknown): string | undefined =>
@@ -67,7 +73,7 @@ function missingField(value: Record<string, unknown>): string | undefined {
   return (
     problem('apiVersion', value.apiVersion) ??
     problem('kind', value.kind) ??
-    (isRecord(metadata) ? problem('metadata.name', metadata.name) : 'missing metadata')
+    (isRecord(metadata) ? (hasGenerateName(metadata) ? undefined : problem('metadata.name', metadata.name)) : 'missing metadata')
   );
 }
 
