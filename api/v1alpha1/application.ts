@@ -345,6 +345,13 @@ export const ApplicationStatusSchema = Type.Object(
     ),
     health: Type.Optional(HealthSchema),
     resources: Type.Optional(Type.Array(ResourceStatusSchema, { description: 'the inventory: every object the application owns.' })),
+    inventoryDestination: Type.Optional(
+      Type.String({
+        description:
+          "the destination cluster the inventory's objects are in (destination.cluster when they were applied); when destination.cluster changes, the objects left there are pruned there (prune on) or orphaned with an event.",
+        maxLength: 253,
+      }),
+    ),
     operationState: Type.Optional(OperationStateSchema),
     history: Type.Optional(Type.Array(HistoryEntrySchema, { description: 'the last 10 successful syncs, oldest first.', maxItems: 10 })),
     reconciledAt: Type.Optional(Type.String({ description: 'when the source was last compared with the destination.', format: 'date-time' })),
