@@ -12,5 +12,5 @@ export async function getTemplate(config: KubeConfig, name: string): Promise<Bea
     if (apiStatus(error) !== 404) return callApi(config, `get cluster template "${name}"`, () => Promise.reject(error as Error));
   }
   const names = (await callApi(config, 'list cluster templates', () => templates.list())).map((t) => t.metadata?.name ?? '').filter((n) => n !== '');
-  throw new CliError(`cluster template "${name}" not found: ${names.length === 0 ? 'there are none (`beamline up` installs small, gpu and ha)' : `templates: ${names.sort().join(', ')}`}`);
+  throw new CliError(`cluster template "${name}": not found; ${names.length === 0 ? 'there are none (`beamline up` installs small, gpu and ha)' : `templates: ${names.sort().join(', ')}`}`);
 }
