@@ -10,6 +10,7 @@ import { DestinationRegistry } from './destinations.ts';
 import { EventRecorder } from './events.ts';
 import { createGitopsMetrics } from './metrics.ts';
 import { applicationReconciler, type ApplicationReconciler } from './reconciler.ts';
+import { decodeSecretData } from './source-credentials.ts';
 import { SourceLoader } from './source-loader.ts';
 import { pushMatchesSource, registerWebhookRoute, type PushEvent, type WebhookSecrets } from './webhook/index.ts';
 
@@ -20,7 +21,10 @@ const UNCHANGED_REFRESH_DELAY_MS = 1_000;
 export interface ApplicationControllerOptions {
   /** The management cluster: Applications, Clusters and their Secrets live there; also the `in-cluster` destination. */
   readonly kubeConfig: KubeConfig;
-  /** A folder of this process alone for git mirrors, exports and charts. */
+  /**
+   * A folder of this process alone for git mirrors, exports and charts; stable across restarts so
+   * mirrors are reused (see `claimGitopsWorkDir`).
+   */
   readonly workDir: string;
   /** The pinned helm and kubectl (kustomize). */
   readonly binaries: { readonly helm: string; readonly kubectl: string };
@@ -58,7 +62,16 @@ export class ApplicationController {
     const client = new KubeClient(options.kubeConfig);
     const { metrics } = createGitopsMetrics();
     this.#metrics = [metrics.stageDuration, metrics.syncTotal, metrics.sourceTotal, metrics.rendersTotal];
-    this.loader = new SourceLoader({ workDir: options.workDir, tools: options.binaries, kubeVersion: options.kubernetesVersion });
+    this.loader = new SourceLoader({
+      workDir: options.workDir,
+      tools: options.binaries,
+      kubeVersion: options.kubernetesVersion,
+      // credentialsSecretRef: read live (not cached), so a rotated token is used at the next fetch.
+      readSecret: async (namespace, name) => {
+        const secret = await client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.secret, name, namespace);
+        return secret === undefined ? undefined : decodeSecretData(secret.data);
+      },
+    });
     this.loader.onRender = () => metrics.rendersTotal.inc();
     this.destinations = new DestinationRegistry({
       kubeConfig: options.kubeConfig,
@@ -102,7 +115,8 @@ export class ApplicationController {
       const source = app.spec.source;
       const loadedTree = this.#reconciler.loadedTree(request);
       const folder = source.chart === undefined ? normaliseSourcePath(source.path ?? '.') : undefined;
-      if (loadedTree === undefined || folder === undefined) {
+      // Apps with credentials are not compared: the comparison reads without them.
+      if (loadedTree === undefined || folder === undefined || source.credentialsSecretRef !== undefined) {
         changed.push(request);
         continue;
       }

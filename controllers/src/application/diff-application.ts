@@ -5,6 +5,7 @@ import { KubeClient, type ResourceType } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 import { ignoredPointers, prepareDesired, type LiveReader } from './compare.ts';
 import { readClusterKubeconfig } from './destinations.ts';
+import { decodeSecretData } from './source-credentials.ts';
 import { SourceLoader } from './source-loader.ts';
 
 /** Options of {@link diffApplication}. */
@@ -52,8 +53,12 @@ async function destinationClient(app: Application, client: KubeClient): Promise<
 export async function diffApplication(app: Application, options: DiffApplicationOptions): Promise<ApplicationDiff> {
   const target = await destinationClient(app, options.client);
   const version = await target.request<{ gitVersion?: string }>('GET', '/version');
-  const loader = new SourceLoader({ workDir: options.workDir, tools: options.binaries, kubeVersion: version.gitVersion ?? '1.36.0' });
-  const loaded = await loader.load(app.spec.source, { appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace });
+  const readSecret = async (namespace: string, name: string): Promise<Record<string, string> | undefined> => {
+    const secret = await options.client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.secret, name, namespace);
+    return secret === undefined ? undefined : decodeSecretData(secret.data);
+  };
+  const loader = new SourceLoader({ workDir: options.workDir, tools: options.binaries, kubeVersion: version.gitVersion ?? '1.36.0', readSecret });
+  const loaded = await loader.load(app.spec.source, { appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace, appNamespace: app.metadata.namespace ?? 'default' });
   const reader: LiveReader = { resourceFor: (apiVersion, kind) => target.resourceFor(apiVersion, kind), live: () => undefined };
   const appKey = `${app.metadata.namespace ?? 'default'}/${app.metadata.name ?? ''}`;
   const desired = await prepareDesired(loaded.objects, { namespace: app.spec.destination.namespace, appKey, reader });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Application } from '@beamline/api';
+import { redactCredentials } from '@beamline/gitops';
 import type { KubeClient } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 
@@ -12,7 +13,9 @@ const DEDUP_MS = 60_000;
  * Records core/v1 Events on Applications (`kubectl describe bapp`, `kubectl get events`), in the
  * background: a failed write is logged and dropped, never failing a reconcile. Repeats of the
  * same reason and message on one app within a minute are dropped too (a failing fetch retried
- * every few seconds would otherwise flood the namespace).
+ * every few seconds would otherwise flood the namespace). Messages have URL credentials taken out
+ * (`scheme://user:secret@` → `scheme://***@`) whatever produced them: events are readable by
+ * anyone who may list events in the namespace, and outlive the Application.
  */
 export class EventRecorder {
   readonly #client: KubeClient;
@@ -25,7 +28,8 @@ export class EventRecorder {
   }
 
   /** Records a `Normal` or `Warning` event with a CamelCase reason. */
-  record(app: Application, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  record(app: Application, type: 'Normal' | 'Warning', reason: string, text: string): void {
+    const message = redactCredentials(text);
     const namespace = app.metadata.namespace ?? 'default';
     const dedupKey = `${namespace}/${app.metadata.name}\0${reason}\0${message}`;
     const now = Date.now();
