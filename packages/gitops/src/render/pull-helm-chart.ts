@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { redactCredentials } from '../source/git-url.ts';
 import { RenderError, type RenderErrorReason } from './render-error.ts';
 import { isolatedEnv, runTool, ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
 
@@ -128,7 +129,15 @@ export async function pullHelmChart(options: PullHelmChartOptions): Promise<Pull
         if (credentials !== undefined) {
           await writeHelmCredentials(home, new URL(repoUrl), credentials);
           // `pull <repo>/<chart>` reads the repository's index from the cache: fetch it first.
-          if (scheme !== 'oci:') await runTool(options.helm, ['repo', 'update', CREDENTIALS_REPOSITORY], run);
+          if (scheme !== 'oci:') {
+            // helm says why an update failed on stdout (its exit code says only that it failed).
+            const out = await runTool(options.helm, ['repo', 'update', CREDENTIALS_REPOSITORY], run);
+            const failed = /Unable to get an update from the "[^"]*" chart repository \(([^)]*)\):\s*\n\s*(.+)/.exec(out);
+            if (failed !== null) {
+              const detail = redactCredentials(`looks like "${failed[1] ?? ''}" is not a valid chart repository or cannot be reached: ${(failed[2] ?? '').trim()}`);
+              throw new RenderError('RepositoryUnreachable', `${label}: ${detail}`, { cause: new Error(detail) });
+            }
+          }
         }
         await runTool(options.helm, pullArgs(options, repoUrl, staging, credentials !== undefined), run);
       } catch (cause) {
