@@ -83,9 +83,36 @@ function history(...ids: number[]): ApplicationStatus['history'] {
   return ids.map((id) => ({ id, revision: SHA.replace(/^./, String(id)), deployedAt: `2026-11-21T1${id}:00:00Z`, source: { repoURL: REPO, path: `v${id}` } }));
 }
 
-/** `app create NAME` of a git path to lab/guestbook, with more flags. */
+/** `app create NAME` of a git path to lab/guestbook, with more flags; the repository and lab do not exist, so without the checks. */
 function createGit(name: string, ...flags: string[]): Promise<CliRun> {
-  return cli('app', 'create', name, '--repo', REPO, '--path', 'apps/guestbook', '--dest-cluster', 'lab', '--dest-namespace', 'guestbook', ...flags);
+  return cli('app', 'create', name, '--repo', REPO, '--path', 'apps/guestbook', '--dest-cluster', 'lab', '--dest-namespace', 'guestbook', '--validate=false', ...flags);
+}
+
+/** Runs `beamline <args> -n <namespace>` in another namespace than the test's. */
+function cliIn(namespace: string, ...args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args, '-n', namespace], { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr }));
+  });
+}
+
+/** A git repository on disk with a plain folder and a chart; returns its file:// URL. */
+async function makeRepo(path: string): Promise<string> {
+  await mkdir(join(path, 'manifests'), { recursive: true });
+  await mkdir(join(path, 'chart', 'templates'), { recursive: true });
+  await writeFile(join(path, 'manifests', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: checked\ndata:\n  color: blue\n');
+  await writeFile(join(path, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: checked\nversion: 0.1.0\n');
+  await writeFile(join(path, 'chart', 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n');
+  const git = (...args: string[]) => execFileAsync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.org', '-c', 'init.defaultBranch=main', ...args], { cwd: path });
+  await git('init', '-q');
+  await git('add', '.');
+  await git('commit', '-q', '-m', 'a plain folder and a chart');
+  return `file://${path}`;
 }
 
 // One outer suite: node:test runs top-level before() hooks concurrently with useTestEnv's, a
@@ -115,7 +142,7 @@ describe('beamline app', () => {
     expectCode(await createGit('upserted', '--recursive'), 0);
     const again = expectCode(await createGit('upserted'), 1);
     assert.match(again.stderr, /^error: application "upserted" already exists in namespace "[^"]+": pass --upsert to replace its spec$/m);
-    const run = expectCode(await cli('app', 'create', 'upserted', '--repo', REPO, '--path', 'other', '--dest-cluster', 'lab', '--dest-namespace', 'guestbook', '--upsert'), 0);
+    const run = expectCode(await cli('app', 'create', 'upserted', '--repo', REPO, '--path', 'other', '--dest-cluster', 'lab', '--dest-namespace', 'guestbook', '--upsert', '--validate=false'), 0);
     assert.equal(run.stdout, 'application/upserted updated\n');
     const app = await getApp('upserted');
     assert.equal(app.spec.source.path, 'other');
@@ -151,12 +178,75 @@ describe('beamline app', () => {
     assert.equal(await exists('bad'), false, 'nothing was created');
   });
 
-  test("create prints the API server's refusal as is, with the field path", async () => {
-    const namespace = expectCode(await cli('app', 'create', 'bad', '--repo', REPO, '--dest-cluster', 'lab', '--dest-namespace', 'Guest_Book'), 1);
-    assert.match(namespace.stderr, /^error: failed to create application "bad" in namespace "[^"]+": .*spec\.destination\.namespace: Invalid value: "Guest_Book"/m);
-    const repo = expectCode(await cli('app', 'create', 'bad', '--repo', 'ext::sh -c touch% /tmp/pwned', '--dest-cluster', 'lab', '--dest-namespace', 'x'), 1);
-    assert.match(repo.stderr, /spec\.source\.repoURL: Invalid value: "ext::sh -c touch% \/tmp\/pwned": repoURL must start with https:\/\//);
+  test("create prints the API server's refusal as one line per mistake, with the field path and no regular expression", async () => {
+    const namespace = expectCode(await cli('app', 'create', 'bad', '--repo', REPO, '--dest-cluster', 'lab', '--dest-namespace', 'Guest_Book', '--validate=false'), 1);
+    assert.match(
+      namespace.stderr,
+      /^error: failed to create application "bad" in namespace "[^"]+": spec\.destination\.namespace: must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit \(got "Guest_Book"\)$/m,
+    );
+    assert.doesNotMatch(namespace.stderr, /\^\[a-z0-9\]|in body should|is invalid/);
+    const repo = expectCode(await cli('app', 'create', 'bad', '--repo', 'ext::sh -c touch% /tmp/pwned', '--dest-cluster', 'lab', '--dest-namespace', 'x', '--validate=false'), 1);
+    assert.match(repo.stderr, /^error: failed to create application "bad" in namespace "[^"]+": spec\.source\.repoURL: repoURL must start with https:\/\//m);
+    assert.equal(repo.stderr.trimEnd().split('\n').length, 1, `one line for one mistake: ${repo.stderr}`);
+    const two = expectCode(await cli('app', 'create', 'bad', '--repo', 'ext::sh', '--dest-cluster', 'lab', '--dest-namespace', 'Guest_Book', '--validate=false'), 1);
+    const lines = two.stderr.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^error: failed to create application "bad" in namespace "[^"]+":$/);
+    assert.deepEqual(
+      lines.slice(1).map((line) => /^ {2}(spec\.[\w.]+): /.exec(line)?.[1]).sort(),
+      ['spec.destination.namespace', 'spec.source.repoURL'],
+      `one indented line per mistake:\n${two.stderr}`,
+    );
     assert.equal(await exists('bad'), false);
+  });
+
+  test('create checks the repository, revision, path, Helm flags and destination first (--validate=false skips it)', async () => {
+    const repo = await makeRepo(join(dir, 'checked-repo'));
+    const create = (name: string, ...flags: string[]) => cli('app', 'create', name, '--repo', repo, '--dest-namespace', 'checked', ...flags);
+    const path = expectCode(await create('c1', '--path', 'nope', '--dest-cluster', 'in-cluster'), 1);
+    assert.match(path.stderr, /^error: failed to check the source \(PathNotFound\): --path nope is not a folder of the repository at HEAD: /m);
+    const revision = expectCode(await create('c2', '--path', 'manifests', '--revision', 'no-such-branch', '--dest-cluster', 'in-cluster'), 1);
+    assert.match(revision.stderr, /^error: failed to check the source \(RevisionNotFound\): --revision no-such-branch: /m);
+    const unreachable = expectCode(await cli('app', 'create', 'c3', '--repo', `file://${join(dir, 'no-such-repo')}`, '--dest-cluster', 'in-cluster', '--dest-namespace', 'x'), 1);
+    assert.match(unreachable.stderr, /^error: failed to check the source \(Unreachable\): the repository cannot be read: .*--validate=false skips this check\)$/m);
+    const destination = expectCode(await create('c4', '--path', 'manifests', '--dest-cluster', 'lab'), 1);
+    assert.match(destination.stderr, /^error: destination cluster "lab" not found in namespace "[^"]+": it has no clusters \(or in-cluster, the management cluster\)$/m);
+    const values = join(dir, 'checked-values.yaml');
+    await writeFile(values, 'replicaCount: 2\n');
+    const plainValues = expectCode(await create('c5', '--path', 'manifests', '--values', values, '--release-name', 'web', '--dest-cluster', 'in-cluster'), 2);
+    assert.match(plainValues.stderr, /^error: --values, --release-name are for Helm charts, and manifests at HEAD has no Chart\.yaml/m);
+    for (const name of ['c1', 'c2', 'c3', 'c4', 'c5']) assert.equal(await exists(name), false, `${name} was not created`);
+
+    expectCode(await create('chart-values', '--path', 'chart', '--values', values, '--dest-cluster', 'in-cluster'), 0);
+    assert.deepEqual((await getApp('chart-values')).spec.source.helm, { values: { replicaCount: 2 } });
+    expectCode(await create('plain', '--path', 'manifests', '--dest-cluster', 'in-cluster'), 0);
+    expectCode(await create('unchecked', '--path', 'nope', '--dest-cluster', 'lab', '--validate=false'), 0);
+    assert.match(expectCode(await create('c6', '--validate=maybe'), 2).stderr, /invalid value "maybe" for --validate/);
+  });
+
+  test('a namespace that does not exist is named as such', async () => {
+    const missing = `${env.namespace}-nope`;
+    assert.match(expectCode(await cliIn(missing, 'app', 'list'), 1).stderr, new RegExp(`^error: namespace "${missing}" not found$`, 'm'));
+    assert.match(expectCode(await cliIn(missing, 'app', 'get', 'x'), 1).stderr, new RegExp(`^error: namespace "${missing}" not found$`, 'm'));
+    assert.match(
+      expectCode(await cliIn(missing, 'app', 'create', 'x', '--repo', REPO, '--dest-cluster', 'in-cluster', '--dest-namespace', 'x', '--validate=false'), 1).stderr,
+      new RegExp(`^error: namespace "${missing}" not found$`, 'm'),
+    );
+    assert.match(expectCode(await cliIn(missing, 'cluster', 'list'), 1).stderr, new RegExp(`^error: namespace "${missing}" not found$`, 'm'));
+  });
+
+  test('create --wait ends at once, with the reason, on a failure waiting cannot fix', async () => {
+    const running = createGit('failing', '--auto-sync', '--wait', '--timeout', '3m');
+    await waitFor(async () => await exists('failing'), { what: 'the application' });
+    await patchStatus('failing', {
+      observedGeneration: 1,
+      sync: { status: 'Unknown' },
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'FetchFailed', message: 'revision main not found in https://git.example.org/physics/deploy.git', observedGeneration: 1, lastTransitionTime: '2026-11-21T19:59:00Z' },
+        { type: 'Stalled', status: 'False', reason: 'FetchFailed', message: '', observedGeneration: 1, lastTransitionTime: '2026-11-21T19:59:00Z' },
+      ],
+    });
+    const run = expectCode(await running, 1);
+    assert.match(run.stderr, /^error: application "failing" failed: FetchFailed: revision main not found in https:\/\/git\.example\.org\/physics\/deploy\.git \(waiting longer will not help/m);
   });
 
   test('list shows sync, health, the short revision and the destination', async () => {
@@ -323,7 +413,7 @@ describe('beamline app', () => {
 
     const gone = expectCode(await cli('app', 'diff', 'nope'), 2);
     assert.match(gone.stderr, /^error: get application "nope" in namespace "[^"]+": not found$/m);
-    expectCode(await cli('app', 'create', 'broken', '--repo', `file://${join(dir, 'no-such-repo')}`, '--dest-cluster', 'in-cluster', '--dest-namespace', env.namespace), 0);
+    expectCode(await cli('app', 'create', 'broken', '--repo', `file://${join(dir, 'no-such-repo')}`, '--dest-cluster', 'in-cluster', '--dest-namespace', env.namespace, '--validate=false'), 0);
     const broken = expectCode(await cli('app', 'diff', 'broken'), 2);
     assert.match(broken.stderr, /^error: failed to diff application "broken": .*no-such-repo/m);
   });
