@@ -24,4 +24,5 @@ export {
 } from './verify.ts';
 export { normalizeRepoUrl, pushMatchesSource, revisionMatchesPush, sameRepoUrl, type WebhookSourceRef } from './match.ts';
 export { DEFAULT_WEBHOOK_MAX_BODY_BYTES, registerWebhookRoute, WEBHOOK_PATH, type PushOutcome, type WebhookRouteOptions } from './routes.ts';
+export { DeliveryLog, deliveryId, type DeliveryLogOptions } from './delivery-log.ts';
 export { WEBHOOK_SECRET_KEYS, WEBHOOK_SECRET_NAME, webhookSecretsReader } from './webhook-secrets.ts';

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { DeliveryLog, deliveryId } from './delivery-log.ts';
 import { detectWebhook, parseWebhook, providerName, type PushEvent, type WebhookHeaders } from './parse-push.ts';
 import { verifyWebhook, type WebhookSecrets } from './verify.ts';
 import { WEBHOOK_SECRET_NAME } from './webhook-secrets.ts';
@@ -30,6 +31,8 @@ export interface WebhookRouteOptions {
   readonly maxBodyBytes?: number;
   /** `namespace/name` of the Secret the secrets come from, for the message when one is missing. Default `beamline-system/beamline-webhook`. */
   readonly secretName?: string;
+  /** Delivery ids already handled (replays are refused); a new one of 10 000 ids for 24 h by default. */
+  readonly deliveries?: DeliveryLog;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
@@ -62,7 +65,9 @@ function parseBody(type: string, raw: Buffer): Body {
  * answers in JSON, without touching the app's other routes. Every answer is JSON with a `message`:
  *
  * - 200 `{ refreshed, applications }`: a verified push, handed to `onPush`;
- * - 202: a verified ping, or an event other than a push (ignored);
+ * - 202: a verified ping, an event other than a push (ignored), or a replay: a push whose delivery
+ *   id (`X-GitHub-Delivery`, GitLab's `Idempotency-Key` or `X-Gitlab-Event-UUID`) was handled
+ *   in the last 24 h, which refreshes nothing (a delivery without an id is handled as usual);
  * - 400: no provider header, a body that is not JSON, a push without ref or repository;
  * - 401: a missing or wrong signature or token, or no secret configured for that provider
  *   (unsigned deliveries are never accepted);
@@ -73,6 +78,7 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
   const secretName = options.secretName ?? `beamline-system/${WEBHOOK_SECRET_NAME}`;
   const logger = options.logger;
+  const deliveries = options.deliveries ?? new DeliveryLog();
 
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
@@ -131,10 +137,18 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
         break;
     }
     const push = parsed.push;
+    // Remembered only once verified: unsigned requests cannot block a real delivery's id.
+    const id = deliveryId(delivery.provider, headers);
+    const key = id === undefined ? undefined : `${delivery.provider}:${id}`;
+    if (key !== undefined && !deliveries.remember(key)) {
+      logger?.warn({ provider: push.provider, delivery: id, remote: request.ip }, 'ignored a replayed webhook delivery');
+      return reply.code(202).send({ message: `delivery ${id ?? ''} was handled already: nothing refreshed` });
+    }
     let outcome: PushOutcome;
     try {
       outcome = await options.onPush(push);
     } catch (error) {
+      if (key !== undefined) deliveries.forget(key);
       logger?.error({ err: error, provider: push.provider, ref: push.ref, repo: push.repoUrls[0] }, 'failed to refresh Applications for a push');
       return reply.code(500).send({ message: `failed to refresh Applications: ${(error as Error).message}` });
     }

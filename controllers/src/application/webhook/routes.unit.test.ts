@@ -176,4 +176,47 @@ describe('POST /api/webhook', () => {
     const response = await app.inject({ method: 'POST', url: '/other', headers: { 'content-type': 'application/json' }, payload: '{"a":1}' });
     assert.deepEqual(response.json(), { body: { a: 1 } });
   });
+
+  test('202: a replayed signed delivery (same delivery id) refreshes nothing; new ids, id-less GitHub deliveries and retries after a failure go through', async () => {
+    const body = JSON.stringify(githubPushPayload());
+    const { app, pushes } = harness();
+    assert.equal((await app.inject(githubDelivery('push', body))).statusCode, 200);
+    const replay = await app.inject(githubDelivery('push', body));
+    assert.equal(replay.statusCode, 202, replay.body);
+    assert.match(replay.json<{ message: string }>().message, /delivery 72d3162e-cc78-11e3-81ab-4c9367dc0958 was handled already: nothing refreshed/);
+    assert.equal(pushes.length, 1);
+    assert.equal((await app.inject(githubDelivery('push', body, { 'x-github-delivery': 'another-delivery' }))).statusCode, 200);
+    // No id: accepted every time (nothing to recognise a replay by).
+    const withoutId = githubDelivery('push', body);
+    delete (withoutId.headers as Record<string, string>)['x-github-delivery'];
+    assert.equal((await app.inject(withoutId)).statusCode, 200);
+    assert.equal((await app.inject(withoutId)).statusCode, 200);
+    assert.equal(pushes.length, 4);
+
+    // GitLab: Idempotency-Key (kept across its retries), else X-Gitlab-Event-UUID.
+    const gitlab = (headers: Record<string, string>): InjectOptions => ({
+      method: 'POST',
+      url: '/api/webhook',
+      headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': GITLAB_SECRET, ...headers },
+      payload: JSON.stringify(gitlabPushPayload()),
+    });
+    assert.equal((await app.inject(gitlab({ 'idempotency-key': 'k1', 'x-gitlab-event-uuid': 'u1' }))).statusCode, 200);
+    assert.equal((await app.inject(gitlab({ 'idempotency-key': 'k1', 'x-gitlab-event-uuid': 'u2' }))).statusCode, 202);
+    assert.equal((await app.inject(gitlab({ 'x-gitlab-event-uuid': 'u3' }))).statusCode, 200);
+    assert.equal((await app.inject(gitlab({ 'x-gitlab-event-uuid': 'u3' }))).statusCode, 202);
+    assert.equal(pushes.length, 6);
+
+    // An unsigned delivery with a real id does not use the id up.
+    const fresh = harness();
+    const forged = githubDelivery('push', body, { 'x-github-delivery': 'real-id', 'x-hub-signature-256': sign(body, 'guessed') });
+    assert.equal((await fresh.app.inject(forged)).statusCode, 401);
+    assert.equal((await fresh.app.inject(githubDelivery('push', body, { 'x-github-delivery': 'real-id' }))).statusCode, 200);
+
+    // A delivery that failed on our side can be retried with the same id.
+    let fail = true;
+    const flaky = harness({ onPush: () => (fail ? Promise.reject(new Error('cache not synced')) : Promise.resolve({ refreshed: 0, applications: [] })) });
+    assert.equal((await flaky.app.inject(githubDelivery('push', body))).statusCode, 500);
+    fail = false;
+    assert.equal((await flaky.app.inject(githubDelivery('push', body))).statusCode, 200);
+  });
 });
