@@ -93,7 +93,11 @@ describe('workloadKubeConfig refuses, naming the field and never its value', () 
     ['a context without a user', { context: { user: undefined } }, 'contexts[0].context.user'],
     ['a current context that does not exist', { top: { 'current-context': 'nope' } }, 'current-context'],
   ];
-  for (const [what, over, field] of cases) test(what, () => refused(kubeconfig(over), field));
+  for (const [what, over, field] of cases) {
+    test(what, () => {
+      refused(kubeconfig(over), field);
+    });
+  }
 
   test('an exec user that is not the current one is refused too', () => {
     const text = stringify({
