@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { ensureBinaries, stderrProgress } from '@beamline/binaries';
@@ -32,16 +31,15 @@ export function registerManager(program: Command): void {
       const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
       await ensureNamespace(kubeConfig, options.leaseNamespace);
       // Loaded here, not at the top: every other command would pay for the controllers' imports.
-      const [{ clusterControllers, ApplicationController, webhookSecretsReader, WEBHOOK_SECRET_NAME }, { runManager }] = await Promise.all([import('@beamline/controllers'), import('@beamline/manager')]);
+      const [{ clusterControllers, ApplicationController, claimGitopsWorkDir, webhookSecretsReader, WEBHOOK_SECRET_NAME }, { runManager }] = await Promise.all([import('@beamline/controllers'), import('@beamline/manager')]);
       const home = options.home ?? beamlineHome();
       const identity = options.identity ?? `${hostname()}-${process.pid}`;
-      // Git mirrors belong to one process (GitMirrorCache): each manager gets its own folder.
-      const workDir = join(home, 'gitops', identity.replace(/[^A-Za-z0-9._-]/g, '_'));
       // Owner-only, each level: mirrors of private repositories and rendered Secrets are inside.
       await ensurePrivateDir(home);
-      await ensurePrivateDir(join(home, 'gitops'));
-      await ensurePrivateDir(workDir);
-      const gitops = new ApplicationController({ kubeConfig, workDir, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes });
+      // Git mirrors belong to one process (GitMirrorCache): a stable folder per running manager
+      // (slot-0 normally), so mirrors survive restarts; old per-start folders are removed.
+      const workDir = await claimGitopsWorkDir(home);
+      const gitops = new ApplicationController({ kubeConfig, workDir: workDir.dir, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes });
       try {
         await runManager({
           kubeConfig,
@@ -59,6 +57,7 @@ export function registerManager(program: Command): void {
         });
       } finally {
         await gitops.stop();
+        await workDir.release();
       }
     });
 }
