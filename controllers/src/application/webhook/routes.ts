@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { redactUrl } from '@beamline/gitops';
 import { DeliveryLog, deliveryId } from './delivery-log.ts';
 import { detectWebhook, parseWebhook, providerName, type PushEvent, type WebhookHeaders } from './parse-push.ts';
 import { verifyWebhook, type WebhookSecrets } from './verify.ts';
@@ -149,10 +150,10 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       outcome = await options.onPush(push);
     } catch (error) {
       if (key !== undefined) deliveries.forget(key);
-      logger?.error({ err: error, provider: push.provider, ref: push.ref, repo: push.repoUrls[0] }, 'failed to refresh Applications for a push');
+      logger?.error({ err: error, provider: push.provider, ref: push.ref, repo: redactUrl(push.repoUrls[0] ?? '') }, 'failed to refresh Applications for a push');
       return reply.code(500).send({ message: `failed to refresh Applications: ${(error as Error).message}` });
     }
-    logger?.info({ provider: push.provider, ref: push.ref, repo: push.repoUrls[0], after: push.after, refreshed: outcome.refreshed }, 'webhook push');
+    logger?.info({ provider: push.provider, ref: push.ref, repo: redactUrl(push.repoUrls[0] ?? ''), after: push.after, refreshed: outcome.refreshed }, 'webhook push');
     return reply.code(200).send({
       message: `${name} push of ${push.ref}: refreshed ${outcome.refreshed} Application${outcome.refreshed === 1 ? '' : 's'}`,
       refreshed: outcome.refreshed,
