@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApplicationSource } from '@beamline/api';
 import {
+  checkListing,
   GitMirrorCache,
   gitCredentialsId,
   isSelectedManifest,
@@ -13,15 +14,19 @@ import {
   RenderCache,
   renderManifestFiles,
   renderCacheKey,
+  renderLimits,
   SourceError,
   type GitCredentials,
   type GitFileEntry,
   type KubeObject,
   type RenderCacheKeyParams,
+  type RenderLimits,
   type RenderParams,
+  type RenderResult,
   type RenderTools,
   type SourceType,
 } from '@beamline/gitops';
+import { exportKustomization } from './kustomize-export.ts';
 import { sourceCredentials, type SecretDataReader } from './source-credentials.ts';
 
 /** What an Application's source resolved and rendered to. */
@@ -56,6 +61,8 @@ export interface SourceLoaderOptions {
   readonly maxRenders?: number;
   /** Reads the Secret `credentialsSecretRef` names (in the app's namespace); without it such sources fail. */
   readonly readSecret?: SecretDataReader;
+  /** Caps on what one app's render reads and produces (files, bytes, objects); see `DEFAULT_RENDER_LIMITS`. */
+  readonly limits?: Partial<RenderLimits>;
 }
 
 interface Resolution {
@@ -83,13 +90,17 @@ export class SourceLoader {
   readonly #resolutions = new Map<string, Resolution>();
   readonly #trees = new Map<string, Promise<Map<string, string>>>();
   readonly #files = new Map<string, Promise<Map<string, GitFileEntry[]>>>();
+  readonly #limits: RenderLimits;
+  /** Per kustomize app folder (`<access key>#<path>#<tree id>`): the folders outside it that it reached when last rendered. */
+  readonly #kustomizeDirs = new Map<string, readonly string[]>();
 
   constructor(options: SourceLoaderOptions) {
     this.#workDir = options.workDir;
-    this.#tools = options.tools;
     this.#kubeVersion = options.kubeVersion;
     this.#resolveTtlMs = options.resolveTtlMs ?? 2_000;
     this.#readSecret = options.readSecret;
+    this.#limits = renderLimits(options.limits);
+    this.#tools = { ...options.tools, limits: this.#limits };
     this.mirrors = new GitMirrorCache({ root: join(options.workDir, 'git') });
     this.renders = new RenderCache({ maxEntries: options.maxRenders ?? 5000 });
   }
@@ -164,28 +175,83 @@ export class SourceLoader {
     }
     const fetched = performance.now();
     if (context.timings !== undefined) context.timings.fetchSeconds += (fetched - started) / 1000;
-    const renderKey = renderCacheKey(tree, params);
     const plain = await this.#plainFolder(source.repoURL, sha, path, credentials);
-    const result = await this.renders.getOrRender(renderKey, async () => {
-      if (plain !== undefined) {
+    const index = await this.#filesOf(source.repoURL, sha, credentials);
+    const folderFiles = index.get(path) ?? [];
+    const limits = this.#limits;
+    let renderKey = renderCacheKey(tree, params);
+    let result: RenderResult;
+    if (plain !== undefined) {
+      result = await this.renders.getOrRender(renderKey, async () => {
         // A folder of plain manifests, no links: read straight from git objects, nothing on disk.
-        const selected = plain.filter((file) => isSelectedManifest(file.relative, params));
-        const blobs = await this.mirrors.readBlobs(source.repoURL, selected.map((file) => file.id), credentials);
+        // The listing has every size: the caps are checked before a byte is read.
+        const considered = plain.filter((file) => !file.relative.split('/').some((segment) => segment.startsWith('.')) && (params.recursive === true || !file.relative.includes('/')));
+        checkListing(
+          considered.map((file) => ({ path: file.relative, size: isSelectedManifest(file.relative, params) ? file.size : 0 })),
+          limits,
+          'directory',
+        );
+        const selected = considered.filter((file) => isSelectedManifest(file.relative, params));
+        const blobs = await this.mirrors.readBlobs(source.repoURL, selected.map((file) => file.id), credentials, { maxBytes: limits.maxTotalBytes });
         this.onRender?.();
         const files = selected.map((file) => ({ path: file.relative, text: blobs.get(file.id)?.toString('utf8') ?? '' }));
-        return { sourceType: 'directory' as const, objects: renderManifestFiles(files, params) };
-      }
-      const dir = await mkdtemp(join(this.#workDir, 'export-'));
-      try {
-        await this.mirrors.export(source.repoURL, sha, path, dir, { treeId: tree, ...(credentials === undefined ? {} : { credentials }) });
+        return { sourceType: 'directory' as const, objects: await renderManifestFiles(files, params, limits) };
+      });
+    } else if (isKustomization(folderFiles, path)) {
+      // Rendered in a tree standing for the repository root, holding the app's folder and the
+      // folders its kustomization reaches (../../base): the cache key covers their trees too.
+      const memo = `${accessKey(source.repoURL, credentials)}#${path}#${tree}`;
+      const keyOf = (dirs: readonly string[]): string => renderCacheKey([tree, ...dirs.map((dir) => `${dir}:${trees.get(dir) ?? 'missing'}`)].join('+'), params);
+      const known = this.#kustomizeDirs.get(memo);
+      const renderIn = async (exported: { readonly root: string; readonly dir: string }): Promise<RenderResult> => {
         this.onRender?.();
-        return await render({ ...params, dir }, this.#tools);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+        return render({ ...params, type: 'kustomize', dir: exported.dir }, { ...this.#tools, root: exported.root });
+      };
+      const exportHere = async (target: string) => {
+        const exported = await exportKustomization({ mirrors: this.mirrors, url: source.repoURL, sha, path, credentials, trees, files: index, target, limits });
+        this.#kustomizeDirs.set(memo, exported.externalDirs);
+        if (this.#kustomizeDirs.size > 5000) this.#kustomizeDirs.delete(this.#kustomizeDirs.keys().next().value ?? memo);
+        return exported;
+      };
+      if (known !== undefined) {
+        renderKey = keyOf(known);
+        result = await this.renders.getOrRender(renderKey, () => this.#inExportDir((target) => exportHere(target).then(renderIn)));
+      } else {
+        // First render of this folder's tree: which bases it reaches is known once exported.
+        const outcome = await this.#inExportDir(async (target) => {
+          const exported = await exportHere(target);
+          const key = keyOf(exported.externalDirs);
+          return { key, result: await this.renders.getOrRender(key, () => renderIn(exported)) };
+        });
+        renderKey = outcome.key;
+        result = outcome.result;
       }
-    });
+    } else {
+      result = await this.renders.getOrRender(renderKey, async () => {
+        checkListing(folderFiles.map((entry) => ({ path: entry.path, size: entry.size })), limits, 'source');
+        return this.#inExportDir(async (dir) => {
+          await this.mirrors.export(source.repoURL, sha, path, dir, {
+            treeId: tree,
+            ...(credentials === undefined ? {} : { credentials }),
+            limits: { maxFiles: limits.maxFiles, maxFileBytes: limits.maxFileBytes, maxTotalBytes: limits.maxTotalBytes },
+          });
+          this.onRender?.();
+          return render({ ...params, dir }, this.#tools);
+        });
+      });
+    }
     if (context.timings !== undefined) context.timings.renderSeconds += (performance.now() - fetched) / 1000;
     return { revision: sha, objects: result.objects, sourceType: result.sourceType, renderKey, treeId: tree };
+  }
+
+  /** Runs `use` with a fresh export folder of this process, removed afterwards whatever happens. */
+  async #inExportDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(this.#workDir, 'export-'));
+    try {
+      return await use(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /**
@@ -230,15 +296,15 @@ export class SourceLoader {
    * as is: no kustomization or Chart.yaml at its top, no symbolic links or submodules anywhere in
    * it (those take the export path, which checks where links lead). Otherwise `undefined`.
    */
-  async #plainFolder(url: string, sha: string, folder: string, credentials: GitCredentials | undefined): Promise<{ readonly relative: string; readonly id: string }[] | undefined> {
+  async #plainFolder(url: string, sha: string, folder: string, credentials: GitCredentials | undefined): Promise<{ readonly relative: string; readonly id: string; readonly size: number }[] | undefined> {
     const index = await this.#filesOf(url, sha, credentials);
     const entries = index.get(folder) ?? [];
-    const files: { relative: string; id: string }[] = [];
+    const files: { relative: string; id: string; size: number }[] = [];
     for (const entry of entries) {
       const relative = folder === '' ? entry.path : entry.path.slice(folder.length + 1);
       if (entry.mode === '120000' || entry.mode === '160000') return undefined;
       if (!relative.includes('/') && ((KUSTOMIZATION_FILES as readonly string[]).includes(relative) || relative === 'Chart.yaml')) return undefined;
-      files.push({ relative, id: entry.id });
+      files.push({ relative, id: entry.id, size: entry.size });
     }
     return files;
   }
@@ -283,6 +349,12 @@ export class SourceLoader {
     }
     return trees;
   }
+}
+
+/** Whether the folder's files make it a kustomization: a kustomization file at its top, and no Chart.yaml (which wins). */
+function isKustomization(entries: readonly GitFileEntry[], folder: string): boolean {
+  const top = new Set(entries.map((entry) => (folder === '' ? entry.path : entry.path.slice(folder.length + 1))).filter((name) => !name.includes('/')));
+  return !top.has('Chart.yaml') && KUSTOMIZATION_FILES.some((name) => top.has(name));
 }
 
 /** The key of what is cached per repository and credentials: `<url>\0<credentials id>`. */

@@ -6,6 +6,8 @@ export { RenderCache, renderCacheKey, type RenderCacheKeyParams, type RenderCach
 export { isSelectedManifest, renderDirectory, renderManifestFiles, type DirectoryOptions, type ManifestFile } from './render-directory.ts';
 export { isRenderError, RenderError, type RenderErrorLocation, type RenderErrorOptions, type RenderErrorReason } from './render-error.ts';
 export { renderHelmChart, type HelmChartOptions, type HelmParams } from './render-helm-chart.ts';
-export { kustomizeExternalDirs, renderKustomize, type KustomizeOptions } from './render-kustomize.ts';
+export { inspectKustomization, kustomizationReferences, kustomizeExternalDirs, renderKustomize, type KustomizationScan, type KustomizeOptions } from './render-kustomize.ts';
+export { checkListing, DEFAULT_RENDER_LIMITS, formatBytes, limitExceeded, renderLimits, type RenderLimits, type SizedFile } from './render-limits.ts';
+export { parseIsolated, type ManifestText, type ParseIsolatedOptions } from './parse-isolated.ts';
 export { render, type RenderParams, type RenderResult, type RenderSource, type RenderTools } from './render.ts';
 export type { ToolRunOptions } from './tool.ts';

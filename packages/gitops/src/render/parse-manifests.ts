@@ -1,6 +1,7 @@
-import { LineCounter, parseAllDocuments, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from 'yaml';
+import { Composer, LineCounter, Parser, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from 'yaml';
 import type { KubeObject } from './kube-object.ts';
 import { RenderError } from './render-error.ts';
+import { limitExceeded } from './render-limits.ts';
 
 /** Options of {@link parseManifests}. */
 export interface ParseManifestsOptions {
@@ -10,6 +11,13 @@ export interface ParseManifestsOptions {
   readonly format?: 'yaml' | 'json';
   /** Name the template of each document from helm's `# Source: <chart>/templates/x.yaml` comments. */
   readonly sourceComments?: boolean;
+  /**
+   * Fail (`LimitExceeded`) as soon as this many objects are exceeded, counting `already` objects
+   * read before (from other files of the same app). No cap by default.
+   */
+  readonly maxObjects?: number;
+  /** Objects of the same app already read, for {@link ParseManifestsOptions.maxObjects}. */
+  readonly already?: number;
 }
 
 type YamlOptions = ParseOptions & DocumentOptions & SchemaOptions;
@@ -92,11 +100,11 @@ interface Place {
   readonly label: string;
 }
 
-function collect(value: unknown, place: Place, path: string, into: KubeObject[]): void {
+function collect(value: unknown, place: Place, path: string, into: KubeObject[], cap: (place: Place) => void): void {
   if (value === null || value === undefined) return;
   const where = `${place.label}${path}`;
   if (Array.isArray(value)) {
-    value.forEach((item, index) => collect(item, place, `${path}, item ${index + 1}`, into));
+    value.forEach((item, index) => collect(item, place, `${path}, item ${index + 1}`, into, cap));
     return;
   }
   if (!isRecord(value)) {
@@ -107,7 +115,7 @@ function collect(value: unknown, place: Place, path: string, into: KubeObject[])
   }
   const items = listItems(value);
   if (items !== undefined) {
-    items.forEach((item, index) => collect(item, place, `${path}, item ${index + 1}`, into));
+    items.forEach((item, index) => collect(item, place, `${path}, item ${index + 1}`, into, cap));
     return;
   }
   const missing = missingField(value);
@@ -121,6 +129,7 @@ function collect(value: unknown, place: Place, path: string, into: KubeObject[])
   const namespace = badNamespace(value);
   if (namespace !== undefined) throw new RenderError('InvalidManifest', `failed to read ${where}: ${namespace}`, { file: place.file, document: place.document });
   into.push(value as KubeObject);
+  cap(place);
 }
 
 const SOURCE_COMMENT = /^# Source: (.+)$/m;
@@ -131,15 +140,26 @@ const SOURCE_COMMENT = /^# Source: (.+)$/m;
  * `kind` and `metadata.name`.
  *
  * @throws {@link RenderError} `InvalidManifest` naming the file, the document (1-based) and, for
- * syntax errors, the line and column; never quoting the content.
+ * syntax errors, the line and column, never quoting the content; `LimitExceeded` past
+ * `maxObjects`.
  */
 export function parseManifests(text: string, options: ParseManifestsOptions): KubeObject[] {
   const lineCounter = new LineCounter();
   const format = options.format ?? 'yaml';
-  const documents = parseAllDocuments(text, { ...(format === 'json' ? JSON_OPTIONS : YAML_OPTIONS), lineCounter });
+  // One document at a time (what parseAllDocuments does, without keeping every document's syntax
+  // tree alive until the end): a long multi-document file costs one document's tree at a time.
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer(format === 'json' ? JSON_OPTIONS : YAML_OPTIONS);
   const objects: KubeObject[] = [];
+  const maxObjects = options.maxObjects;
+  const already = options.already ?? 0;
+  const cap = (place: Place): void => {
+    if (maxObjects !== undefined && already + objects.length > maxObjects) {
+      throw limitExceeded('manifests', place.file, `more than ${maxObjects} objects (the limit of objects per app), reached at ${place.label}`);
+    }
+  };
   let number = 0;
-  for (const document of documents) {
+  for (const document of composer.compose(parser.parse(text))) {
     number += 1;
     const source = options.sourceComments === true ? SOURCE_COMMENT.exec(text.slice(document.range[0], document.range[1]))?.[1] : undefined;
     const label = `${options.file}, document ${number}${source === undefined ? '' : ` (${source})`}`;
@@ -165,7 +185,7 @@ export function parseManifests(text: string, options: ParseManifestsOptions): Ku
         cause,
       });
     }
-    collect(value, place, '', objects);
+    collect(value, place, '', objects, cap);
   }
   return objects;
 }

@@ -1,8 +1,9 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, opendir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, matchesGlob } from 'node:path';
 import type { KubeObject } from './kube-object.ts';
-import { parseManifests } from './parse-manifests.ts';
+import { parseIsolated } from './parse-isolated.ts';
 import { RenderError } from './render-error.ts';
+import { checkListing, DEFAULT_RENDER_LIMITS, limitExceeded, type RenderLimits } from './render-limits.ts';
 import { isInside } from './symlinks.ts';
 
 /** Options of {@link renderDirectory}. */
@@ -25,38 +26,51 @@ function matchesAny(path: string, globs: readonly string[]): boolean {
   return globs.some((glob) => matchesGlob(glob.includes('/') ? path : basename(path), glob));
 }
 
+/** A manifest file found on disk, with its size (of the file a link leads to). */
+interface ListedFile {
+  readonly path: string;
+  readonly size: number;
+}
+
 /**
  * The manifest files under `root` (relative, `/`-separated, sorted by code unit so the order is the
- * same on every machine). Hidden files and folders (`.github/`, `.gitlab-ci.yml`) are not manifests;
- * linked folders are not entered (a link to a sibling would render its objects twice); linked files
- * are read when they stay inside the folder.
+ * same on every machine), with their sizes. Hidden files and folders (`.github/`,
+ * `.gitlab-ci.yml`) are not manifests; linked folders are not entered (a link to a sibling would
+ * render its objects twice); linked files are read when they stay inside the folder. Folders are
+ * read entry by entry: past `limits.maxFiles` files it stops, having read no file.
  */
-async function listManifestFiles(root: string, recursive: boolean): Promise<string[]> {
+async function listManifestFiles(root: string, recursive: boolean, limits: RenderLimits): Promise<ListedFile[]> {
   const rootReal = await realpath(root);
-  const files: string[] = [];
+  const files: ListedFile[] = [];
+  let seen = 0;
   const walk = async (dir: string, prefix: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
+    for await (const entry of await opendir(dir)) {
       if (entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
       const relativePath = prefix + entry.name;
       if (entry.isDirectory()) {
         if (recursive) await walk(path, `${relativePath}/`);
-      } else if (MANIFEST_FILE.test(entry.name)) {
-        if (entry.isSymbolicLink()) {
-          const target = await realpath(path).catch(() => undefined);
-          if (target === undefined || !isInside(rootReal, target)) {
-            throw new RenderError('InvalidManifest', `failed to read ${relativePath}: the link points outside the source folder`, { file: relativePath });
-          }
-          if (!(await stat(target)).isFile()) continue;
-        } else if (!entry.isFile()) {
-          continue;
+        continue;
+      }
+      seen += 1;
+      if (seen > limits.maxFiles) {
+        throw limitExceeded('directory', relativePath, `more than ${limits.maxFiles} files (the limit of files per app), ${relativePath} is one too many`);
+      }
+      if (!MANIFEST_FILE.test(entry.name)) continue;
+      if (entry.isSymbolicLink()) {
+        const target = await realpath(path).catch(() => undefined);
+        if (target === undefined || !isInside(rootReal, target)) {
+          throw new RenderError('InvalidManifest', `failed to read ${relativePath}: the link points outside the source folder`, { file: relativePath });
         }
-        files.push(relativePath);
+        const info = await stat(target);
+        if (info.isFile()) files.push({ path: relativePath, size: info.size });
+      } else if (entry.isFile()) {
+        files.push({ path: relativePath, size: (await lstat(path)).size });
       }
     }
   };
   await walk(root, '');
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** A file of a plain manifest folder, read from wherever it is kept (disk, or git objects). */
@@ -80,37 +94,52 @@ export function isSelectedManifest(path: string, options: DirectoryOptions = {})
 /**
  * Parses manifest files already read (the files {@link isSelectedManifest} keeps, in path order by
  * code unit): what {@link renderDirectory} does after reading the folder. The source loader uses it
- * to render a folder straight from git objects, without writing it to disk.
+ * to render a folder straight from git objects, without writing it to disk. Files over
+ * `limits.maxFileBytes`, more than `limits.maxTotalBytes` in all or more than `limits.maxObjects`
+ * objects fail; large inputs are parsed in a worker ({@link parseIsolated}).
  *
- * @throws {@link RenderError} `InvalidManifest` naming the file, the document and, for syntax errors, the line and column.
+ * @throws {@link RenderError} `InvalidManifest` naming the file, the document and, for syntax
+ * errors, the line and column; `LimitExceeded` naming the file and the limit.
  */
-export function renderManifestFiles(files: readonly ManifestFile[], options: DirectoryOptions = {}): KubeObject[] {
+export async function renderManifestFiles(
+  files: readonly ManifestFile[],
+  options: DirectoryOptions = {},
+  limits: RenderLimits = DEFAULT_RENDER_LIMITS,
+): Promise<KubeObject[]> {
   const selected = files.filter((file) => isSelectedManifest(file.path, options)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const objects: KubeObject[] = [];
-  for (const { path, text } of selected) {
-    const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-    objects.push(...parseManifests(body, { file: path, format: path.endsWith('.json') ? 'json' : 'yaml' }));
-  }
-  return objects;
+  checkListing(
+    selected.map((file) => ({ path: file.path, size: Buffer.byteLength(file.text) })),
+    { ...limits, maxFiles: Number.POSITIVE_INFINITY },
+    'directory',
+  );
+  return parseIsolated(
+    selected.map(({ path, text }) => ({
+      text: text.startsWith('\uFEFF') ? text.slice(1) : text,
+      options: { file: path, format: path.endsWith('.json') ? ('json' as const) : ('yaml' as const) },
+    })),
+    { maxObjects: limits.maxObjects },
+  );
 }
 
 /**
  * Renders a folder of plain manifests: every `*.yaml`, `*.yml` and `*.json` file (of sub-folders
  * too when `recursive`), in path order; multi-document YAML, `List`s flattened, empty documents
- * skipped. YAML is read as Kubernetes reads it (YAML 1.1: `0644` is octal, `yes` a boolean).
+ * skipped. YAML is read as Kubernetes reads it (YAML 1.1: `0644` is octal, `yes` a boolean). The
+ * caps of `limits` are checked on the listing (names and sizes) before any file is read.
  *
  * @throws {@link RenderError} `InvalidManifest` naming the file (relative to `dir`), the document
- * and, for syntax errors, the line and column.
+ * and, for syntax errors, the line and column; `LimitExceeded` naming the file and the limit.
  */
-export async function renderDirectory(dir: string, options: DirectoryOptions = {}): Promise<KubeObject[]> {
-  const files = (await listManifestFiles(dir, options.recursive === true)).filter((file) => isSelectedManifest(file, { ...options, recursive: true }));
+export async function renderDirectory(dir: string, options: DirectoryOptions = {}, limits: RenderLimits = DEFAULT_RENDER_LIMITS): Promise<KubeObject[]> {
+  const files = (await listManifestFiles(dir, options.recursive === true, limits)).filter((file) => isSelectedManifest(file.path, { ...options, recursive: true }));
+  checkListing(files, { ...limits, maxFiles: Number.POSITIVE_INFINITY }, 'directory');
   const read: ManifestFile[] = [];
-  for (const file of files) {
+  for (const { path: file } of files) {
     try {
       read.push({ path: file, text: await readFile(join(dir, file), 'utf8') });
     } catch (cause) {
       throw new RenderError('InvalidManifest', `failed to read ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}`, { file, cause });
     }
   }
-  return renderManifestFiles(read, { ...options, recursive: true });
+  return renderManifestFiles(read, { ...options, recursive: true }, limits);
 }

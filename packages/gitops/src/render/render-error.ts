@@ -7,7 +7,12 @@
  *   missing dependencies, an incompatible kubeVersion);
  * - `ChartNotFound`: the repository answered but has no such chart or version;
  * - `RepositoryUnreachable`: the Helm repository or OCI registry could not be reached or read;
- * - `InvalidValues`: the values or value files given to a Helm render are unusable.
+ * - `InvalidValues`: the values or value files given to a Helm render are unusable;
+ * - `LimitExceeded`: a file, the app's files or bytes, its objects, or a renderer's output is over
+ *   a `RenderLimits` cap (checked before reading; the error names the file and the limit);
+ * - `OutsideSource`: a path the source refers to (a kustomize resource, base, component,
+ *   patch or generator file) leads outside the repository, or a symbolic link leads outside the
+ *   exported folder: the manager must never read its own files into a tenant's objects.
  */
 export type RenderErrorReason =
   | 'InvalidManifest'
@@ -15,7 +20,9 @@ export type RenderErrorReason =
   | 'HelmTemplateFailed'
   | 'ChartNotFound'
   | 'RepositoryUnreachable'
-  | 'InvalidValues';
+  | 'InvalidValues'
+  | 'LimitExceeded'
+  | 'OutsideSource';
 
 /** Where in the source a render failed, when the failure is about one place. */
 export interface RenderErrorLocation {

@@ -1,8 +1,9 @@
 import { realpath, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { KubeObject } from './kube-object.ts';
-import { parseManifests } from './parse-manifests.ts';
+import { parseIsolated } from './parse-isolated.ts';
 import { RenderError } from './render-error.ts';
+import { DEFAULT_RENDER_LIMITS, formatBytes, limitExceeded, type RenderLimits } from './render-limits.ts';
 import { findEscapingSymlink, isInside } from './symlinks.ts';
 import { isolatedEnv, runTool, ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
 
@@ -26,6 +27,8 @@ export interface HelmParams {
 export interface HelmChartOptions extends HelmParams, ToolRunOptions {
   /** The helm binary. */
   readonly helm: string;
+  /** Caps on helm's output (bytes, killed beyond) and on the objects; the defaults otherwise. */
+  readonly limits?: RenderLimits;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -115,14 +118,15 @@ function withV(version: string): string {
  * @throws {@link RenderError} `InvalidValues` (values not an object, a value file missing or outside
  * the chart folder), `HelmTemplateFailed` with helm's message (`execution error at
  * (chart/templates/x.yaml:3:4): ...`, values.schema.json violations, missing dependencies, a link
- * out of the chart folder), or `InvalidManifest` when a template renders something that is not a
- * Kubernetes object.
+ * out of the chart folder), `LimitExceeded` (output or objects over `limits`), or
+ * `InvalidManifest` when a template renders something that is not a Kubernetes object.
  */
 export async function renderHelmChart(dir: string, options: HelmChartOptions): Promise<KubeObject[]> {
   const root = resolve(dir);
   const rootReal = await realpath(root).catch((cause: unknown) => {
     throw new RenderError('HelmTemplateFailed', 'failed to render helm chart: the chart folder does not exist', { cause });
   });
+  const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
   const json = valuesJson(options.values);
   const valueFiles = await resolveValueFiles(root, rootReal, options.valueFiles ?? []);
   const escaping = await findEscapingSymlink(root);
@@ -153,12 +157,16 @@ export async function renderHelmChart(dir: string, options: HelmChartOptions): P
         env: isolatedEnv(home, 'none'),
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         signal: options.signal,
+        maxOutputBytes: limits.maxTotalBytes,
       });
     } catch (cause) {
       if (!(cause instanceof ToolFailure)) throw cause;
       if (!cause.aboutInput) throw new Error(`failed to run helm: ${cause.detail}`, { cause });
+      if (cause.outcome === 'outputTooLarge') {
+        throw limitExceeded('helm chart', 'helm template output', `helm template printed more than ${formatBytes(limits.maxTotalBytes)}, the limit per app (it was stopped)`);
+      }
       throw templateFailure(withoutPath(withoutPath(withoutPath(cause.detail, home), root), rootReal));
     }
   });
-  return parseManifests(output, { file: 'helm template output', sourceComments: true });
+  return parseIsolated([{ text: output, options: { file: 'helm template output', sourceComments: true } }], { maxObjects: limits.maxObjects, signal: options.signal });
 }

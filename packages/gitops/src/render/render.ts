@@ -3,6 +3,7 @@ import type { KubeObject, SourceType } from './kube-object.ts';
 import { renderDirectory, type DirectoryOptions } from './render-directory.ts';
 import { renderHelmChart, type HelmParams } from './render-helm-chart.ts';
 import { renderKustomize } from './render-kustomize.ts';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits.ts';
 import type { ToolRunOptions } from './tool.ts';
 
 /**
@@ -21,7 +22,14 @@ export interface RenderSource extends RenderParams {
 }
 
 /** The binaries the renderers run, and the limits on running them. */
-export interface RenderTools extends ToolRunOptions {
+export interface RenderTools extends Omit<ToolRunOptions, 'maxOutputBytes'> {
+  /** Caps on files, bytes, objects and output ({@link DEFAULT_RENDER_LIMITS} by default). */
+  readonly limits?: RenderLimits;
+  /**
+   * Kustomize only: the folder no path may leave, the export of the repository root holding
+   * `dir` (so `../../base` works); `dir` itself by default. Not part of the render cache key.
+   */
+  readonly root?: string;
   /** The helm binary (`ensureBinaries().paths.helm`). */
   readonly helm: string;
   /** The kubectl binary, whose built-in kustomize renders kustomizations (`ensureBinaries().paths.kubectl`). */
@@ -47,12 +55,13 @@ export interface RenderResult {
  */
 export async function render(source: RenderSource, tools: RenderTools): Promise<RenderResult> {
   const sourceType = source.type ?? (await detectSourceType(source.dir));
-  const run: ToolRunOptions = { timeoutMs: tools.timeoutMs, signal: tools.signal };
+  const limits = tools.limits ?? DEFAULT_RENDER_LIMITS;
+  const run = { timeoutMs: tools.timeoutMs, signal: tools.signal, limits };
   switch (sourceType) {
     case 'directory':
-      return { sourceType, objects: await renderDirectory(source.dir, source) };
+      return { sourceType, objects: await renderDirectory(source.dir, source, limits) };
     case 'kustomize':
-      return { sourceType, objects: await renderKustomize(source.dir, { ...run, kubectl: tools.kubectl }) };
+      return { sourceType, objects: await renderKustomize(source.dir, { ...run, kubectl: tools.kubectl, ...(tools.root === undefined ? {} : { root: tools.root }) }) };
     case 'helm': {
       const { releaseName, namespace, kubeVersion } = source;
       if (releaseName === undefined || namespace === undefined || kubeVersion === undefined) {

@@ -9,13 +9,19 @@ export interface ToolRunOptions {
   readonly timeoutMs?: number;
   /** Kill the binary when this aborts (e.g. at shutdown). */
   readonly signal?: AbortSignal;
+  /**
+   * Kill the binary once its output passes this many bytes (default 256 MiB; renderers pass
+   * `RenderLimits.maxTotalBytes`): a template that prints forever must not fill the manager's heap.
+   */
+  readonly maxOutputBytes?: number;
 }
 
 /**
- * How a binary failed: it `exited` non-zero (the input's fault, usually), `timedOut`, was
- * `aborted` by the caller's signal, or was `notStarted` (missing, not executable).
+ * How a binary failed: it `exited` non-zero (the input's fault, usually), `timedOut`, printed
+ * more than its output cap (`outputTooLarge`, killed), was `aborted` by the caller's signal, or
+ * was `notStarted` (missing, not executable).
  */
-export type ToolOutcome = 'exited' | 'timedOut' | 'aborted' | 'notStarted';
+export type ToolOutcome = 'exited' | 'timedOut' | 'outputTooLarge' | 'aborted' | 'notStarted';
 
 /** A binary that did not succeed; its message is cleaned up and redacted. */
 export class ToolFailure extends Error {
@@ -33,7 +39,7 @@ export class ToolFailure extends Error {
 
   /** Whether the failure says something about the input (rather than about this machine). */
   get aboutInput(): boolean {
-    return this.outcome === 'exited' || this.outcome === 'timedOut';
+    return this.outcome === 'exited' || this.outcome === 'timedOut' || this.outcome === 'outputTooLarge';
   }
 }
 
@@ -78,6 +84,8 @@ export interface RunToolOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   readonly cwd?: string;
+  /** Kill the binary (SIGKILL) once stdout or stderr passes this many bytes; 256 MiB by default. */
+  readonly maxOutputBytes?: number;
 }
 
 /**
@@ -86,6 +94,9 @@ export interface RunToolOptions {
  * @throws {@link ToolFailure} when it does not start, exits non-zero or times out.
  */
 export function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<string> {
+  // execFile stops reading and kills the child (killSignal) as soon as maxBuffer is passed: at
+  // most that much output is ever held.
+  const maxOutputBytes = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -95,7 +106,7 @@ export function runTool(file: string, args: readonly string[], options: RunToolO
         cwd: options.cwd,
         timeout: options.timeoutMs,
         killSignal: 'SIGKILL',
-        maxBuffer: MAX_OUTPUT_BYTES,
+        maxBuffer: maxOutputBytes,
         signal: options.signal,
         encoding: 'utf8',
         windowsHide: true,
@@ -107,7 +118,7 @@ export function runTool(file: string, args: readonly string[], options: RunToolO
         }
         const failure = error as ExecError;
         if (options.signal?.aborted === true) reject(new ToolFailure('aborted', 'aborted'));
-        else if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') reject(new ToolFailure(`output larger than ${MAX_OUTPUT_BYTES} bytes`, 'exited'));
+        else if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') reject(new ToolFailure(`output larger than ${maxOutputBytes} bytes`, 'outputTooLarge'));
         else if (failure.killed === true) reject(new ToolFailure(`timed out after ${options.timeoutMs} ms`, 'timedOut'));
         else if (typeof failure.code === 'string') reject(new ToolFailure(redactUrls(failure.message), 'notStarted'));
         else reject(new ToolFailure(cleanToolMessage(stderr) || `exited with code ${String(failure.code)}`, 'exited'));

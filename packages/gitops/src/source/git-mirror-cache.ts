@@ -9,6 +9,7 @@ import { parseGitUrl, type GitUrl } from './git-url.ts';
 import { killStaleGit } from './kill-stale-git.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { isSourceError, SourceError, type SourceErrorReason } from './source-error.ts';
+import { RenderError } from '../render/render-error.ts';
 
 /** Options of {@link GitMirrorCache}. */
 export interface GitMirrorCacheOptions {
@@ -37,6 +38,18 @@ export interface GitFileEntry {
   readonly id: string;
   /** Relative to the repository's root, `/`-separated. */
   readonly path: string;
+  /** The size in bytes (of a blob; a link's is the length of its target; 0 for a submodule), known before anything is read. */
+  readonly size: number;
+}
+
+/** Caps on an export, checked on git's listing before writing and again on every entry while extracting. */
+export interface ExportLimits {
+  /** Files (and links) the export may hold. */
+  readonly maxFiles: number;
+  /** Bytes of one file. */
+  readonly maxFileBytes: number;
+  /** Bytes of all files together. */
+  readonly maxTotalBytes: number;
 }
 
 /** What {@link GitMirrorCache.ensureCommit} did. */
@@ -293,9 +306,10 @@ export class GitMirrorCache {
   }
 
   /**
-   * Every file of the commit (blobs, links and submodules; not folders) with its mode and object
-   * id, in one `git ls-tree -r`: with {@link GitMirrorCache.readBlobs}, a folder of manifests is
-   * read without writing it to disk. Fetches the commit first if the mirror lacks it.
+   * Every file of the commit (blobs, links and submodules; not folders) with its mode, object id
+   * and size, in one `git ls-tree -r -l`: with {@link GitMirrorCache.readBlobs}, a folder of
+   * manifests is read without writing it to disk, and its sizes are known before anything is read.
+   * Fetches the commit first if the mirror lacks it.
    *
    * @throws {SourceError} those of {@link GitMirrorCache.ensureCommit}.
    */
@@ -307,7 +321,7 @@ export class GitMirrorCache {
       await this.#ensureCommit(gitUrl, dir, commit, undefined);
       let stdout: string;
       try {
-        ({ stdout } = await this.#run(['--git-dir', dir, 'ls-tree', '-r', '-z', '--full-tree', commit], this.#localTimeoutMs));
+        ({ stdout } = await this.#run(['--git-dir', dir, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit], this.#localTimeoutMs));
       } catch (error) {
         throw new Error(`failed to list the files of ${commit} in the mirror of ${gitUrl.display}: ${(error as Error).message}`, { cause: error });
       }
@@ -315,8 +329,9 @@ export class GitMirrorCache {
       for (const record of stdout.split('\0')) {
         const tab = record.indexOf('\t');
         if (tab === -1) continue;
-        const [mode = '', type = '', id = ''] = record.slice(0, tab).split(' ');
-        files.push({ mode, type, id, path: record.slice(tab + 1) });
+        // `<mode> <type> <id> <size, padded with spaces or - for a submodule>\t<path>`
+        const [mode = '', type = '', id = '', size = ''] = record.slice(0, tab).split(' ').filter((field) => field !== '');
+        files.push({ mode, type, id, path: record.slice(tab + 1), size: Number(size) || 0 });
       }
       return files;
     });
@@ -325,19 +340,28 @@ export class GitMirrorCache {
   /**
    * The contents of blobs by object id, through one `git cat-file --batch`. Reads only: runs
    * beside other work on the mirror (git's object store is safe to read while a fetch adds to it).
+   * Callers check sizes first ({@link GitFileEntry.size}); `options.maxBytes` (64 MiB by default)
+   * still bounds what is held: past it, git is killed and the read fails.
    *
-   * @throws Error when an object is missing or not a blob.
+   * @throws Error when an object is missing or not a blob, or the blobs are larger than `maxBytes`.
    */
-  async readBlobs(url: string, ids: readonly string[], credentials?: GitCredentials): Promise<Map<string, Buffer>> {
+  async readBlobs(url: string, ids: readonly string[], credentials?: GitCredentials, options: { readonly maxBytes?: number } = {}): Promise<Map<string, Buffer>> {
     const gitUrl = remoteOf(url, credentials);
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     for (const id of ids) if (!FULL_SHA.test(id)) throw new Error(`failed to read blob ${JSON.stringify(id)} from ${gitUrl.display}: not an object id`);
     const dir = await this.#mutex.run(gitUrl.mirror, () => this.#open(gitUrl));
     const chunks: Buffer[] = [];
+    let read = 0;
     try {
       await this.#run(['--git-dir', dir, 'cat-file', '--batch'], this.#localTimeoutMs, {
         input: ids.map((id) => `${id}\n`).join(''),
         consumeStdout: async (stdout) => {
-          for await (const chunk of stdout) chunks.push(chunk as Buffer);
+          for await (const chunk of stdout) {
+            read += (chunk as Buffer).length;
+            // Each answer's header and newline take a few bytes on top of the contents.
+            if (read > maxBytes + ids.length * 64) throw new Error(`the blobs are larger than ${maxBytes} bytes`);
+            chunks.push(chunk as Buffer);
+          }
         },
       });
     } catch (error) {
@@ -367,13 +391,24 @@ export class GitMirrorCache {
    * `options.treeId`, the folder's tree id as {@link GitMirrorCache.listTrees} or
    * {@link GitMirrorCache.treeId} gave it for this commit, saves looking it up again.
    *
-   * Refuses (reason `InvalidContent`) a symlink that leads outside the folder, absolute or through
-   * `..` or through other symlinks, or that resolves nowhere. On any failure `targetDir` is
-   * removed. Returns the folder's tree id.
+   * Refuses (a `RenderError` `OutsideSource` naming the link) a symlink that leads outside the
+   * folder, absolute or through `..` or through other symlinks, or that resolves nowhere: the
+   * renderers run in the export and must never read the manager's own files. With
+   * `options.limits`, every entry is checked while extracting, before its bytes are written, and
+   * the first file over a cap stops the export (a `RenderError` `LimitExceeded` naming it). On any
+   * failure `targetDir` is removed. Returns the folder's tree id.
    *
-   * @throws {SourceError} `InvalidContent`, and those of {@link GitMirrorCache.treeId}.
+   * @throws {RenderError} `OutsideSource`, `LimitExceeded`.
+   * @throws {SourceError} `InvalidContent` (an entry that is neither file, folder nor link), and
+   *   those of {@link GitMirrorCache.treeId}.
    */
-  async export(url: string, sha: string, path: string, targetDir: string, options: { readonly treeId?: string; readonly credentials?: GitCredentials } = {}): Promise<string> {
+  async export(
+    url: string,
+    sha: string,
+    path: string,
+    targetDir: string,
+    options: { readonly treeId?: string; readonly credentials?: GitCredentials; readonly limits?: ExportLimits } = {},
+  ): Promise<string> {
     const gitUrl = remoteOf(url, options.credentials);
     const commit = this.#checkSha(gitUrl, sha);
     const folder = this.#checkPath(gitUrl, commit, path);
@@ -388,9 +423,10 @@ export class GitMirrorCache {
       await mkdir(target, { recursive: true });
       if ((await readdir(target)).length > 0) throw new Error(`failed to export ${gitUrl.display} into ${target}: the folder is not empty`);
       try {
-        await this.#extract(gitUrl, dir, commit, folder, tree, target);
+        await this.#extract(gitUrl, dir, commit, folder, tree, target, options.limits);
       } catch (error) {
-        await rm(target, { recursive: true, force: true });
+        // An extraction stopped mid-way may still be finishing a file: retry on ENOTEMPTY.
+        await rm(target, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
         throw error;
       }
       return tree;
@@ -584,7 +620,7 @@ export class GitMirrorCache {
     );
   }
 
-  async #extract(gitUrl: Remote, dir: string, sha: string, folder: string, tree: string, target: string): Promise<void> {
+  async #extract(gitUrl: Remote, dir: string, sha: string, folder: string, tree: string, target: string, limits: ExportLimits | undefined): Promise<void> {
     const shown = folder === '' ? '.' : folder;
     const refuse = (detail: string): SourceError =>
       new SourceError('InvalidContent', `failed to export ${JSON.stringify(shown)} at ${sha} from ${gitUrl.display}: ${detail}`, {
@@ -592,19 +628,46 @@ export class GitMirrorCache {
         revision: sha,
         path: shown,
       });
-    let refused: SourceError | undefined;
+    // Links and sizes are the content's fault, not the fetch's: render errors, naming the file.
+    const linkOut = (name: string, detail: string): RenderError =>
+      new RenderError('OutsideSource', `failed to export ${JSON.stringify(shown)}: symlink ${JSON.stringify(name)} ${detail}`, { file: name });
+    const overLimit = (name: string, detail: string): RenderError =>
+      new RenderError('LimitExceeded', `failed to export ${JSON.stringify(shown)}: ${detail}`, { file: name });
+    let refused: SourceError | RenderError | undefined;
+    let files = 0;
+    let bytes = 0;
+    // Checked on each tar header, before the entry's bytes are written; the first breach stops
+    // the extraction (and so git) at once.
+    const overCap = (entryPath: string, size: number): RenderError | undefined => {
+      if (limits === undefined) return undefined;
+      files += 1;
+      bytes += size;
+      if (files > limits.maxFiles) return overLimit(entryPath, `more than ${limits.maxFiles} files (the limit of files per export), ${entryPath} is one too many`);
+      if (size > limits.maxFileBytes) return overLimit(entryPath, `${entryPath} is ${size} bytes, more than the limit of ${limits.maxFileBytes} bytes per file`);
+      if (bytes > limits.maxTotalBytes) return overLimit(entryPath, `the files up to ${entryPath} make more than ${limits.maxTotalBytes} bytes, the limit per export`);
+      return undefined;
+    };
     const extractor = extractTar({
       cwd: target,
       strict: true,
       preserveOwner: false,
       filter: (entryPath, entry) => {
         if (!('type' in entry)) return true;
-        if (entry.type === 'File' || entry.type === 'Directory') return true;
+        if (entry.type === 'Directory') return true;
+        if (entry.type === 'File' || entry.type === 'SymbolicLink') {
+          const breach = overCap(entryPath, entry.type === 'File' ? entry.size : 0);
+          if (breach !== undefined) {
+            refused ??= breach;
+            queueMicrotask(() => extractor.abort(breach));
+            return false;
+          }
+        }
+        if (entry.type === 'File') return true;
         if (entry.type === 'SymbolicLink') {
           const link = entry.linkpath ?? '';
           const landing = posix.normalize(posix.join(posix.dirname(entryPath), link));
           if (link === '' || posix.isAbsolute(link) || landing === '..' || landing.startsWith('../')) {
-            refused ??= refuse(`symlink ${JSON.stringify(entryPath)} points outside the folder (${JSON.stringify(link)})`);
+            refused ??= linkOut(entryPath, `points outside the folder (${JSON.stringify(link)})`);
             return false;
           }
           return true;
@@ -624,6 +687,7 @@ export class GitMirrorCache {
           }),
       });
     } catch (error) {
+      if (refused !== undefined) throw refused;
       throw new Error(`failed to export ${JSON.stringify(shown)} at ${sha} from ${gitUrl.display}: ${(error as Error).message}`, { cause: error });
     }
     if (refused !== undefined) throw refused;
@@ -639,9 +703,9 @@ export class GitMirrorCache {
       try {
         landing = await realpath(full);
       } catch {
-        throw refuse(`symlink ${JSON.stringify(name)} does not resolve to anything inside the folder`);
+        throw linkOut(name, 'does not resolve to anything inside the folder');
       }
-      if (landing !== root && !landing.startsWith(`${root}${sep}`)) throw refuse(`symlink ${JSON.stringify(name)} points outside the folder`);
+      if (landing !== root && !landing.startsWith(`${root}${sep}`)) throw linkOut(name, 'points outside the folder');
     }
   }
 

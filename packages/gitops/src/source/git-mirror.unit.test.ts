@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { runGit } from './git-command.ts';
 import { GitMirrorCache } from './git-mirror-cache.ts';
 import { isSourceError, type SourceErrorReason } from './source-error.ts';
+import { RenderError } from '../render/render-error.ts';
 import { createTestRepository, startGitFixture, startGitServer, type GitFixture, type GitServer, type TestFiles } from './testing/git-server.ts';
 
 const FILES = {
@@ -213,7 +214,7 @@ describe('GitMirrorCache', () => {
     await assert.rejects(cache.export(url, sha, 'apps/b', busy), /not empty/);
   });
 
-  test('refuses symlinks that lead outside the folder, and leaves nothing behind', async () => {
+  test('refuses symlinks that lead outside the folder as a render error naming the link, and leaves nothing behind', async () => {
     const cache = newCache();
     const { repository, url } = fixture;
     const cases: TestFiles[] = [
@@ -228,9 +229,45 @@ describe('GitMirrorCache', () => {
       await repository.branch(branch, 'main');
       const sha = await repository.commit({ 'apps/evil/ok.yaml': 'ok: 1\n', ...files }, { branch });
       const out = join(fixture.root, `export-evil-${index}`);
-      await rejectsWith(cache.export(url, sha, 'apps/evil', out), 'InvalidContent', /symlink ".*" (points outside|does not resolve)/);
+      await assert.rejects(cache.export(url, sha, 'apps/evil', out), (error: unknown) => {
+        assert.ok(error instanceof RenderError, inspect(error));
+        assert.equal(error.reason, 'OutsideSource');
+        assert.match(error.message, /^failed to export "apps\/evil": symlink ".*" (points outside|does not resolve)/);
+        assert.ok(error.file !== undefined && Object.keys(files).includes(`apps/evil/${error.file}`), error.file);
+        return true;
+      });
       await assert.rejects(lstat(out), { code: 'ENOENT' });
     }
+  });
+
+  test('lists files with their sizes; an export over its limits stops at the first file over, naming it, and leaves nothing behind', async () => {
+    const cache = newCache();
+    const { repository, url } = fixture;
+    await repository.branch('limits', 'main');
+    const big = 'x'.repeat(300_000);
+    const files: Record<string, string> = { 'apps/big/huge.yaml': big };
+    for (let index = 0; index < 30; index++) files[`apps/many/f${String(index).padStart(2, '0')}.yaml`] = 'a: 1\n';
+    const sha = await repository.commit(files, { branch: 'limits' });
+    const listed = await cache.listFiles(url, sha);
+    assert.equal(listed.find((entry) => entry.path === 'apps/big/huge.yaml')?.size, big.length);
+    assert.equal(listed.find((entry) => entry.path === 'apps/many/f00.yaml')?.size, 5);
+    const limits = { maxFiles: 10, maxFileBytes: 100_000, maxTotalBytes: 1_000_000 };
+    const cases: [string, RegExp, string][] = [
+      ['apps/big', /^failed to export "apps\/big": huge\.yaml is 300000 bytes, more than the limit of 100000 bytes per file$/, 'huge.yaml'],
+      ['apps/many', /^failed to export "apps\/many": more than 10 files \(the limit of files per export\), f10\.yaml is one too many$/, 'f10.yaml'],
+    ];
+    for (const [path, message, file] of cases) {
+      const out = join(fixture.root, `export-limits-${path.replace('/', '-')}`);
+      await assert.rejects(cache.export(url, sha, path, out, { limits }), (error: unknown) => {
+        assert.ok(error instanceof RenderError, inspect(error));
+        assert.equal(error.reason, 'LimitExceeded');
+        assert.match(error.message, message);
+        assert.equal(error.file, file);
+        return true;
+      });
+      await assert.rejects(lstat(out), { code: 'ENOENT' });
+    }
+    await assert.rejects(cache.readBlobs(url, [listed.find((entry) => entry.path === 'apps/big/huge.yaml')?.id ?? ''], undefined, { maxBytes: 1000 }), /larger than 1000 bytes/);
   });
 
   test('reports an unreachable server as Unreachable, naming URL and revision', async () => {
