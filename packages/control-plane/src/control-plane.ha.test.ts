@@ -2,6 +2,7 @@
 // through its endpoint when an apiserver and an etcd member die, and a resume restarts them.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { startControlPlane, type ControlPlane } from './control-plane.ts';
 import { destroyControlPlane } from './destroy.ts';
 import { probeStatus } from './readiness.ts';
 import { resumeControlPlane } from './resume.ts';
+import { readProbeMaterial } from './running.ts';
 import type { ControlPlaneState } from './state.ts';
 import { controlPlaneStatus } from './status.ts';
 import { alive, killProcessesMentioning, processesMentioning, waitFor } from '@beamline/testenv';
@@ -58,11 +60,31 @@ async function listNamespaces(kubeConfig: KubeConfig, times: number): Promise<st
   return failures;
 }
 
+/** The TLS material etcd asks of its clients (it serves nobody else, `/metrics` included). */
+async function etcdClientTls(): Promise<{ ca: string; cert: string; key: string }> {
+  const { etcd } = await readProbeMaterial(dir);
+  assert.ok(etcd !== undefined, 'the plane has etcd client certificates');
+  return { ca: etcd.caPem, cert: etcd.certPem, key: etcd.keyPem };
+}
+
+/** GETs a path of an etcd member over TLS with the apiservers' client certificate; the body. */
+async function etcdGet(port: number, path: string): Promise<string> {
+  const tls = await etcdClientTls();
+  return new Promise((resolve, reject) => {
+    const req = httpsGet({ host: '127.0.0.1', port, path, servername: 'localhost', ...tls }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+  });
+}
+
 /** The name of the etcd member that leads (from its `etcd_server_is_leader` metric). */
 async function etcdLeader(): Promise<string> {
   const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
   for (const [i, member] of state.ports.etcd.entries()) {
-    const metrics = await (await fetch(`http://127.0.0.1:${member.client}/metrics`)).text();
+    const metrics = await etcdGet(member.client, '/metrics');
     if (/^etcd_server_is_leader 1$/m.test(metrics)) return `etcd-${i}`;
   }
   throw new Error('failed to find the etcd leader');
@@ -95,9 +117,13 @@ describe('HA control plane', () => {
       assert.match(await readFile(join(dir, `${component}.kubeconfig`), 'utf8'), new RegExp(`server: ${plane.server}\\n`));
     }
     // Each apiserver names every etcd member.
-    const etcdServers = state.ports.etcd.map((m) => `http://127.0.0.1:${m.client}`).join(',');
+    const etcdServers = state.ports.etcd.map((m) => `https://127.0.0.1:${m.client}`).join(',');
     for (const spec of state.components.filter((c) => c.binaryName === 'kube-apiserver')) {
       assert.ok(spec.args.includes(`--etcd-servers=${etcdServers}`));
+    }
+    // The members talk to each other over mutual TLS.
+    for (const spec of state.components.filter((c) => c.binaryName === 'etcd')) {
+      assert.ok(spec.args.includes('--peer-client-cert-auth=true') && spec.args.some((arg) => arg.startsWith('--initial-cluster=etcd-0=https://')), spec.name);
     }
     assert.deepEqual(await listNamespaces(plane.kubeConfig, 3), []);
 
@@ -164,7 +190,8 @@ describe('HA control plane', () => {
       const configMap = await directTo(resumed.kubeConfig, port).makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: 'default', name: 'after-etcd-loss' });
       assert.equal(configMap.data?.ok, 'yes');
     }
-    for (const member of state.ports.etcd) assert.equal(await probeStatus(`http://127.0.0.1:${member.client}/health`), 200);
+    const tls = await etcdClientTls();
+    for (const member of state.ports.etcd) assert.equal(await probeStatus(`https://127.0.0.1:${member.client}/health`, tls), 200);
     assert.deepEqual(await listNamespaces(resumed.kubeConfig, 5), []);
   });
 
