@@ -80,3 +80,35 @@ test('firstErrorLine prefers fatal/error lines and ssh\'s reason over its generi
     'git@host: Permission denied (publickey). (fatal: Could not read from remote repository.)',
   );
 });
+
+test('git commands still running when the process exits are killed with their process group', async () => {
+  const { execFile } = await import('node:child_process');
+  const { readdir } = await import('node:fs/promises');
+  const { randomInt } = await import('node:crypto');
+  // A git that would run for ten minutes, through a shell alias (so it has a child of its own).
+  const marker = `599.${randomInt(100_000, 999_999)}`;
+  const script = `
+    import { runGit } from ${JSON.stringify(new URL('./git-command.ts', import.meta.url).href)};
+    runGit(['-c', 'alias.wait=!sleep ${marker}', 'wait'], { timeoutMs: 600000 }).catch(() => undefined);
+    setTimeout(() => process.exit(0), 500);
+  `;
+  const running = async (): Promise<string[]> => {
+    const found: string[] = [];
+    for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      const state = await readFile(`/proc/${pid}/stat`, 'utf8').then((text) => text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3), () => 'Z');
+      if (cmdline.includes(marker) && state !== 'Z') found.push(pid);
+    }
+    return found;
+  };
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 }, (error) => (error === null ? resolve() : reject(new Error(`the child process failed: ${error.message}`))));
+  });
+  let left = await running();
+  for (let i = 0; i < 100 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    left = await running();
+  }
+  for (const pid of left) process.kill(Number(pid), 'SIGKILL');
+  assert.deepEqual(left, [], 'git and its children outlived the process that started them');
+});
