@@ -228,7 +228,7 @@ export class SourceLoader {
       }
     } else {
       result = await this.renders.getOrRender(renderKey, async () => {
-        checkListing(folderFiles.map((entry) => ({ path: entry.path, size: entry.size })), limits, 'source');
+        checkListing(folderFiles.map((entry) => ({ path: path === '' ? entry.path : entry.path.slice(path.length + 1), size: entry.size })), limits, 'source');
         return this.#inExportDir(async (dir) => {
           await this.mirrors.export(source.repoURL, sha, path, dir, {
             treeId: tree,
