@@ -116,7 +116,7 @@ describe('Application controller with repository credentials', () => {
       await sampler;
     }
     assert.equal(synced.status?.sync?.revision, await fixture.repository.revParse('main'));
-    assert.deepEqual((await client().get<{ data?: unknown }>(CONFIG_MAPS, 'secret-plans', namespace))?.data, { plan: 'world' });
+    assert.deepEqual((await client().get<KubeObject & { data?: unknown }>(CONFIG_MAPS, 'secret-plans', namespace))?.data, { plan: 'world' });
     assert.ok([...seen].some((line) => /ls-remote|fetch|upload-pack/.test(line)), `git was seen running: ${[...seen].join('\n')}`);
     for (const line of seen) assertNoSecret(line, 'a command line');
     assertNoSecret(JSON.stringify(synced), 'the Application');
