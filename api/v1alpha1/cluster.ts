@@ -2,6 +2,7 @@
 import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DnsSubdomain, ObjectMetaSchema, ObservedGenerationSchema } from './common.ts';
 import { PROVIDERS } from './clustertemplate.ts';
+import { NodeGroupTemplateSchema } from './nodegroup.ts';
 import { API_VERSION, CLUSTER, KUBECONFIG_SECRET_KEY } from './groupversion.ts';
 
 /** A key of a Secret in the Cluster's namespace. */
@@ -38,6 +39,18 @@ export const ClusterSpecSchema = Type.Object(
         { kubeconfigSecretRef: SecretKeyRefSchema },
         { description: 'for provider imported: where the kubeconfig of the existing cluster is.' },
       ),
+    ),
+    nodeGroups: Type.Optional(
+      Type.Array(NodeGroupTemplateSchema, {
+        description:
+          "node groups of this cluster that replace the template's group of the same name, or add to them (`cluster create --node-group`); " +
+          'read once, when the NodeGroups <cluster>-<name> are created; immutable (scale the NodeGroup objects afterwards).',
+        maxItems: 32,
+        'x-kubernetes-validations': [
+          cel('self.all(g, self.exists_one(h, h.name == g.name))', 'node group names must be unique'),
+          cel('self == oldSelf', 'nodeGroups is immutable: it is read when the cluster is created; scale or edit the NodeGroup objects instead'),
+        ],
+      }),
     ),
   },
   {

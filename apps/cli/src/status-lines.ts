@@ -37,6 +37,8 @@ function plainCause(message: string): string {
   const value = /^Invalid value: ("(?:[^"\\]|\\.)*"|[-\w.]+): /.exec(text);
   const shown = value === null ? '' : ` (got ${value[1]})`;
   if (value !== null) text = text.slice(value[0].length);
+  // A CEL rule with a fieldPath reports no value at all: `Invalid value: replicas must not be below minReplicas`.
+  else text = text.replace(/^Invalid value: /, '');
   const pattern = /^\S+ in body should match '(.*)'$/.exec(text);
   if (pattern !== null) return `${PATTERN_WORDS[pattern[1] ?? ''] ?? 'is not in the allowed format'}${shown}`;
   const bound = /^\S+ in body should be (greater|less) than (or equal to )?(-?[\d.]+)$/.exec(text);

@@ -82,6 +82,20 @@ describe('statusLines', () => {
     assert.equal(line, 'spec.nodeGroups: unknown flavor in group "big" (flavor "x9")');
   });
 
+  test('a CEL rule with a field path: no "Invalid value:" left without a value', () => {
+    const lines = statusLines({
+      code: 422,
+      message: 'NodeGroup.beamline.dev "x3-extra" is invalid: [spec.replicas: Invalid value: replicas must not be below minReplicas, spec.minReplicas: Invalid value: minReplicas must not exceed maxReplicas]',
+      details: {
+        causes: [
+          { reason: 'FieldValueInvalid', message: 'Invalid value: replicas must not be below minReplicas', field: 'spec.replicas' },
+          { reason: 'FieldValueInvalid', message: 'Invalid value: minReplicas must not exceed maxReplicas', field: 'spec.minReplicas' },
+        ],
+      },
+    });
+    assert.deepEqual(lines, ['spec.replicas: replicas must not be below minReplicas', 'spec.minReplicas: minReplicas must not exceed maxReplicas']);
+  });
+
   test('a missing namespace is "namespace "x" not found"', () => {
     assert.deepEqual(statusLines({ code: 404, reason: 'NotFound', message: 'namespaces "physics" not found', details: { name: 'physics', kind: 'namespaces' } }), ['namespace "physics" not found']);
   });

@@ -66,12 +66,19 @@ function nodeGroupsOf(context: ReconcileContext<Cluster>, cluster: Cluster): Nod
     .filter((group) => group.spec.clusterName === cluster.metadata?.name && !isDeleting(group));
 }
 
-/** Creates the template's node groups that do not exist yet, once per cluster. */
+/** The cluster's node groups: the template's, each replaced by the Cluster's `spec.nodeGroups` entry of the same name, then the Cluster's other entries. */
+export function desiredNodeGroups(cluster: Cluster, template: ClusterTemplate): NonNullable<ClusterTemplate['spec']['nodeGroups']> {
+  const own = cluster.spec.nodeGroups ?? [];
+  const fromTemplate = template.spec.nodeGroups ?? [];
+  return [...fromTemplate.map((group) => own.find((o) => o.name === group.name) ?? group), ...own.filter((o) => !fromTemplate.some((group) => group.name === o.name))];
+}
+
+/** Creates the node groups (template and Cluster overrides) that do not exist yet, once per cluster. */
 async function materialiseNodeGroups(context: ReconcileContext<Cluster>, cluster: Cluster, template: ClusterTemplate): Promise<Cluster> {
   if (cluster.metadata?.annotations?.[NODE_GROUPS_CREATED_ANNOTATION] === 'true') return cluster;
   const name = cluster.metadata?.name ?? '';
   const namespace = cluster.metadata?.namespace;
-  for (const group of template.spec.nodeGroups ?? []) {
+  for (const group of desiredNodeGroups(cluster, template)) {
     const objectName = nodeGroupObjectName(name, group.name);
     // Live read: a NodeGroup the CLI created a moment ago may not be in the cache yet.
     if ((await context.client.get(RESOURCES.nodeGroup, objectName, namespace)) !== undefined) continue;
@@ -225,7 +232,7 @@ export function clusterReconciler(options: ClusterReconcilerOptions): Reconciler
       const secretRef = await writeKubeconfigSecret(context, cluster, state.kubeconfig);
       cluster = await materialiseNodeGroups(context, cluster, template);
       const existing = new Set(nodeGroupsOf(context, cluster).map(groupNameOf));
-      const missing = (template.spec.nodeGroups ?? []).map((group) => group.name).filter((group) => !existing.has(group));
+      const missing = desiredNodeGroups(cluster, template).map((group) => group.name).filter((group) => !existing.has(group));
       const fields: StatusFields = {
         provider,
         endpoint: state.endpoint,

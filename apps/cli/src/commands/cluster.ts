@@ -66,6 +66,12 @@ export function nodeGroupObject(cluster: string, namespace: string, flag: NodeGr
   };
 }
 
+/** A NodeGroup spec as a Cluster's `spec.nodeGroups` entry holds it: the same fields, without `clusterName`. */
+function withoutClusterName(spec: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { clusterName: _cluster, ...rest } = spec ?? {};
+  return rest;
+}
+
 /** A template's node group overridden by a flag: the flag's fields win, the template fills the rest. */
 function mergeWithTemplate(flag: NodeGroupFlag, fromTemplate: Record<string, unknown> | undefined): NodeGroupFlag {
   if (fromTemplate === undefined) return flag;
@@ -153,11 +159,14 @@ export function registerCluster(program: Command): void {
       await requireNamespace(config, namespace);
       const template = await getTemplate(config, options.template);
       const templateGroups = (template.spec?.nodeGroups as Record<string, unknown>[] | undefined) ?? [];
-      // Node groups first: the Cluster controller creates only the template's groups that do not exist yet.
-      const nodeGroups = flags.map((flag) => nodeGroupObject(name, namespace, mergeWithTemplate(flag, templateGroups.find((g) => g.name === flag.name))));
+      const merged = flags.map((flag) => mergeWithTemplate(flag, templateGroups.find((g) => g.name === flag.name)));
+      const nodeGroups = merged.map((flag) => nodeGroupObject(name, namespace, flag));
       const spec: Record<string, unknown> = { templateRef: { name: options.template } };
       if (options.provider !== undefined) spec.provider = options.provider;
       if (options.kubeconfigSecret !== undefined) spec.imported = { kubeconfigSecretRef: { name: options.kubeconfigSecret } };
+      // The overrides live in the Cluster's spec (the controller creates the NodeGroups from the
+      // template and them): `cluster get -o yaml` shows them, and applying that YAML makes the same cluster.
+      if (nodeGroups.length > 0) spec.nodeGroups = merged.map((flag, index) => ({ name: flag.name, ...withoutClusterName(nodeGroups[index]?.spec) }));
       const body: BeamlineObject = { apiVersion: `${BEAMLINE_GROUP}/${BEAMLINE_VERSION}`, kind: 'Cluster', metadata: { name, namespace }, spec };
       const clusters = resourceClient(config, KINDS.cluster);
       await callApi(config, `create cluster "${name}"`, async () => {
@@ -170,16 +179,14 @@ export function registerCluster(program: Command): void {
         throw new CliError(`cluster "${name}" already exists in namespace "${namespace}"`);
       });
       const groups = resourceClient(config, KINDS.nodeGroup);
-      // Everything is validated by the API server (dry run) before anything is stored: a bad node
-      // group leaves neither the cluster nor the other groups behind.
+      // Dry runs first: the API server checks each group as the NodeGroup the controller will
+      // create (flavors through the admission policy), so a bad --node-group is refused now, naming
+      // the field, and nothing is stored.
       for (const group of nodeGroups) {
-        await callApi(config, `create node group "${group.metadata?.name ?? ''}"`, () => groups.create(group, namespace, true));
+        await callApi(config, `create node group "${group.metadata?.name ?? ''}"`, () => groups.create(group, namespace, true), namespace);
       }
-      await callApi(config, `create cluster "${name}"`, () => clusters.create(body, namespace, true));
-      for (const group of nodeGroups) {
-        await callApi(config, `create node group "${group.metadata?.name ?? ''}"`, () => groups.create(group, namespace));
-      }
-      await callApi(config, `create cluster "${name}"`, () => clusters.create(body, namespace));
+      await callApi(config, `create cluster "${name}"`, () => clusters.create(body, namespace, true), namespace);
+      await callApi(config, `create cluster "${name}"`, () => clusters.create(body, namespace), namespace);
       process.stdout.write(`cluster/${name} created\n`);
       if (options.wait === true) {
         await waitForReady(config, namespace, name, timeoutMs);
