@@ -2,7 +2,8 @@
 // plane's etcd CA: a plain-HTTP request, a TLS client without a certificate and one with a
 // certificate of the cluster CA are all refused, while the apiserver works. A plane started before
 // etcd had TLS (its state.json and etcd data made with the old flags) gets it on resume, its data
-// kept, whether its processes were stopped or still running.
+// kept, whether its processes were stopped or still running, with one member or three (whose peers
+// keep the plain-HTTP URLs etcd recorded).
 import assert from 'node:assert/strict';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:tls';
@@ -30,7 +31,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const name of ['old-stopped', 'old-running']) await destroyControlPlane(join(root, name)).catch(() => undefined);
+  for (const name of ['old-stopped', 'old-running', 'old-ha']) await destroyControlPlane(join(root, name)).catch(() => undefined);
   await killProcessesMentioning(root);
   await rm(root, { recursive: true, force: true });
 });
@@ -101,9 +102,9 @@ describe('etcd with client TLS', () => {
  * flags, then started once with those flags (etcd's data is made by the old flags) and a Secret
  * written. `keepRunning` leaves that old-flag plane running, as a manager restart finds kwok clusters.
  */
-async function oldPlane(name: string, keepRunning: boolean): Promise<{ dir: string; state: ControlPlaneState }> {
+async function oldPlane(name: string, keepRunning: boolean, replicas: 1 | 3 = 1): Promise<{ dir: string; state: ControlPlaneState }> {
   const dir = join(root, name);
-  const plane = await startControlPlane({ binaries, name, dir, lifetime: 'detached' });
+  const plane = await startControlPlane({ binaries, name, dir, lifetime: 'detached', controlPlaneReplicas: replicas });
   await plane.stop();
   const layout = layoutOf(dir);
   const fresh = await readState(dir);
@@ -119,7 +120,7 @@ async function oldPlane(name: string, keepRunning: boolean): Promise<{ dir: stri
     return spec;
   };
   const state: ControlPlaneState = { ...fresh, components: fresh.components.map(old) };
-  await rm(join(dir, 'etcd'), { recursive: true, force: true });
+  for (const member of ['etcd', 'etcd-0', 'etcd-1', 'etcd-2']) await rm(join(dir, member), { recursive: true, force: true });
   await Promise.all([layout.pki.etcdCaCert, layout.pki.etcdCaKey, layout.pki.etcdCert, layout.pki.etcdKey, layout.pki.apiServerEtcdClientCert, layout.pki.apiServerEtcdClientKey].map((file) => rm(file)));
   await writeState(dir, state);
   const started = await bringUp({ dir, state, timeoutMs: 60_000, adopt: false, started: [] });
@@ -131,14 +132,20 @@ async function oldPlane(name: string, keepRunning: boolean): Promise<{ dir: stri
 }
 
 describe('a plane made before etcd had TLS', () => {
-  for (const keepRunning of [false, true]) {
-    test(`gets client TLS on resume, its data kept (old processes ${keepRunning ? 'still running' : 'stopped'})`, async () => {
-      const { dir, state: before } = await oldPlane(keepRunning ? 'old-running' : 'old-stopped', keepRunning);
-      const oldEtcdPid = readPidRecord(layoutOf(dir).pidDir, 'etcd');
+  const cases = [
+    { name: 'old-stopped', keepRunning: false, replicas: 1 },
+    { name: 'old-running', keepRunning: true, replicas: 1 },
+    { name: 'old-ha', keepRunning: false, replicas: 3 },
+  ] as const;
+  for (const { name, keepRunning, replicas } of cases) {
+    test(`gets client TLS on resume, its data kept (${replicas} member(s), old processes ${keepRunning ? 'still running' : 'stopped'})`, async () => {
+      const { dir, state: before } = await oldPlane(name, keepRunning, replicas);
+      const memberName = replicas === 1 ? 'etcd' : 'etcd-0';
+      const oldEtcdPid = readPidRecord(layoutOf(dir).pidDir, memberName);
       const plane = await resumeControlPlane(dir, { binaries });
       try {
         const after = await readState(dir);
-        const member = after.components.find((spec) => spec.name === 'etcd');
+        const member = after.components.find((spec) => spec.name === memberName);
         assert.ok(member !== undefined && member.args.includes('--client-cert-auth=true'), 'state.json has the TLS flags');
         assert.ok(member.args.includes(`--listen-peer-urls=http://127.0.0.1:${before.ports.etcd[0]?.peer ?? 0}`), 'peer URLs stay what etcd recorded');
         if (oldEtcdPid !== undefined) assert.equal(isSameProcessAlive(oldEtcdPid), false, 'the old etcd was replaced');
