@@ -323,6 +323,15 @@ export const HistoryEntrySchema = Type.Object(
     revision: Type.String({ description: 'the revision applied (a commit, or the chart version).', maxLength: 255 }),
     deployedAt: Type.String({ description: 'when the sync finished.', format: 'date-time' }),
     source: ApplicationSourceSchema,
+    destination: Type.Optional(
+      Type.Object(
+        {
+          cluster: Type.String({ description: 'the destination cluster.', maxLength: 253 }),
+          namespace: Type.String({ description: 'the destination namespace.', maxLength: 63 }),
+        },
+        { description: 'where it was applied: a changed destination is a new target for automated sync.' },
+      ),
+    ),
   },
   { description: 'A successful sync: what was applied, when.' },
 );

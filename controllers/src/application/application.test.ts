@@ -2,12 +2,13 @@
 // the management cluster and as the `in-cluster` destination; sources are real git repositories
 // (git http-backend over HTTP, and file://), rendered by the real kubectl (kustomize) and helm.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { API_VERSION, formatSyncRequest, installApi, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, type Application, type ApplicationSpec } from '@beamline/api';
+import { parse, stringify } from 'yaml';
+import { API_VERSION, defaultTemplates, formatSyncRequest, installApi, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, type Application, type ApplicationSpec } from '@beamline/api';
 import { startGitFixture, type GitFixture } from '@beamline/gitops/testing';
 import { clientFor, Manager, type KubeClient, type ResourceType } from '@beamline/reconcile';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
@@ -41,9 +42,13 @@ describe('Application controller (in-cluster destination)', () => {
   let gitops: ApplicationController;
   const client = (): KubeClient => clientFor(env.kubeConfig);
   const destinations: string[] = [];
+  /** A ClusterTemplate of this file, for the Clusters that stand for other destinations. */
+  const template = uniqueName('tpl');
 
   before(async () => {
-    await installApi(env.kubeConfig, { fieldManager: 'beamline-test', probeNamespace: env.namespace });
+    const [small] = defaultTemplates();
+    assert.ok(small !== undefined);
+    await installApi(env.kubeConfig, { fieldManager: 'beamline-test', probeNamespace: env.namespace, templates: [{ ...small, metadata: { ...small.metadata, name: template } }] });
     fixture = await startGitFixture({
       files: {
         'plain/config.yaml': configMap('web', 'red'),
@@ -70,6 +75,8 @@ describe('Application controller (in-cluster destination)', () => {
     await waitFor(async () => (await client().list(RESOURCES.application, { namespace: env.namespace })).items.length === 0, { timeoutMs: 30_000, what: 'applications deleted' }).catch(() => undefined);
     await manager?.stop();
     await gitops?.stop();
+    await Promise.all((await client().list(RESOURCES.cluster, { namespace: env.namespace })).items.map((item) => client().delete(RESOURCES.cluster, item.metadata?.name ?? '', env.namespace)));
+    await client().delete({ apiVersion: API_VERSION, kind: 'ClusterTemplate', plural: 'clustertemplates', namespaced: false }, template);
     await Promise.all(destinations.map((name) => client().delete(NAMESPACES, name)));
     await fixture?.stop();
     await rm(workDir, { recursive: true, force: true });
@@ -282,5 +289,125 @@ describe('Application controller (in-cluster destination)', () => {
     assert.equal(await client().get(DEPLOYMENTS, 'web', cascadeNs), undefined);
     assert.equal(await client().get(SERVICES, 'web', cascadeNs), undefined);
     assert.ok(await client().get(DEPLOYMENTS, 'web', orphanNs), 'orphaned objects stay');
+  });
+  /**
+   * A Cluster that stands for another destination: an imported Cluster made Ready by hand (no
+   * cluster controller runs here) whose kubeconfig Secret is `kubeconfig`, the run's apiserver
+   * unless a test points it elsewhere.
+   */
+  async function fakeCluster(name: string, kubeconfig: string): Promise<void> {
+    const secret = `${name}-kubeconfig`;
+    await client().create(RESOURCES.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret, namespace: env.namespace }, stringData: { value: kubeconfig } });
+    await client().create(RESOURCES.cluster, {
+      apiVersion: API_VERSION,
+      kind: 'Cluster',
+      metadata: { name, namespace: env.namespace },
+      spec: { templateRef: { name: template }, provider: 'imported', imported: { kubeconfigSecretRef: { name: secret, key: 'value' } } },
+    });
+    await markClusterReady(name, 'https://first.invalid');
+  }
+  /** Sets the Cluster's status Ready (a new endpoint makes the controller read its Secret again, as a resumed cluster does). */
+  async function markClusterReady(name: string, endpoint: string): Promise<void> {
+    const now = new Date().toISOString();
+    await client().patch(
+      RESOURCES.cluster,
+      name,
+      env.namespace,
+      {
+        status: {
+          provider: 'imported',
+          endpoint,
+          kubeconfigSecretRef: { name: `${name}-kubeconfig`, key: 'value' },
+          conditions: [{ type: 'Ready', status: 'True', reason: 'Available', message: 'ready', lastTransitionTime: now, observedGeneration: 1 }],
+        },
+      },
+      'merge',
+      { subresource: 'status' },
+    );
+  }
+  const ownKubeconfig = (): Promise<string> => readFile(env.kubeconfigPath, 'utf8');
+
+  test('ownership: an object of another app is a conflict; deleting that app leaves it', async () => {
+    const owner = uniqueName('own-a');
+    const intruder = uniqueName('own-b');
+    await fixture.repository.commit({ 'own-a/shared.yaml': configMap('shared', 'a'), 'own-b/shared.yaml': configMap('shared', 'b'), 'own-b/mine.yaml': configMap('mine', 'b') });
+    const namespace = await createApp(owner, { source: { repoURL: fixture.fileUrl, targetRevision: 'main', path: 'own-a' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    await waitForApp(owner, 'app A Synced and Healthy', syncedAndHealthy);
+    await createApp(intruder, {
+      source: { repoURL: fixture.fileUrl, targetRevision: 'main', path: 'own-b' },
+      destination: { cluster: 'in-cluster', namespace },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 0 } },
+    });
+    const refused = await waitForApp(intruder, 'app B refused the shared object', (app) => condition(app, 'Ready')?.reason === 'SyncFailed');
+    assert.match(condition(refused, 'Ready')?.message ?? '', new RegExp(`conflict: /ConfigMap/${namespace}/shared belongs to application ${env.namespace}/${owner}`));
+    const result = refused.status?.operationState?.results?.find((entry) => entry.name === 'shared');
+    assert.equal(result?.status, 'Failed');
+    const shared = await client().get(CONFIG_MAPS, 'shared', namespace);
+    assert.deepEqual((shared as { data?: unknown }).data, { colour: 'a' }, 'not taken over');
+    assert.equal(shared?.metadata?.annotations?.[TRACKING_ANNOTATION], `${env.namespace}/${owner}:/ConfigMap:${namespace}/shared`);
+    assert.ok(await client().get(CONFIG_MAPS, 'mine', namespace));
+
+    // B's status lists the shared object (it is desired); deleting B deletes only what is B's.
+    await client().delete(RESOURCES.application, intruder, env.namespace);
+    await waitFor(async () => (await client().get(RESOURCES.application, intruder, env.namespace)) === undefined, { timeoutMs: 30_000, what: 'app B deleted' });
+    assert.equal(await client().get(CONFIG_MAPS, 'mine', namespace), undefined);
+    assert.ok(await client().get(CONFIG_MAPS, 'shared', namespace), "app A's object survives app B's deletion");
+    const stillA = await waitForApp(owner, 'app A still Synced', syncedAndHealthy);
+    assert.equal(stillA.status?.inventoryDestination, 'in-cluster');
+  });
+
+  test('a changed destination prunes the objects on the previous cluster (prune on), not on the new one', async () => {
+    const name = uniqueName('move');
+    const other = uniqueName('other');
+    await fakeCluster(other, await ownKubeconfig());
+    await fixture.repository.commit({ 'move/config.yaml': configMap('moving', 'red') });
+    const before = await createApp(name, { source: { repoURL: fixture.fileUrl, targetRevision: 'main', path: 'move' }, syncPolicy: { automated: { prune: true } } });
+    const first = await waitForApp(name, 'synced to in-cluster', syncedAndHealthy);
+    assert.equal(first.status?.inventoryDestination, 'in-cluster');
+    const after = uniqueName('dest');
+    destinations.push(after);
+    await client().patch(RESOURCES.application, name, env.namespace, { spec: { destination: { cluster: other, namespace: after } } }, 'merge');
+    const moved = await waitForApp(name, 'synced to the other cluster', (app) => syncedAndHealthy(app) && app.status?.inventoryDestination === other);
+    assert.deepEqual(moved.status?.resources?.map((entry) => `${entry.kind}/${entry.namespace ?? ''}/${entry.name}`), [`ConfigMap/${after}/moving`]);
+    assert.ok(await client().get(CONFIG_MAPS, 'moving', after));
+    await waitFor(async () => (await client().get(CONFIG_MAPS, 'moving', before)) === undefined, { timeoutMs: 15_000, what: 'the object on the previous destination pruned' });
+    await waitFor(
+      async () => {
+        const events = await client().list<{ reason?: string; message?: string } & { metadata: object }>({ apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true }, { namespace: env.namespace });
+        return events.items.some((event) => event.reason === 'PrunedPreviousDestination' && event.message?.includes(`from in-cluster to ${other}: deleted 1 objects from in-cluster`) === true);
+      },
+      { timeoutMs: 15_000, what: 'a PrunedPreviousDestination event' },
+    );
+  });
+
+  test('a sync that failed because the destination refused connections is retried until it answers, and the failure clears', async () => {
+    const name = uniqueName('resume');
+    const flaky = uniqueName('flaky');
+    const good = await ownKubeconfig();
+    const document = parse(good) as { clusters: { name: string; cluster: Record<string, unknown> }[] };
+    // The same cluster at a port nothing listens on: what a cluster still resuming answers.
+    const closed = stringify({ ...document, clusters: document.clusters.map((entry) => ({ ...entry, cluster: { ...entry.cluster, server: 'https://127.0.0.1:1' } })) });
+    await fakeCluster(flaky, closed);
+    await fixture.repository.commit({ 'resume/config.yaml': configMap('resumed', 'red') });
+    const namespace = uniqueName('dest');
+    destinations.push(namespace);
+    await client().create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await createApp(name, {
+      source: { repoURL: fixture.fileUrl, targetRevision: 'main', path: 'resume' },
+      destination: { cluster: flaky, namespace },
+      // One retry a second: without the fix, the second refusal used the whole budget.
+      syncPolicy: { automated: { prune: true }, syncOptions: { createNamespace: false }, retry: { limit: 1, backoff: { durationSeconds: 1, factor: 1, maxDurationSeconds: 1 } } },
+    });
+    const failed = await waitForApp(name, 'the sync failed: connection refused', (app) => app.status?.operationState?.phase === 'Failed');
+    assert.match(failed.status?.operationState?.message ?? '', /ECONNREFUSED|fetch failed/);
+    // Long enough for the retry budget to be gone had the refusals counted against it.
+    await waitForApp(name, 'retried past the limit', (app) => Date.parse(app.status?.operationState?.startedAt ?? '') - Date.parse(failed.status?.operationState?.startedAt ?? '') >= 2_000, 15_000);
+    // The cluster answers again (its endpoint changes, as a resumed one's does).
+    await client().replace(RESOURCES.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${flaky}-kubeconfig`, namespace: env.namespace }, stringData: { value: good } });
+    await markClusterReady(flaky, 'https://second.invalid');
+    const synced = await waitForApp(name, 'synced once the destination answers', (app) => syncedAndHealthy(app) && app.status?.operationState?.phase === 'Succeeded', 60_000);
+    assert.equal(synced.status?.operationState?.retryCount ?? 0, 0, 'refusals used no retries');
+    assert.equal(condition(synced, 'Ready')?.status, 'True');
+    assert.ok(await client().get(CONFIG_MAPS, 'resumed', namespace));
   });
 });

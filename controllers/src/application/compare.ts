@@ -7,6 +7,7 @@ import {
   inventoryKey,
   objectHealth,
   objectKey,
+  syncRole,
   syncWave,
   type InventoryEntry,
   type KubeObject,
@@ -21,12 +22,25 @@ export interface LiveReader {
   live(resource: ResourceType, name: string, namespace?: string): object | undefined;
   /** Whether the cluster publishes load-balancer and ingress addresses (false for kwok clusters); default true. */
   readonly publishesAddresses?: boolean;
+  /**
+   * Whether the cluster serves the resource metrics API (HPAs need it); default: as
+   * `publishesAddresses`, since the clusters that publish no addresses are the simulated ones,
+   * which serve no metrics either.
+   */
+  readonly servesResourceMetrics?: boolean;
 }
 
 /** A desired object ready to apply, with where it is served (unknown until its CRD is established). */
 export interface PreparedObject {
   readonly object: KubeObject;
   readonly resource: ResourceType | undefined;
+  /**
+   * A hook (Argo CD's or Helm's hook annotation) or an object the sync skips: run or reported by
+   * the sync, never compared, never in the inventory, no tracking id.
+   */
+  readonly hook?: boolean;
+  /** Why the kind is not served by the destination (and its CRD is not in the app), when it is not. */
+  readonly notServed?: string;
 }
 
 /**
@@ -35,7 +49,10 @@ export interface PreparedObject {
  * Scope comes from discovery; a kind not served yet (its CRD is in this app) takes the scope its
  * CRD declares.
  */
-export async function prepareDesired(rendered: readonly KubeObject[], options: { readonly namespace: string; readonly appKey: string; readonly reader: LiveReader }): Promise<PreparedObject[]> {
+export async function prepareDesired(
+  rendered: readonly KubeObject[],
+  options: { readonly namespace: string; readonly appKey: string; readonly reader: LiveReader; readonly clusterName?: string },
+): Promise<PreparedObject[]> {
   const crdScopes = new Map<string, string>();
   for (const obj of rendered) {
     if (obj.kind !== 'CustomResourceDefinition' || apiGroup(obj.apiVersion) !== 'apiextensions.k8s.io') continue;
@@ -45,17 +62,22 @@ export async function prepareDesired(rendered: readonly KubeObject[], options: {
   return Promise.all(
     rendered.map(async (obj) => {
       let resource: ResourceType | undefined;
+      let notServed: string | undefined;
+      const crdScope = crdScopes.get(`${apiGroup(obj.apiVersion)}/${obj.kind}`);
       try {
         resource = await options.reader.resourceFor(obj.apiVersion, obj.kind);
-      } catch {
+      } catch (error) {
         resource = undefined;
+        // Said once here, where discovery fails, in the words a person can act on.
+        if (crdScope === undefined) notServed = notServedMessage(obj, options.clusterName, error);
       }
-      const namespaced = resource?.namespaced ?? crdScopes.get(`${apiGroup(obj.apiVersion)}/${obj.kind}`) !== 'Cluster';
+      const namespaced = resource?.namespaced ?? crdScope !== 'Cluster';
       const copy = structuredClone(obj) as { -readonly [K in keyof KubeObject]: KubeObject[K] } & { metadata: { namespace?: string; annotations?: Record<string, string> } };
       if (namespaced && (copy.metadata.namespace === undefined || copy.metadata.namespace === '')) copy.metadata.namespace = options.namespace;
+      if (!isOrdinary(obj)) return { object: copy, resource, hook: true, ...(notServed === undefined ? {} : { notServed }) };
       const [appNamespace = '', appName = ''] = options.appKey.split('/');
       copy.metadata.annotations = { ...copy.metadata.annotations, [TRACKING_ANNOTATION]: trackingId(appNamespace, appName, inventoryEntryOf(copy)) };
-      return { object: copy, resource };
+      return { object: copy, resource, ...(notServed === undefined ? {} : { notServed }) };
     }),
   );
 }
@@ -103,13 +125,17 @@ export async function compare(
   const healths: ResourceHealth[] = [];
   const outOfSync: string[] = [];
   const desiredKeys = new Set<string>();
-  for (const { object, resource } of desired) {
+  const metrics = { publishesAddresses: options.reader.publishesAddresses ?? true, servesResourceMetrics: options.reader.servesResourceMetrics ?? options.reader.publishesAddresses ?? true };
+  for (const { object, resource, hook, notServed } of desired) {
+    if (hook === true) continue;
     const key = objectKey(object);
     desiredKeys.add(key);
     const live = resource === undefined ? undefined : (options.reader.live(resource, object.metadata.name, object.metadata.namespace) as KubeObject | undefined);
     const applied = live === undefined && options.justApplied?.has(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`) === true;
     const inSync = applied || (live !== undefined && diffObject(object, live, { ignoreDifferences: ignoredPointers(object, options.ignoreDifferences) }).inSync);
-    const health = applied ? { status: 'Progressing' as const, message: 'applied; not seen by the watch yet' } : objectHealth(live, { publishesAddresses: options.reader.publishesAddresses ?? true });
+    const health = applied ? { status: 'Progressing' as const, message: 'applied; not seen by the watch yet' }
+      : live === undefined && notServed !== undefined ? { status: 'Missing' as const, message: notServed }
+      : objectHealth(live, metrics);
     if (!inSync) outOfSync.push(key);
     healths.push({ resource: key, health });
     resources.push(resourceStatus(inventoryEntryOf(object), inSync ? 'Synced' : 'OutOfSync', health, syncWaveOf(object)));
@@ -137,6 +163,22 @@ export async function compare(
     outOfSync,
     extra,
   };
+}
+
+/** Whether an object is applied, compared and tracked (not a hook, not skipped); bad annotations count as ordinary here and are refused by the sync. */
+function isOrdinary(obj: KubeObject): boolean {
+  try {
+    return syncRole(obj).role === 'object';
+  } catch {
+    return true;
+  }
+}
+
+/** `kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD`, or the discovery error when it is another. */
+function notServedMessage(obj: KubeObject, clusterName: string | undefined, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/ is not served by /.test(message)) return `failed to look up kind ${obj.kind} (${obj.apiVersion}): ${message.split('\n')[0] ?? ''}`;
+  return `kind ${obj.kind} (${obj.apiVersion}) is not served by ${clusterName === undefined ? 'the cluster' : `cluster ${clusterName}`}; install its CRD`;
 }
 
 function syncWaveOf(obj: KubeObject): number {

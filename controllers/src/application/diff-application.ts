@@ -65,7 +65,9 @@ export async function diffApplication(app: Application, options: DiffApplication
   const parts: string[] = [];
   let changed = 0;
   const desiredKeys = new Set<string>();
-  for (const { object, resource } of desired) {
+  for (const { object, resource, hook } of desired) {
+    // Hooks are created by a sync, never compared.
+    if (hook === true) continue;
     desiredKeys.add(objectKey(object));
     const live = resource === undefined ? undefined : await target.get<KubeObject>(resource, object.metadata.name, resource.namespaced ? object.metadata.namespace : undefined);
     const text = unifiedDiff(object, live, { ignoreDifferences: ignoredPointers(object, app.spec.ignoreDifferences) });

@@ -7,6 +7,9 @@ import {
   parseSyncRequest,
   REFRESH_ANNOTATION,
   SYNC_REQUEST_ANNOTATION,
+  TRACKING_ANNOTATION,
+  trackedApplication,
+  trackingId,
   type Application,
   type Cluster,
   type ApplicationStatus,
@@ -16,7 +19,7 @@ import {
   type ResourceStatus,
   type SyncRequest,
 } from '@beamline/api';
-import { isRenderError, isSourceError, objectKey, syncObjects, type InventoryEntry, type KubeObject, type ResultEntry } from '@beamline/gitops';
+import { isRenderError, isSourceError, objectKey, syncObjects, type InventoryEntry, type KubeObject, type ResultEntry, type TrackingOptions } from '@beamline/gitops';
 import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer, type ResourceType, type ReconcileContext, type Reconciler, type ReconcileRequest, type Result } from '@beamline/reconcile';
 import { conditionSet } from '../conditions.ts';
 import { RESOURCES } from '../resources.ts';
@@ -58,6 +61,11 @@ interface AppState {
   writtenVersion: string | undefined;
   /** The desired objects prepared for the destination, and what they were prepared from. */
   prepared: { readonly key: string; readonly objects: PreparedObject[] } | undefined;
+  /**
+   * Automated syncs in a row that failed because of the destination (connection refused, not
+   * Ready): they back off by this count but do not use up the retry limit. Memory only.
+   */
+  destinationFailures: number;
 }
 
 /** What the reconciler needs, shared with the controller that owns it. */
@@ -95,7 +103,7 @@ export function applicationReconciler(deps: ApplicationReconcilerDeps): Applicat
   const stateOf = (key: string): AppState => {
     let state = states.get(key);
     if (state === undefined) {
-      state = { specKey: '', loaded: undefined, nextRefreshAt: 0, forceRefresh: false, sourceFailures: 0, lastSyncAt: 0, writtenVersion: undefined, prepared: undefined };
+      state = { specKey: '', loaded: undefined, nextRefreshAt: 0, forceRefresh: false, sourceFailures: 0, lastSyncAt: 0, writtenVersion: undefined, prepared: undefined, destinationFailures: 0 };
       states.set(key, state);
     }
     return state;
@@ -173,6 +181,8 @@ class Pass {
       return { requeueAfterMs: DESTINATION_WAIT_MS };
     }
     const destination = lookup.destination;
+    // The inventory belongs to the cluster it was applied to: a changed destination leaves it there.
+    await this.leaveOldDestination(request);
 
     // Source: the target revision, or a history entry for a rollback.
     const rollback = request?.rollbackTo === undefined ? undefined : this.historyEntry(request.rollbackTo);
@@ -208,7 +218,7 @@ class Pass {
     const loadMs = started - passStarted;
     let desired: PreparedObject[];
     let comparison: Comparison;
-    const stored = inventoryOf(app.status?.resources);
+    const stored = inventoryOf(this.status.resources);
     let inventory: InventoryEntry[];
     try {
       // Prepared once per render, destination and namespace: a pass woken by a watch event only compares.
@@ -216,7 +226,7 @@ class Pass {
       if (this.state.prepared?.key === preparedKey && rollback === undefined) {
         desired = this.state.prepared.objects;
       } else {
-        desired = await prepareDesired(loaded.objects, { namespace: app.spec.destination.namespace, appKey: this.appKey, reader: destination });
+        desired = await prepareDesired(loaded.objects, { namespace: app.spec.destination.namespace, appKey: this.appKey, reader: destination, clusterName: app.spec.destination.cluster });
         // Only when every kind was found: a kind whose CRD arrives with this sync is looked up again.
         if (rollback === undefined && desired.every((prepared) => prepared.resource !== undefined)) this.state.prepared = { key: preparedKey, objects: desired };
       }
@@ -243,8 +253,9 @@ class Pass {
       'compared',
     );
     if (decision.sync) {
+      const regular = desired.filter((prepared) => prepared.hook !== true);
       const versionsBefore = new Map(
-        desired.map(({ object, resource }) => [objectKey(object), resource === undefined ? undefined : destination.live(resource, object.metadata.name, object.metadata.namespace)?.metadata?.resourceVersion]),
+        regular.map(({ object, resource }) => [objectKey(object), resource === undefined ? undefined : destination.live(resource, object.metadata.name, object.metadata.namespace)?.metadata?.resourceVersion]),
       );
       const outcome = await this.sync(destination, desired, inventory, loaded, decision.initiatedBy, decision.prune, request, rollback, decision.retryCount ?? 0);
       if (outcome.result === 'aborted') return {};
@@ -252,7 +263,7 @@ class Pass {
       // bounded): comparing against the state before the sync would report drift that is not
       // there and cost another status write once the events arrive. An object still not seen
       // is Progressing, not Missing.
-      await this.awaitWatches(destination, desired, outcome.applied, versionsBefore);
+      await this.awaitWatches(destination, regular, outcome.applied, versionsBefore);
       const justApplied = new Set((this.status.operationState?.results ?? []).filter((entry) => entry.status === 'Synced').map((entry) => `${entry.kind}/${entry.namespace ?? ''}/${entry.name}`));
       comparison = await compare(desired, inventoryOf(this.status.resources), { reader: destination, ignoreDifferences: app.spec.ignoreDifferences, justApplied });
     }
@@ -317,24 +328,36 @@ class Pass {
       // Cut short, and auto-sync was turned off meanwhile: end it as interrupted rather than leave it Running.
       this.status.operationState = { ...last, phase: 'Error', message: 'interrupted: the manager stopped during the sync, and automated sync is off now', finishedAt: new Date(this.now).toISOString() };
     }
-    if (automated === undefined || comparison.sync === 'Synced') return { sync: false };
+    if (automated === undefined) return { sync: false };
     const prune = automated.prune ?? false;
     const lastSynced = this.app.status?.history?.at(-1);
-    const sameTarget = lastSynced !== undefined && lastSynced.revision === loaded.revision && isDeepStrictEqual(lastSynced.source, this.app.spec.source);
+    // A changed destination is a new target too (entries written before destinations were recorded count as the same).
+    const sameDestination = lastSynced?.destination === undefined || isDeepStrictEqual(lastSynced.destination, { cluster: this.app.spec.destination.cluster, namespace: this.app.spec.destination.namespace });
+    const sameTarget = lastSynced !== undefined && lastSynced.revision === loaded.revision && isDeepStrictEqual(lastSynced.source, this.app.spec.source) && sameDestination;
+    const retrying = last !== undefined && last.initiatedBy !== 'manual' && last.initiatedBy !== 'rollback' && (last.phase === 'Failed' || last.phase === 'Error') && last.revision === loaded.revision && !sameTarget;
+    // Everything is in place, yet the last automated sync of this target failed (the destination
+    // was resuming, say, and came back): one more sync records it as succeeded, so a stale Failed
+    // operation does not stay in status for good. Otherwise a synced app needs nothing.
+    if (comparison.sync === 'Synced' && !retrying) return { sync: false };
     // Only pruning left, and prune is off: nothing an automated sync would change.
-    if (comparison.outOfSync.length === 0 && !prune) return { sync: false };
+    if (comparison.sync !== 'Synced' && comparison.outOfSync.length === 0 && !prune) return { sync: false };
 
-    // The last automated sync of this very target failed: retry by the retry policy, then give up until something changes.
-    if (last !== undefined && last.initiatedBy !== 'manual' && last.initiatedBy !== 'rollback' && (last.phase === 'Failed' || last.phase === 'Error') && last.revision === loaded.revision && !sameTarget) {
+    // The last automated sync of this very target failed: retry by the retry policy, then give up
+    // until something changes. A failure the destination caused (connection refused, not Ready:
+    // a cluster resuming after `beamline up`) backs off but does not use up the limit, so the app
+    // syncs by itself once the cluster answers.
+    if (last !== undefined && retrying) {
       const retry = this.app.spec.syncPolicy?.retry;
       const limit = retry?.limit ?? 5;
       const count = last.retryCount ?? 0;
-      if (count >= limit) return { sync: false };
+      const destinationCaused = isDestinationFailure(last);
+      if (!destinationCaused && count >= limit) return { sync: false };
+      const attempts = destinationCaused ? Math.max(0, this.state.destinationFailures - 1) : count;
       const backoff = retry?.backoff ?? {};
-      const delayS = Math.min((backoff.durationSeconds ?? 5) * (backoff.factor ?? 2) ** count, backoff.maxDurationSeconds ?? 180);
+      const delayS = Math.min((backoff.durationSeconds ?? 5) * (backoff.factor ?? 2) ** attempts, backoff.maxDurationSeconds ?? 180);
       const dueAt = Date.parse(last.finishedAt ?? last.startedAt) + delayS * 1000;
       if (this.now < dueAt) return { sync: false, retryAt: dueAt };
-      return { sync: true, initiatedBy: 'automated', prune, retryCount: count + 1 };
+      return { sync: true, initiatedBy: 'automated', prune, retryCount: destinationCaused ? count : count + 1 };
     }
     if (!sameTarget) return { sync: true, initiatedBy: 'automated', prune };
     // The target is applied already: what differs is drift, healed only with selfHeal, and not
@@ -372,7 +395,7 @@ class Pass {
     // The inventory grows before anything is written: a manager killed mid-sync leaves no object
     // that prune would not know about. It shrinks only after prune.
     this.status.operationState = operation;
-    this.status.resources = mergeInventory(app.status?.resources ?? [], desired.map((prepared) => prepared.object));
+    this.status.resources = mergeInventory(this.status.resources ?? [], desired.filter((prepared) => prepared.hook !== true).map((prepared) => prepared.object));
     this.conditions.set(ConditionType.Reconciling, 'True', ConditionReason.Progressing, operation.message ?? 'syncing');
     // `Running` (with the inventory about to grow) is written only for a sync that takes a while:
     // most finish in well under a second, and a thousand first syncs would otherwise cost a
@@ -391,6 +414,9 @@ class Pass {
         objects: desired.map((prepared) => prepared.object),
         inventory,
         prune,
+        tracking: trackingFor(this.appKey, destination, desired),
+        destinationName: app.spec.destination.cluster,
+        health: { publishesAddresses: destination.publishesAddresses, servesResourceMetrics: destination.publishesAddresses },
         ...((await this.namespaceToCreate(destination)) === undefined ? {} : { createNamespace: app.spec.destination.namespace }),
         signal: this.context.signal,
       });
@@ -411,6 +437,7 @@ class Pass {
     this.state.lastSyncAt = Date.now();
     const results = [...result.applied, ...result.pruned, ...result.failed, ...result.skipped].map(resultOf);
     const failed = result.failed.length > 0;
+    this.state.destinationFailures = failed && result.failed.every((entry) => isDestinationError(entry.message ?? '')) ? this.state.destinationFailures + 1 : 0;
     const message = failed
       ? `${result.failed.length} of ${result.applied.length + result.pruned.length + result.failed.length + result.skipped.length} objects failed (${result.skipped.length} skipped): ${result.failed[0]?.message ?? ''}`
       : `applied ${result.applied.length}, pruned ${result.pruned.length}`;
@@ -422,7 +449,13 @@ class Pass {
     } else {
       const history = [...(app.status?.history ?? [])];
       const id = (history.at(-1)?.id ?? 0) + 1;
-      history.push({ id, revision: loaded.revision, deployedAt: new Date().toISOString(), source: rollback?.source ?? app.spec.source });
+      history.push({
+        id,
+        revision: loaded.revision,
+        deployedAt: new Date().toISOString(),
+        source: rollback?.source ?? app.spec.source,
+        destination: { cluster: app.spec.destination.cluster, namespace: app.spec.destination.namespace },
+      });
       this.status.history = history.slice(-HISTORY_LIMIT);
       this.deps.events.record(app, 'Normal', 'Synced', `${initiatedBy} sync of ${shortRevision(loaded.revision)}: ${message}`);
     }
@@ -526,6 +559,53 @@ class Pass {
     return live === undefined || live.metadata?.deletionTimestamp !== undefined ? name : undefined;
   }
 
+  /**
+   * When `destination.cluster` changed since the inventory was applied, its objects are on the
+   * old cluster. They are pruned there when prune is on (automated prune, or a sync request with
+   * prune), each only if it still carries this app's tracking id; otherwise they are left there,
+   * with a Warning event `Orphaned` saying so. Either way the inventory starts afresh on the new
+   * destination: the old entries must never be looked for (or pruned) there. Argo CD forgets them
+   * silently (argoproj/argo-cd#9172). A failed prune throws: it is tried again with backoff.
+   */
+  async leaveOldDestination(request: SyncRequest | undefined): Promise<void> {
+    const app = this.app;
+    const current = app.spec.destination.cluster;
+    const previous = this.status.inventoryDestination;
+    this.status.inventoryDestination = current;
+    if (previous === undefined || previous === current) return;
+    const stored = inventoryOf(this.status.resources);
+    const prune = request?.prune ?? app.spec.syncPolicy?.automated?.prune ?? false;
+    const change = `destination changed from ${previous} to ${current}`;
+    if (stored.length > 0 && prune) {
+      const lookup = await this.deps.destinations.lookup(withCluster(app, previous), clusterFromCache(this.context));
+      const gone = !lookup.ready && previous !== 'in-cluster' && this.context.cache.get(RESOURCES.cluster, previous, app.metadata.namespace) === undefined;
+      if (lookup.ready) {
+        const result = await syncObjects({
+          client: lookup.destination.client,
+          objects: [],
+          inventory: stored,
+          prune: true,
+          tracking: trackingFor(this.appKey, lookup.destination, []),
+          destinationName: previous,
+          signal: this.context.signal,
+        });
+        if (result.failed.length > 0) {
+          this.status.inventoryDestination = previous;
+          throw new Error(`failed to prune ${result.failed.length} objects from the previous destination ${previous}: ${result.failed[0]?.message ?? ''}`);
+        }
+        const left = result.skipped.length === 0 ? '' : `; left ${result.skipped.length} that are not this application's any more`;
+        this.deps.events.record(app, 'Normal', 'PrunedPreviousDestination', `${change}: deleted ${result.pruned.length} objects from ${previous}${left}`);
+      } else if (gone) {
+        this.deps.events.record(app, 'Normal', 'PrunedPreviousDestination', `${change}: Cluster ${previous} is gone, and its objects with it`);
+      } else {
+        this.deps.events.record(app, 'Warning', 'Orphaned', `${change}: ${stored.length} objects left on ${previous}, which cannot be reached (${lookup.message})`);
+      }
+    } else if (stored.length > 0) {
+      this.deps.events.record(app, 'Warning', 'Orphaned', `${change}: ${stored.length} objects left on ${previous} (prune is off); delete them there, or turn prune on before changing the destination`);
+    }
+    this.status.resources = [];
+  }
+
   historyEntry(id: number): HistoryEntry | undefined {
     return this.app.status?.history?.find((entry) => entry.id === id);
   }
@@ -583,27 +663,81 @@ class Pass {
 async function finalize(app: Application, context: ReconcileContext<Application>, deps: ApplicationReconcilerDeps): Promise<Result> {
   if (!hasFinalizer(app, APPLICATION_FINALIZER)) return {};
   const inventory = inventoryOf(app.status?.resources);
+  // The objects are where they were applied, which is not the spec's cluster when it changed since.
+  const cluster = app.status?.inventoryDestination ?? app.spec.destination.cluster;
   if (app.spec.deletionPolicy !== 'Orphan' && inventory.length > 0) {
-    const lookup = await deps.destinations.lookup(app, clusterFromCache(context));
+    const lookup = await deps.destinations.lookup(withCluster(app, cluster), clusterFromCache(context));
     if (!lookup.ready) {
-      const clusterGone = context.cache.get(RESOURCES.cluster, app.spec.destination.cluster, app.metadata.namespace) === undefined && app.spec.destination.cluster !== 'in-cluster';
+      const clusterGone = context.cache.get(RESOURCES.cluster, cluster, app.metadata.namespace) === undefined && cluster !== 'in-cluster';
       if (!clusterGone) {
         context.logger.info({ reason: lookup.message }, 'waiting for the destination to delete the objects');
         return { requeueAfterMs: DESTINATION_WAIT_MS };
       }
       // The destination cluster is gone: so are the objects.
     } else {
-      const tracked = lookup.destination.trackedBy(`${app.metadata.namespace ?? 'default'}/${app.metadata.name ?? ''}`);
-      const result = await syncObjects({ client: lookup.destination.client, objects: [], inventory: mergeEntries(inventory, tracked), prune: true, signal: context.signal });
+      const appKey = `${app.metadata.namespace ?? 'default'}/${app.metadata.name ?? ''}`;
+      const tracked = lookup.destination.trackedBy(appKey);
+      // Each object is deleted only if it carries this app's tracking id when it is deleted: an
+      // object another app delivers (or a person took over) stays.
+      const result = await syncObjects({
+        client: lookup.destination.client,
+        objects: [],
+        inventory: mergeEntries(inventory, tracked),
+        prune: true,
+        tracking: trackingFor(appKey, lookup.destination, []),
+        destinationName: cluster,
+        signal: context.signal,
+      });
       if (result.failed.length > 0) {
         const first = result.failed[0];
         throw new Error(`failed to delete ${result.failed.length} objects of the application: ${first?.message ?? ''}`);
       }
-      deps.events.record(app, 'Normal', 'Deleted', `deleted ${result.pruned.length} objects`);
+      const left = result.skipped.length === 0 ? '' : `; left ${result.skipped.length} that are not this application's`;
+      deps.events.record(app, 'Normal', 'Deleted', `deleted ${result.pruned.length} objects${left}`);
     }
   }
   await removeFinalizer(context.kubeConfig, app, APPLICATION_FINALIZER, { resource: RESOURCES.application, signal: context.signal });
   return {};
+}
+
+/** The app as if its destination were `cluster` (to look up the destination its inventory is in). */
+function withCluster(app: Application, cluster: string): Application {
+  return cluster === app.spec.destination.cluster ? app : { ...app, spec: { ...app.spec, destination: { ...app.spec.destination, cluster } } };
+}
+
+/**
+ * The tracking options of a sync: the app's tracking ids, and the live objects of the
+ * destination's watch caches for the conflict check before an apply.
+ */
+function trackingFor(appKey: string, destination: Destination, desired: readonly PreparedObject[]): TrackingOptions {
+  const [appNamespace = '', appName = ''] = appKey.split('/');
+  const resources = new Map<string, ResourceType>();
+  for (const { object, resource } of desired) if (resource !== undefined && object.metadata.name !== undefined) resources.set(objectKey(object), resource);
+  return {
+    annotation: TRACKING_ANNOTATION,
+    app: appKey,
+    idOf: (entry) => trackingId(appNamespace, appName, entry),
+    ownerOf: (id, entry) => trackedApplication(id, entry),
+    live: (obj) => {
+      const resource = resources.get(objectKey(obj));
+      return resource === undefined ? undefined : destination.live(resource, obj.metadata.name, obj.metadata.namespace);
+    },
+  };
+}
+
+// What a destination that is down or resuming answers: connection errors, gateways, not Ready.
+const DESTINATION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|fetch failed|other side closed|\b(502|503|504)\b|is not Ready|does not answer|currently unable to handle the request/;
+
+/** Whether an error message says the destination could not be reached (rather than refusing an object). */
+function isDestinationError(message: string): boolean {
+  return DESTINATION_ERROR.test(message);
+}
+
+/** Whether an operation failed only because the destination could not be reached. */
+function isDestinationFailure(operation: OperationState): boolean {
+  const failed = (operation.results ?? []).filter((result) => result.status === 'Failed');
+  if (failed.length === 0) return isDestinationError(operation.message ?? '');
+  return failed.every((result) => isDestinationError(result.message ?? ''));
 }
 
 /** A copy without undefined fields (they are absent once written). */
