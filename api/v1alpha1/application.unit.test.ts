@@ -11,8 +11,10 @@ import {
   ApplicationSchema,
   CHART_REPO_URL_MESSAGE,
   CHART_VERSION_MESSAGE,
+  FILE_CREDENTIALS_MESSAGE,
   JSON_POINTER_MESSAGE,
   PATH_OR_CHART_MESSAGE,
+  REPO_URL_CREDENTIALS_MESSAGE,
   REPO_URL_MESSAGE,
   REPO_URL_SCHEME_PATTERN,
   REPO_URL_SCP_PATTERN,
@@ -120,9 +122,13 @@ describe('Application CRD', () => {
         [CHART_VERSION_MESSAGE, '.chartVersion'],
         [PATH_OR_CHART_MESSAGE, '.path'],
         [CHART_REPO_URL_MESSAGE, '.repoURL'],
+        [FILE_CREDENTIALS_MESSAGE, '.credentialsSecretRef'],
       ],
     );
-    assert.equal(source?.properties?.repoURL?.['x-kubernetes-validations']?.[0]?.message, REPO_URL_MESSAGE);
+    assert.deepEqual(
+      source?.properties?.repoURL?.['x-kubernetes-validations']?.map((r) => r.message),
+      [REPO_URL_MESSAGE, REPO_URL_CREDENTIALS_MESSAGE],
+    );
     assert.equal(spec.ignoreDifferences?.items?.properties?.jsonPointers?.items?.['x-kubernetes-validations']?.[0]?.message, JSON_POINTER_MESSAGE);
     assert.equal(source?.properties?.helm?.properties?.values?.['x-kubernetes-preserve-unknown-fields'], true);
     // No schema default for path: it would collide with chart (see PATH_OR_CHART_MESSAGE).
