@@ -410,4 +410,31 @@ describe('Application controller (in-cluster destination)', () => {
     assert.equal(condition(synced, 'Ready')?.status, 'True');
     assert.ok(await client().get(CONFIG_MAPS, 'resumed', namespace));
   });
+  test('an app written for Argo CD: a PreSync hook with generateName runs first, stays out of the inventory; Argo sync waves order', async () => {
+    const name = uniqueName('argo');
+    const hook = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  generateName: migrate-',
+      '  annotations:',
+      '    argocd.argoproj.io/hook: PreSync',
+      '    argocd.argoproj.io/hook-delete-policy: HookSucceeded',
+      'data:',
+      '  step: migrate',
+      '',
+    ].join('\n');
+    const waved = `${configMap('late', 'red').replace('metadata:\n', 'metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: "5"\n')}`;
+    const stray = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: stray-\ndata: {}\n';
+    await fixture.repository.commit({ 'argo/hook.yaml': hook, 'argo/config.yaml': configMap('web', 'red'), 'argo/late.yaml': waved, 'argo/stray.yaml': stray });
+    const namespace = await createApp(name, { source: { repoURL: fixture.fileUrl, targetRevision: 'main', path: 'argo' }, syncPolicy: { automated: { prune: true } } });
+    const synced = await waitForApp(name, 'Argo-shaped app Synced and Healthy', syncedAndHealthy);
+    assert.deepEqual(synced.status?.resources?.map((entry) => `${entry.kind}/${entry.name}/${entry.syncWave ?? 0}`).sort(), ['ConfigMap/late/5', 'ConfigMap/web/0']);
+    const results = synced.status?.operationState?.results ?? [];
+    assert.deepEqual(results.map((entry) => `${entry.status}:${entry.name.replace(/-[a-z0-9]{5}$/, '-*')}`), ['Synced:' + namespace, 'Synced:migrate-*', 'Synced:web', 'Synced:late', 'Skipped:']);
+    assert.match(results[1]?.message ?? '', /^PreSync hook ConfigMap migrate-[a-z0-9]{5} created$/);
+    assert.match(results[4]?.message ?? '', /generateName without a hook annotation/);
+    const left = await client().list(CONFIG_MAPS, { namespace });
+    assert.deepEqual(left.items.map((item) => item.metadata?.name).filter((item) => item !== 'kube-root-ca.crt').sort(), ['late', 'web'], 'HookSucceeded deleted the hook; the stray object was not created');
+  });
 });
