@@ -2,6 +2,7 @@
 // history) and the decisions it takes on what it reads (is a wait over, which history entry a
 // rollback goes back to, the exit code of a diff). Pure: the commands do the I/O.
 import type { Application, HistoryEntry, OperationState } from '@beamline/api';
+import { redactUrl } from '@beamline/gitops/redact';
 import { age, CliError, formatTable } from './output.ts';
 import { cell } from './print.ts';
 import type { BeamlineObject } from './resources.ts';
@@ -130,7 +131,8 @@ export function describeApplication(app: AppObject, now = new Date()): string {
   const status = app.status;
   const pairs: [string, string][] = [
     ['Name', `${app.metadata.namespace ?? ''}/${app.metadata.name ?? ''}`],
-    ['Repo', source.repoURL],
+    // Stored URLs carry no credentials (the CRD refuses them); older objects might.
+    ['Repo', redactUrl(source.repoURL)],
   ];
   if (source.chart === undefined) {
     pairs.push(['Target', source.targetRevision ?? 'HEAD'], ['Path', `${source.path ?? '.'}${source.directory?.recursive === true ? ' (recursive)' : ''}`]);

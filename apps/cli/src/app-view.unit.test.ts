@@ -156,6 +156,12 @@ describe('app get', () => {
     assert.doesNotMatch(text, /^Path:/m);
   });
 
+  test('a repoURL with credentials (stored before they were refused) is shown without them', () => {
+    const text = describeApplication(app({ spec: { source: { repoURL: 'https://bot:s3cr3t@git.example.org/physics/deploy.git', path: '.' } } }), NOW);
+    assert.match(text, /^Repo: +https:\/\/git\.example\.org\/physics\/deploy\.git$/m);
+    assert.doesNotMatch(text, /s3cr3t/);
+  });
+
   test('conditions that are not OK: Ready not True, Reconciling or Stalled True', () => {
     const c = (type: string, status: string) => ({ type, status });
     assert.deepEqual(conditionsNotOk([c('Ready', 'True'), c('Reconciling', 'False'), c('Stalled', 'False')]), []);
