@@ -1,6 +1,6 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, YAMLError } from 'yaml';
 import { findKustomization } from './detect-source-type.ts';
 import type { KubeObject } from './kube-object.ts';
 import { parseIsolated } from './parse-isolated.ts';
@@ -108,13 +108,32 @@ export interface KustomizationScan {
   readonly missing: readonly string[];
 }
 
-async function readKustomization(file: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const kustomization: unknown = parse(await readFile(file, 'utf8'), { maxAliasCount: 100 });
-    return isRecord(kustomization) ? kustomization : undefined;
-  } catch {
-    return undefined; // kustomize itself says what is wrong with the file
+/**
+ * A kustomization file is parsed here, in the manager's thread, to be checked: small ones only
+ * (real ones are a few KiB), so a YAML bomb in one cannot exhaust the heap (see parseIsolated).
+ */
+const MAX_KUSTOMIZATION_BYTES = 128 * 1024;
+
+/**
+ * The kustomization in `file`. One that cannot be read as YAML is refused rather than left to
+ * kustomize: its paths could not be checked, and kustomize's parser may read it otherwise.
+ */
+async function readKustomization(file: string, shown: string): Promise<Record<string, unknown>> {
+  const size = (await stat(file)).size;
+  if (size > MAX_KUSTOMIZATION_BYTES) {
+    throw limitExceeded('kustomization', shown, `${shown} is ${formatBytes(size)}, more than the limit of ${formatBytes(MAX_KUSTOMIZATION_BYTES)} per kustomization file`);
   }
+  let kustomization: unknown;
+  try {
+    kustomization = parse(await readFile(file, 'utf8'), { maxAliasCount: 100 });
+  } catch (cause) {
+    // The parser's message may quote the content: keep only where.
+    const where = cause instanceof YAMLError && cause.linePos !== undefined ? ` at line ${cause.linePos[0].line}, column ${cause.linePos[0].col}` : '';
+    throw new RenderError('KustomizeFailed', `failed to render kustomization: ${shown} is not valid YAML${where}`, { file: shown, cause });
+  }
+  if (kustomization === null || kustomization === undefined) return {};
+  if (!isRecord(kustomization)) throw new RenderError('KustomizeFailed', `failed to render kustomization: ${shown} is not a mapping`, { file: shown });
+  return kustomization;
 }
 
 /**
@@ -136,9 +155,20 @@ export async function inspectKustomization(dir: string, root: string): Promise<K
     if (real === undefined || folders.includes(real) || problem !== undefined) return;
     folders.push(real);
     const file = await findKustomization(real);
-    const kustomization = file === undefined ? undefined : await readKustomization(file);
-    if (file === undefined || kustomization === undefined) return;
+    if (file === undefined) return;
     const shown = name(file);
+    if (!isInside(rootReal, await realpath(file))) {
+      problem = new RenderError('OutsideSource', `failed to render kustomization: ${shown} links outside the repository`, { file: shown });
+      return;
+    }
+    let kustomization: Record<string, unknown>;
+    try {
+      kustomization = await readKustomization(file, shown);
+    } catch (error) {
+      if (!(error instanceof RenderError)) throw error;
+      problem = error;
+      return;
+    }
     for (const reference of kustomizationReferences(kustomization)) {
       if (REMOTE_REFERENCE.test(reference.path)) {
         problem = new RenderError(

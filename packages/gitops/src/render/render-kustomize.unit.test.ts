@@ -124,6 +124,31 @@ describe('renderKustomize (real kubectl kustomize)', () => {
     }
   });
 
+  test('a kustomization that cannot be checked is refused: not YAML, duplicate keys, too large, itself a link out', async () => {
+    await writeTree(repo, {
+      'unreadable/syntax/kustomization.yaml': 'resources: [a.yaml\nsecret: "hunter2\n',
+      'unreadable/duplicate/kustomization.yaml': 'resources: [../../../base]\nresources: [../../../../../../etc]\n',
+      'unreadable/large/kustomization.yaml': `resources: [${'a.yaml,'.repeat(20_000)}]\n`,
+    });
+    await mkdir(join(repo, 'unreadable/link'), { recursive: true });
+    await symlink('/etc/hostname', join(repo, 'unreadable/link/kustomization.yaml'));
+    const cases: [string, RenderError['reason'], RegExp][] = [
+      ['syntax', 'KustomizeFailed', /^failed to render kustomization: unreadable\/syntax\/kustomization\.yaml is not valid YAML at line \d+, column \d+$/],
+      ['duplicate', 'KustomizeFailed', /^failed to render kustomization: unreadable\/duplicate\/kustomization\.yaml is not valid YAML at line 2, column 1$/],
+      ['large', 'LimitExceeded', /unreadable\/large\/kustomization\.yaml is 136\.7 KiB, more than the limit of 128 KiB per kustomization file/],
+      ['link', 'OutsideSource', /^failed to render kustomization: unreadable\/link\/kustomization\.yaml links outside the repository$/],
+    ];
+    for (const [app, reason, message] of cases) {
+      await assert.rejects(renderKustomize(join(repo, 'unreadable', app), { kubectl, root: repo }), (error: unknown) => {
+        assert.ok(error instanceof RenderError, String(error));
+        assert.equal(error.reason, reason, error.message);
+        assert.match(error.message, message);
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      });
+    }
+  });
+
   test('kustomize output is capped: the binary is killed past maxTotalBytes, and objects past maxObjects', async () => {
     const many = Array.from({ length: 30 }, (_, index) => configMapYaml(`c${index}`, `data: {text: ${'x'.repeat(100)}}\n`)).join('---\n');
     await writeTree(repo, { 'big/kustomization.yaml': 'resources: [many.yaml]\n', 'big/many.yaml': many });
