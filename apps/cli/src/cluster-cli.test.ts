@@ -140,4 +140,21 @@ describe('beamline cluster', () => {
     const run = expectCode(await running, 1);
     assert.match(run.stderr, /^error: cluster "stalled" failed \(TemplateNotFound\): ClusterTemplate "gone" does not exist \(waiting longer will not help/m);
   });
+
+  test('beamline kubectl runs the pinned kubectl on the management cluster, arguments and exit code passed through', async () => {
+    const run = expectCode(await cli('kubectl', 'get', 'namespace', env.namespace, '-o', 'name'), 0);
+    assert.equal(run.stdout, `namespace/${env.namespace}\n`);
+    // kubectl's own flags (-o jsonpath) are not read by beamline.
+    const clusters = expectCode(await cli('kubectl', 'get', 'clusters.beamline.dev', '-o', 'jsonpath={.items[*].metadata.name}'), 0);
+    assert.match(clusters.stdout, /\blab\b/);
+    const missing = await cli('kubectl', 'get', 'clusters.beamline.dev', 'no-such-cluster');
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.match(missing.stderr, /NotFound|not found/);
+    assert.doesNotMatch(missing.stderr, /^error: $/m);
+    // -n before "kubectl" is beamline's own option: passed on as --namespace.
+    const inNamespace = expectCode(await cli('-n', env.namespace, 'kubectl', 'get', 'clusters.beamline.dev', '-o', 'name'), 0);
+    assert.match(inNamespace.stdout, /^cluster\.beamline\.dev\/lab$/m);
+    const help = expectCode(await cli('-n', env.namespace, 'kubectl', '--help'), 0);
+    assert.match(help.stdout, /kubectl controls the Kubernetes cluster manager/, 'kubectl\'s help, not beamline\'s');
+  });
 });
