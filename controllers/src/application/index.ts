@@ -6,7 +6,7 @@ export { Destination, DestinationRegistry, readClusterKubeconfig, type ClusterFi
 export { diffApplication, type ApplicationDiff, type DiffApplicationOptions } from './diff-application.ts';
 export { EventRecorder } from './events.ts';
 export { claimGitopsWorkDir, type GitopsWorkDir } from './gitops-work-dir.ts';
-export { decodeSecretData, sourceCredentials, type SecretDataReader } from './source-credentials.ts';
+export { decodeSecretData, redactSource, sourceCredentials, type SecretDataReader } from './source-credentials.ts';
 export { createGitopsMetrics, type GitopsMetrics, type GitopsStage } from './metrics.ts';
 export { SourceLoader, type LoadedSource, type LoadTimings, type SourceLoaderOptions } from './source-loader.ts';
 export * from './webhook/index.ts';

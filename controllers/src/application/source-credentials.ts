@@ -50,3 +50,12 @@ export async function sourceCredentials(source: ApplicationSource, appNamespace:
   if (/[\n\r\0]/.test(username) || /[\n\r\0]/.test(password)) throw fail(`Secret ${scope}: "username" and "password" must be single lines`);
   return { type: 'basic', username, password, scope };
 }
+
+/**
+ * `source` with `repoURL` redacted ({@link redactUrl}): what may be stored in status (history)
+ * or shown. The CRD refuses credentials in `repoURL`; this covers objects stored before it did.
+ */
+export function redactSource<T extends { readonly repoURL: string }>(source: T): T {
+  const repoURL = redactUrl(source.repoURL);
+  return repoURL === source.repoURL ? source : { ...source, repoURL };
+}
