@@ -80,4 +80,18 @@ describe('renderHelmChart (real helm template)', () => {
     await symlink('/etc/hostname', join(leaky, 'hostname.txt'));
     await assert.rejects(renderHelmChart(leaky, base), rejectsWithRenderError('HelmTemplateFailed', /^failed to render helm chart: hostname\.txt links outside the chart folder$/));
   });
+
+  test('a chart cannot reach out of its folder: a file://../ dependency is not loaded, value files with .. are refused', async () => {
+    const repo = await tempDir();
+    await writeTree(repo, {
+      'secret/Chart.yaml': 'apiVersion: v2\nname: secret\nversion: 0.1.0\n',
+      'secret/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stolen}\n',
+      'secret/values.yaml': 'x: 1\n',
+      'app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: secret\n  version: 0.1.0\n  repository: file://../secret\n',
+      'app/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n',
+    });
+    const options = { ...base, values: undefined };
+    await assert.rejects(renderHelmChart(join(repo, 'app'), options), rejectsWithRenderError('HelmTemplateFailed', /dependencies missing from charts\/: secret/));
+    await assert.rejects(renderHelmChart(join(repo, 'app'), { ...options, valueFiles: ['../secret/values.yaml'] }), rejectsWithRenderError('InvalidValues', /is not a path inside the chart folder/));
+  });
 });

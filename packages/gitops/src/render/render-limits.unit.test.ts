@@ -9,7 +9,7 @@ import { renderDirectory, renderManifestFiles } from './render-directory.ts';
 import { RenderError } from './render-error.ts';
 import { renderHelmChart } from './render-helm-chart.ts';
 import { checkListing, DEFAULT_RENDER_LIMITS, renderLimits } from './render-limits.ts';
-import { configMapYaml, rejectsWithRenderError, renderTools, tempDir, writeTree } from './testing.ts';
+import { configMapYaml, tempDir, writeTree } from './testing.ts';
 
 /** An assertion on a `LimitExceeded` render error naming `file`. */
 function limitError(file: string, message: RegExp): (error: unknown) => boolean {
@@ -110,20 +110,5 @@ describe('render limits', () => {
       renderHelmChart(chart, { helm: fake, releaseName: 'r', namespace: 'ns', kubeVersion: '1.36.3', limits: renderLimits({ maxTotalBytes: 1024 * 1024 }) }),
       limitError('helm template output', /^failed to render helm chart: helm template printed more than 1 MiB, the limit per app \(it was stopped\)$/),
     );
-  });
-
-  test('a chart cannot reach out of its folder: a file://../ dependency is not loaded, value files with .. are refused', async () => {
-    const { helm } = await renderTools();
-    const repo = await tempDir();
-    await writeTree(repo, {
-      'secret/Chart.yaml': 'apiVersion: v2\nname: secret\nversion: 0.1.0\n',
-      'secret/templates/cm.yaml': configMapYaml('stolen'),
-      'secret/values.yaml': 'x: 1\n',
-      'app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: secret\n  version: 0.1.0\n  repository: file://../secret\n',
-      'app/templates/cm.yaml': configMapYaml('app'),
-    });
-    const options = { helm, releaseName: 'r', namespace: 'ns', kubeVersion: '1.36.3' };
-    await assert.rejects(renderHelmChart(join(repo, 'app'), options), rejectsWithRenderError('HelmTemplateFailed', /dependencies missing from charts\/: secret/));
-    await assert.rejects(renderHelmChart(join(repo, 'app'), { ...options, valueFiles: ['../secret/values.yaml'] }), rejectsWithRenderError('InvalidValues', /is not a path inside the chart folder/));
   });
 });
