@@ -28,6 +28,7 @@ import type { Destination, DestinationRegistry } from './destinations.ts';
 import type { EventRecorder } from './events.ts';
 import type { GitopsMetrics } from './metrics.ts';
 import type { LoadedSource, LoadTimings, SourceLoader } from './source-loader.ts';
+import { redactSource } from './source-credentials.ts';
 
 const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
 
@@ -333,7 +334,7 @@ class Pass {
     const lastSynced = this.app.status?.history?.at(-1);
     // A changed destination is a new target too (entries written before destinations were recorded count as the same).
     const sameDestination = lastSynced?.destination === undefined || isDeepStrictEqual(lastSynced.destination, { cluster: this.app.spec.destination.cluster, namespace: this.app.spec.destination.namespace });
-    const sameTarget = lastSynced !== undefined && lastSynced.revision === loaded.revision && isDeepStrictEqual(lastSynced.source, this.app.spec.source) && sameDestination;
+    const sameTarget = lastSynced !== undefined && lastSynced.revision === loaded.revision && isDeepStrictEqual(lastSynced.source, redactSource(this.app.spec.source)) && sameDestination;
     const retrying = last !== undefined && last.initiatedBy !== 'manual' && last.initiatedBy !== 'rollback' && (last.phase === 'Failed' || last.phase === 'Error') && last.revision === loaded.revision && !sameTarget;
     // Everything is in place, yet the last automated sync of this target failed (the destination
     // was resuming, say, and came back): one more sync records it as succeeded, so a stale Failed
@@ -453,7 +454,7 @@ class Pass {
         id,
         revision: loaded.revision,
         deployedAt: new Date().toISOString(),
-        source: rollback?.source ?? app.spec.source,
+        source: redactSource(rollback?.source ?? app.spec.source),
         destination: { cluster: app.spec.destination.cluster, namespace: app.spec.destination.namespace },
       });
       this.status.history = history.slice(-HISTORY_LIMIT);
