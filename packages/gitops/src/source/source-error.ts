@@ -8,7 +8,7 @@
  * - `AuthenticationFailed`: the server wants credentials, or refused the ones given (also: an ssh
  *   host key that is not trusted).
  * - `InvalidUrl`: not an `https://`, `http://`, `file://`, `ssh://` or scp-like (`user@host:path`) URL.
- * - `InvalidContent`: the folder holds something an export refuses (a symlink that leads outside it).
+ * - `InvalidContent`: the folder holds an entry an export cannot write (neither a file, a folder nor a link; links leading outside are render errors, `OutsideSource`).
  */
 export type SourceErrorReason = 'Unreachable' | 'RevisionNotFound' | 'PathNotFound' | 'AuthenticationFailed' | 'InvalidUrl' | 'InvalidContent';
 
