@@ -57,16 +57,19 @@ export async function checkGitSource(source: GitSourceToCheck, cacheDir: string)
       await mirrors.treeId(source.repo, sha, folder);
     } catch (error) {
       if (!isSourceError(error)) throw error;
+      if (error.reason === 'AuthenticationFailed') {
+        // The controller may have credentials the CLI has not (a repository Secret): say so, do not refuse.
+        process.stderr.write(`warning: the source was not checked: the repository wants credentials this command does not have (${error.message})\n`);
+        return;
+      }
       const hint =
         error.reason === 'PathNotFound'
           ? `--path ${folder === '' ? '.' : folder} is not a folder of the repository at ${revision}`
           : error.reason === 'RevisionNotFound'
             ? `--revision ${revision}: no branch, tag or commit by that name`
-            : error.reason === 'AuthenticationFailed'
-              ? 'the repository wants credentials (or refused them)'
-              : error.reason === 'InvalidUrl'
-                ? '--repo is not a git URL Beamline reads (https, http, ssh, file or user@host:path)'
-                : 'the repository cannot be read';
+            : error.reason === 'InvalidUrl'
+              ? '--repo is not a git URL Beamline reads (https, http, ssh, file or user@host:path)'
+              : 'the repository cannot be read';
       throw new CliError(`failed to check the source (${error.reason}): ${hint}: ${error.message} (--validate=false skips this check)`);
     }
     if (source.helmFlags.length > 0 && !isChartFolder(await mirrors.listFiles(source.repo, sha), folder)) {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { installApi, parseSyncRequest, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, trackingId, type Application, type ApplicationStatus } from '@beamline/api';
+import { startGitFixture } from '@beamline/gitops/testing';
 import { useTestEnv, waitFor } from '@beamline/testenv';
 import { parse } from 'yaml';
 
@@ -221,6 +222,17 @@ describe('beamline app', () => {
     expectCode(await create('plain', '--path', 'manifests', '--dest-cluster', 'in-cluster'), 0);
     expectCode(await create('unchecked', '--path', 'nope', '--dest-cluster', 'lab', '--validate=false'), 0);
     assert.match(expectCode(await create('c6', '--validate=maybe'), 2).stderr, /invalid value "maybe" for --validate/);
+  });
+
+  test('a repository that wants credentials is not refused by the check: the controller may have them', async () => {
+    const fixture = await startGitFixture({ files: { 'web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n' }, auth: { username: 'u', password: 'p' } });
+    try {
+      const run = expectCode(await cli('app', 'create', 'private', '--repo', fixture.url, '--path', 'web', '--dest-cluster', 'in-cluster', '--dest-namespace', 'x'), 0);
+      assert.match(run.stderr, /^warning: the source was not checked: the repository wants credentials this command does not have/m);
+      assert.equal(await exists('private'), true);
+    } finally {
+      await fixture.stop();
+    }
   });
 
   test('a namespace that does not exist is named as such', async () => {
