@@ -4,7 +4,8 @@
 // private commit another app fetched, and the password shows nowhere: status, events, or the
 // command line of any process started while fetching.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -37,6 +38,9 @@ describe('Application controller with repository credentials', () => {
   let fixture: GitFixture;
   let workDir: string;
   let manager: Manager;
+  let savedPath: string | undefined;
+  /** Every argv the manager gave git, one per line: written by a `git` wrapper first on PATH. */
+  let gitLog: string;
   let gitops: ApplicationController;
   const client = (): KubeClient => clientFor(env.kubeConfig);
   const destinations: string[] = [];
@@ -51,6 +55,16 @@ describe('Application controller with repository credentials', () => {
       stringData: { username: AUTH.username, password: AUTH.password },
     });
     workDir = await mkdtemp(join(tmpdir(), 'beamline-gitops-creds-'));
+    // A git first on PATH that records its arguments and runs the real one: the command lines the
+    // manager starts, all of them (sampling /proc alone can miss a short-lived process).
+    const realGit = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'git')).find((candidate) => existsSync(candidate)) ?? '/usr/bin/git';
+    const wrapperDir = join(workDir, 'bin');
+    gitLog = join(workDir, 'git-argv.log');
+    await mkdir(wrapperDir);
+    await writeFile(join(wrapperDir, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${gitLog}'\nexec '${realGit}' "$@"\n`);
+    await chmod(join(wrapperDir, 'git'), 0o755);
+    savedPath = process.env.PATH;
+    process.env.PATH = `${wrapperDir}:${savedPath ?? ''}`;
     const logger = pino({ level: process.env.BEAMLINE_LOG_LEVEL ?? 'warn' });
     gitops = new ApplicationController({ kubeConfig: env.kubeConfig, workDir, binaries: env.binaries, kubernetesVersion: '1.36.3', logger });
     manager = new Manager({ kubeConfig: env.kubeConfig, logger, namespace: env.namespace });
@@ -66,6 +80,7 @@ describe('Application controller with repository credentials', () => {
     await gitops?.stop();
     await Promise.all(destinations.map((name) => client().delete(NAMESPACES, name)));
     await fixture?.stop();
+    if (savedPath !== undefined) process.env.PATH = savedPath;
     await rm(workDir, { recursive: true, force: true });
   });
 
@@ -117,7 +132,10 @@ describe('Application controller with repository credentials', () => {
     }
     assert.equal(synced.status?.sync?.revision, await fixture.repository.revParse('main'));
     assert.deepEqual((await client().get<KubeObject & { data?: unknown }>(CONFIG_MAPS, 'secret-plans', namespace))?.data, { plan: 'world' });
-    assert.ok([...seen].some((line) => /ls-remote|fetch|upload-pack/.test(line)), `git was seen running: ${[...seen].join('\n')}`);
+    const argvs = await readFile(gitLog, 'utf8');
+    assert.match(argvs, /(^|\n)\S.*\b(ls-remote|fetch)\b/, 'the manager ran git ls-remote or fetch');
+    assertNoSecret(argvs, 'a git command line');
+    // Processes git starts itself (remote helpers, the credential helper) as far as sampling saw them.
     for (const line of seen) assertNoSecret(line, 'a command line');
     assertNoSecret(JSON.stringify(synced), 'the Application');
     assertNoSecret(await eventsOf(name), 'the events');

@@ -100,7 +100,7 @@ describe('object helpers', () => {
 
   test('patchStatus of a kind the apiserver does not serve says what to check', async () => {
     const stray = { apiVersion: 'nothing.beamline.dev/v1', kind: 'Nothing', metadata: { name: 'x', namespace: env.namespace } };
-    await assert.rejects(patchStatus(env.kubeConfig, stray, { phase: 'x' }), /failed to patch status of Nothing .+\/x: failed to find where Nothing is served: failed to GET \/apis\/nothing\.beamline\.dev\/v1: 404.*; is its CRD installed\?/);
+    await assert.rejects(patchStatus(env.kubeConfig, stray, { phase: 'x' }), /failed to patch status of Nothing .+\/x: failed to find where Nothing is served: kind Nothing \(nothing\.beamline\.dev\/v1\) is not served by the cluster; install its CRD$/);
   });
 
   test('addFinalizer from a stale copy keeps a finalizer another writer added meanwhile', async () => {

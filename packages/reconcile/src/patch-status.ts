@@ -53,7 +53,8 @@ export async function resourceOf(kubeConfig: KubeConfig, object: KubeObject, opt
   try {
     return await clientFor(kubeConfig).resourceFor(object.apiVersion ?? '', object.kind ?? '');
   } catch (error) {
-    throw new Error(`failed to find where ${object.kind ?? 'the kind'} is served: ${(error as Error).message}; is its CRD installed?`, { cause: error });
+    // resourceFor's message says what is missing and what to do (install its CRD) already.
+    throw new Error(`failed to find where ${object.kind ?? 'the kind'} is served: ${(error as Error).message}`, { cause: error });
   }
 }
 
