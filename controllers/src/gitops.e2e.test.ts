@@ -25,7 +25,7 @@ const TEMPLATE = `small-${uniqueName('t').slice(2)}`;
 const CLUSTER = 'lab';
 const WEBHOOK_SECRET = 'a webhook secret shared with the git host';
 /** ConfigMaps of the app the manager is killed under: enough that its sync takes a while to apply. */
-const BULK_OBJECTS = 150;
+const BULK_OBJECTS = 500;
 
 const APPLICATIONS = { group: 'beamline.dev', version: 'v1alpha1', plural: 'applications' };
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -322,7 +322,10 @@ describe('GitOps end to end', () => {
         await cli('app', 'create', 'bulk', '--repo', fixture?.url ?? '', '--path', 'bulk', '--dest-cluster', CLUSTER, '--dest-namespace', 'bulk', '--auto-sync', '--prune', '--create-namespace'),
         0,
       );
-      await waitFor(() => killedAt !== undefined, { what: 'the sync Running', timeoutMs: 60_000, intervalMs: 10 });
+      await waitFor(() => killedAt !== undefined, { what: 'the sync Running', timeoutMs: 60_000, intervalMs: 10 }).catch(async (error: unknown) => {
+        const app = await getApp('bulk').catch(() => undefined);
+        throw new Error(`${(error as Error).message}; the app's status: ${JSON.stringify(app?.status ?? {}).slice(0, 2000)}`, { cause: error });
+      });
       await victim.kill();
       appliedBeforeKill = await core()
         .listNamespacedConfigMap({ namespace: 'bulk' })
