@@ -198,6 +198,10 @@ describe('beamline app', () => {
       `one indented line per mistake:\n${two.stderr}`,
     );
     assert.equal(await exists('bad'), false);
+    // The refusal of a URL with credentials quotes the value it refused: shown without them.
+    const credentials = expectCode(await cli('app', 'create', 'bad', '--repo', 'https://bob:s3cret-pw@git.example.org/x.git', '--dest-cluster', 'lab', '--dest-namespace', 'x', '--validate=false'), 1);
+    assert.match(credentials.stderr, /spec\.source\.repoURL: repoURL must not carry credentials/);
+    assert.doesNotMatch(credentials.stdout + credentials.stderr, /s3cret-pw/);
   });
 
   test('create checks the repository, revision, path, Helm flags and destination first (--validate=false skips it)', async () => {

@@ -8,6 +8,7 @@ import { registerSandbox } from './commands/sandbox.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerTemplate } from './commands/template.ts';
 import { registerVersion } from './commands/version.ts';
+import { redactCredentials } from '@beamline/gitops/redact';
 import { CliError } from './output.ts';
 import { BEAMLINE_VERSION } from './version.ts';
 
@@ -50,7 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // Whatever an error quotes (an API refusal echoes the value it refused) shows no URL credentials.
+    const message = redactCredentials(error instanceof Error ? error.message : String(error));
     // An empty CliError only sets the exit code (`app diff` found differences: not an error).
     if (!(error instanceof CliError && message === '')) process.stderr.write(`error: ${message}\n`);
     return error instanceof CliError ? error.exitCode : 1;
