@@ -1,6 +1,7 @@
 // Lint rules: typescript-eslint's type-aware recommended set for the TypeScript sources, plus the
 // conventions of ../shared/style.md that a linter can hold (no `any`, named exports only, no
-// floating promises).
+// floating promises), and the floors of docs/design/architecture.md: api <- packages <- controllers
+// <- apps, each importing only from the floors below it (bench, scripts and e2e import anything).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -23,4 +24,43 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'use named exports' }],
     },
   },
+  // The floors. A test file may also import @beamline/testenv, the test helpers: tests stand above
+  // every floor. Relative imports that climb out of a workspace are refused with the names.
+  ...floors([
+    {
+      files: ['api/**/*.ts'],
+      // The CRD generator reads the pinned Kubernetes version; it moves behind its own entry point
+      // (packages/install) with the installer, and then api imports nothing of Beamline.
+      ignores: ['api/generate.ts', 'api/v1alpha1/generate.unit.test.ts'],
+      forbidden: ['@beamline/*', '!@beamline/api'],
+      message: 'api is the ground floor: it imports no other Beamline workspace',
+    },
+    {
+      files: ['packages/*/src/**/*.ts'],
+      forbidden: ['@beamline/controllers', '@beamline/manager', '@beamline/cli', '@beamline/e2e', '**/controllers/src/**', '**/apps/*/src/**', '**/e2e/**'],
+      message: 'packages import only @beamline/api and other packages',
+    },
+    {
+      files: ['controllers/src/**/*.ts'],
+      forbidden: ['@beamline/manager', '@beamline/cli', '@beamline/e2e', '**/apps/*/src/**', '**/e2e/**'],
+      message: 'controllers import only @beamline/api and packages',
+    },
+  ]),
 );
+
+/**
+ * One `no-restricted-imports` block per floor, and one more for its test files, which may also
+ * import @beamline/testenv.
+ * @param {{ files: string[], ignores?: string[], forbidden: string[], message: string }[]} rules
+ */
+function floors(rules) {
+  const block = (files, ignores, group, message) => ({
+    files,
+    ignores,
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] },
+  });
+  return rules.flatMap(({ files, ignores = [], forbidden, message }) => [
+    block(files, [...ignores, '**/*.test.ts'], forbidden, message),
+    block(files.map((file) => file.replace(/\*\.ts$/, '*.test.ts')), ignores, [...forbidden, '!@beamline/testenv'], `${message} (tests may also import @beamline/testenv)`),
+  ]);
+}
