@@ -147,12 +147,7 @@ export interface ControllerManagerFlags {
 /** Flags of kube-controller-manager (no leader election: one instance per control plane). */
 export function controllerManagerArgs(flags: ControllerManagerFlags): string[] {
   return [
-    `--kubeconfig=${flags.kubeconfig}`,
-    `--authentication-kubeconfig=${flags.kubeconfig}`,
-    `--authorization-kubeconfig=${flags.kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${flags.securePort}`,
-    '--leader-elect=false',
+    ...localComponentArgs(flags),
     `--cluster-name=${flags.clusterName}`,
     `--root-ca-file=${flags.pki.caCert}`,
     `--service-account-private-key-file=${flags.pki.serviceAccountKey}`,
@@ -180,6 +175,15 @@ export interface SchedulerFlags {
 
 /** Flags of kube-scheduler. */
 export function schedulerArgs(flags: SchedulerFlags): string[] {
+  return [...localComponentArgs(flags), '--profiling=false', '--v=1'];
+}
+
+/**
+ * What kube-controller-manager and kube-scheduler share: one kubeconfig for the API and for
+ * delegated authentication and authorization, health served on loopback only, and no leader
+ * election (one instance per control plane).
+ */
+function localComponentArgs(flags: { readonly kubeconfig: string; readonly securePort: number }): string[] {
   return [
     `--kubeconfig=${flags.kubeconfig}`,
     `--authentication-kubeconfig=${flags.kubeconfig}`,
@@ -187,8 +191,6 @@ export function schedulerArgs(flags: SchedulerFlags): string[] {
     '--bind-address=127.0.0.1',
     `--secure-port=${flags.securePort}`,
     '--leader-elect=false',
-    '--profiling=false',
-    '--v=1',
   ];
 }
 
