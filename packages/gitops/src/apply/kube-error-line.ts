@@ -77,6 +77,14 @@ function summarizeFieldError(text: string): string {
  * `: ` outside braces, brackets and quotes (structs, maps, slices, numbers, `null`).
  */
 function skipValue(text: string, from: number): number {
+  return findOutside(text, from, (i) => text[i] === ':' && text[i + 1] === ' ');
+}
+
+/**
+ * The first index from `from` on where `stops` holds outside Go-quoted strings, braces, brackets
+ * and parentheses; `text.length` when there is none.
+ */
+function findOutside(text: string, from: number, stops: (index: number) => boolean): number {
   let depth = 0;
   let i = from;
   while (i < text.length) {
@@ -87,7 +95,7 @@ function skipValue(text: string, from: number): number {
     }
     if (char === '{' || char === '[' || char === '(') depth += 1;
     else if (char === '}' || char === ']' || char === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && char === ':' && text[i + 1] === ' ') return i;
+    else if (depth === 0 && stops(i)) return i;
     i += 1;
   }
   return text.length;
@@ -111,24 +119,11 @@ function skipQuoted(text: string, from: number): number {
 function splitFieldErrors(text: string): string[] {
   const parts: string[] = [];
   const nextError = new RegExp(`^, [^\\s:]+: (${FIELD_ERROR_TYPES.join('|')})(:|$|,)`);
-  let depth = 0;
+  const isSeparator = (i: number): boolean => text[i] === ',' && nextError.test(text.slice(i, i + 200));
   let start = 0;
-  let i = 0;
-  while (i < text.length) {
-    const char = text[i];
-    if (char === '"') {
-      i = skipQuoted(text, i);
-      continue;
-    }
-    if (char === '{' || char === '[' || char === '(') depth += 1;
-    else if (char === '}' || char === ']' || char === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && char === ',' && nextError.test(text.slice(i, i + 200))) {
-      parts.push(text.slice(start, i));
-      start = i + 2;
-      i = start;
-      continue;
-    }
-    i += 1;
+  for (let at = findOutside(text, 0, isSeparator); at < text.length; at = findOutside(text, start, isSeparator)) {
+    parts.push(text.slice(start, at));
+    start = at + 2;
   }
   parts.push(text.slice(start));
   return parts.filter((part) => part !== '');
