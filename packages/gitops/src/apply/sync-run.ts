@@ -5,6 +5,7 @@ import { apiGroup, objectKey } from '../plan/object-key.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { inventoryEntryOf } from './inventory.ts';
 import { kubeErrorLine } from './kube-error-line.ts';
+import type { SyncObjectsOptions } from './sync-objects.ts';
 import { trackingIdOf, type TrackingOptions } from './tracking.ts';
 
 /** What happened to one object in a sync. */
@@ -26,20 +27,11 @@ export interface ResultEntry {
   readonly hook?: HookPhase;
 }
 
-/** What {@link SyncRun} needs of the sync's options. */
-export interface SyncRunOptions {
-  readonly client: KubeClient;
-  readonly objects: readonly KubeObject[];
-  readonly fieldManager?: string;
-  readonly dryRun?: boolean;
-  readonly signal?: AbortSignal;
-  readonly concurrency?: number;
-  readonly establishTimeoutMs?: number;
-  readonly tracking?: TrackingOptions;
-  readonly destinationName?: string;
-  readonly hookTimeoutMs?: number;
-  readonly healthTimeoutMs?: number;
-}
+/** What {@link SyncRun} needs of the sync's options (documented on {@link SyncObjectsOptions}). */
+export type SyncRunOptions = Pick<
+  SyncObjectsOptions,
+  'client' | 'objects' | 'fieldManager' | 'dryRun' | 'signal' | 'concurrency' | 'establishTimeoutMs' | 'tracking' | 'destinationName' | 'hookTimeoutMs' | 'healthTimeoutMs'
+>;
 
 const CRD_KIND = 'CustomResourceDefinition';
 const CRD_GROUP = 'apiextensions.k8s.io';
