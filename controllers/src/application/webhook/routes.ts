@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { httpErrorHandler, InputError, InternalServerError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError } from '@beamline/errors';
 import { redactUrl } from '@beamline/gitops';
 import { DeliveryLog, deliveryId } from './delivery-log.ts';
 import { detectWebhook, parseWebhook, providerName, type PushEvent, type WebhookHeaders } from './parse-push.ts';
@@ -62,8 +63,10 @@ function parseBody(type: string, raw: Buffer): Body {
 
 /**
  * Adds `POST /api/webhook`, the push webhook of GitHub (and Gitea) and GitLab, in its own plugin
- * scope: its body parser keeps the raw bytes (the signature is over them) and its error handler
- * answers in JSON, without touching the app's other routes. Every answer is JSON with a `message`:
+ * scope: its body parser keeps the raw bytes (the signature is over them), without touching the
+ * app's other routes. Refusals are thrown as named HTTP errors (`@beamline/errors`), answered by
+ * the one error handler (set again in the scope for its wording of a body over the limit). Every
+ * answer is JSON with a `message`:
  *
  * - 200 `{ refreshed, applications }`: a verified push, handed to `onPush`;
  * - 202: a verified ping, an event other than a push (ignored), or a replay: a push whose delivery
@@ -85,12 +88,12 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
     scope.removeAllContentTypeParsers();
     // Every type reaches the handler as bytes: it checks the signature first, then picks the parser.
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, parsed) => parsed(null, body));
-    scope.setErrorHandler((error: FastifyError, _request, reply) => {
-      const status = error.statusCode ?? 500;
-      const message = status === 413 ? `the body is larger than the webhook accepts (${maxBodyBytes} bytes)` : error.message;
-      if (status >= 500) logger?.error({ err: error }, 'webhook failed');
-      return reply.code(status).send({ message });
-    });
+    scope.setErrorHandler(
+      httpErrorHandler({
+        ...(logger === undefined ? {} : { logger }),
+        translate: (error) => (error.statusCode === 413 ? new PayloadTooLargeError(`the body is larger than the webhook accepts (${maxBodyBytes} bytes)`, { cause: error }) : undefined),
+      }),
+    );
     scope.post(WEBHOOK_PATH, { bodyLimit: maxBodyBytes }, (request, reply) => handle(request, reply));
     done();
   });
@@ -99,12 +102,12 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
     const headers = request.headers as WebhookHeaders;
     const delivery = detectWebhook(headers);
     if (delivery === undefined) {
-      return reply.code(400).send({ message: 'not a GitHub or GitLab webhook delivery: neither an X-GitHub-Event nor an X-Gitlab-Event header' });
+      throw new InputError('not a GitHub or GitLab webhook delivery: neither an X-GitHub-Event nor an X-Gitlab-Event header');
     }
     const name = providerName(delivery.provider);
     const type = mediaType(request);
     if (!JSON_TYPE.test(type) && type !== FORM_TYPE) {
-      return reply.code(415).send({ message: `content type "${type}" is not supported: configure the ${name} webhook with content type application/json` });
+      throw new UnsupportedMediaTypeError(`content type "${type}" is not supported: configure the ${name} webhook with content type application/json`);
     }
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
@@ -113,27 +116,27 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       secrets = await options.secrets();
     } catch (error) {
       logger?.error({ err: error }, 'failed to read the webhook secrets');
-      return reply.code(500).send({ message: `failed to read the webhook secrets from Secret ${secretName}` });
+      throw new InternalServerError(`failed to read the webhook secrets from Secret ${secretName}`, { cause: error });
     }
     const verified = verifyWebhook(delivery.provider, headers, raw, secrets);
     if (!verified.ok) {
       logger?.warn({ provider: delivery.provider, event: delivery.event, reason: verified.reason, remote: request.ip }, 'refused a webhook delivery');
       const message =
         verified.reason === 'no-secret' ? `${verified.message}; create the Secret ${secretName} with the key "${delivery.provider}"` : verified.message;
-      return reply.code(401).send({ message });
+      throw new UnauthorizedError(message);
     }
 
     const body = parseBody(type, raw);
-    if (!body.ok) return reply.code(400).send({ message: body.message });
+    if (!body.ok) throw new InputError(body.message);
     const parsed = parseWebhook(headers, body.value);
-    if (parsed === undefined) return reply.code(400).send({ message: 'not a GitHub or GitLab webhook delivery' });
+    if (parsed === undefined) throw new InputError('not a GitHub or GitLab webhook delivery');
     switch (parsed.kind) {
       case 'ping':
         return reply.code(202).send({ message: `pong: the ${name} webhook is verified` });
       case 'ignored':
         return reply.code(202).send({ message: parsed.message });
       case 'invalid':
-        return reply.code(400).send({ message: parsed.message });
+        throw new InputError(parsed.message);
       case 'push':
         break;
     }
@@ -151,7 +154,7 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
     } catch (error) {
       if (key !== undefined) deliveries.forget(key);
       logger?.error({ err: error, provider: push.provider, ref: push.ref, repo: redactUrl(push.repoUrls[0] ?? '') }, 'failed to refresh Applications for a push');
-      return reply.code(500).send({ message: `failed to refresh Applications: ${(error as Error).message}` });
+      throw new InternalServerError(`failed to refresh Applications: ${(error as Error).message}`, { cause: error });
     }
     logger?.info({ provider: push.provider, ref: push.ref, repo: redactUrl(push.repoUrls[0] ?? ''), after: push.after, refreshed: outcome.refreshed }, 'webhook push');
     return reply.code(200).send({

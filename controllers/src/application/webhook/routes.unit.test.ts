@@ -220,3 +220,15 @@ describe('POST /api/webhook', () => {
     assert.equal((await flaky.app.inject(githubDelivery('push', body))).statusCode, 200);
   });
 });
+
+describe('POST /api/webhook refusals', () => {
+  test('are the named HTTP errors of @beamline/errors: { error: { name, message }, message }', async () => {
+    const { app } = harness();
+    const unsigned = await app.inject(githubDelivery('push', '{}', { 'x-hub-signature-256': 'sha256=00' }));
+    const unsignedBody = unsigned.json<{ error: { name: string; message: string }; message: string }>();
+    assert.equal(unsignedBody.error.name, 'UnauthorizedError');
+    assert.equal(unsignedBody.error.message, unsignedBody.message);
+    const tooLarge = await harness({ maxBodyBytes: 16 }).app.inject(githubDelivery('push', JSON.stringify({ ref: 'refs/heads/main', padding: 'x'.repeat(64) })));
+    assert.equal(tooLarge.json<{ error: { name: string } }>().error.name, 'PayloadTooLargeError');
+  });
+});
