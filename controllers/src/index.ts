@@ -1,3 +1,4 @@
+import { defaultProviders } from '@beamline/providers';
 import type { Controller, KubeObject, ReconcileRequest } from '@beamline/reconcile';
 import { clusterReconciler, type ClusterReconcilerOptions } from './cluster/reconciler.ts';
 import { clusterTemplateReconciler } from './clustertemplate/reconciler.ts';
@@ -39,6 +40,8 @@ function nodeGroupsOf(object: KubeObject): readonly ReconcileRequest[] {
  * no watch maps back (a control plane becoming ready for a NodeGroup) is done by requeueing.
  */
 export function clusterControllers(options: ClusterReconcilerOptions): Controller[] {
+  // One registry for both: the Cluster reconciler runs control planes, the NodeGroup one nodes.
+  const providers = options.providers ?? defaultProviders(options);
   return [
     {
       reconciler: clusterTemplateReconciler(),
@@ -46,14 +49,14 @@ export function clusterControllers(options: ClusterReconcilerOptions): Controlle
       watches: [{ ...RESOURCES.cluster, map: templateOf }],
     },
     {
-      reconciler: clusterReconciler(options),
+      reconciler: clusterReconciler({ ...options, providers }),
       for: RESOURCES.cluster,
       watches: [{ ...RESOURCES.nodeGroup, map: clusterOf }],
       // Provisioning a control plane takes seconds: several clusters at once.
       concurrency: 4,
     },
     {
-      reconciler: nodeGroupReconciler(),
+      reconciler: nodeGroupReconciler(providers),
       for: RESOURCES.nodeGroup,
       watches: [
         { ...RESOURCES.cluster, map: nodeGroupsOf },

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Cluster, ClusterTemplate } from '@beamline/api';
-import { desiredNodeGroups } from './reconciler.ts';
+import { desiredNodeGroups } from './node-groups.ts';
 
 const template: ClusterTemplate = {
   apiVersion: 'beamline.dev/v1alpha1',

@@ -1,3 +1,5 @@
+import { ConditionReason, ConditionType } from '@beamline/api';
+
 /** A condition as computed, before its bookkeeping fields are added. */
 export interface ConditionValue {
   readonly type: string;
@@ -26,7 +28,7 @@ export interface ClusterObservation {
 }
 
 /** The reason a control plane that was provisioned is not answering. */
-export const CONTROL_PLANE_DOWN = 'ControlPlaneDown';
+export const CONTROL_PLANE_DOWN = ConditionReason.ControlPlaneDown;
 
 /** Cluster phases, for people and printer columns; logic reads conditions. */
 export type ClusterPhase = 'Pending' | 'Provisioning' | 'Running' | 'Unhealthy' | 'Deleting' | 'Failed';
@@ -49,16 +51,16 @@ export function computeClusterStatus(observed: ClusterObservation): ComputedClus
   const nodes = { total: Math.max(total, ready), ready };
 
   if (observed.deleting) {
-    const deleting: ConditionValue = { type: 'Ready', status: 'False', reason: 'Deleting', message: 'the cluster is being deleted' };
+    const deleting: ConditionValue = { type: ConditionType.Ready, status: 'False', reason: ConditionReason.Deleting, message: 'the cluster is being deleted' };
     return {
       phase: 'Deleting',
       nodes,
       conditions: [
         deleting,
-        { type: 'ControlPlaneReady', status: 'False', reason: 'Deleting', message: 'the control plane is being stopped' },
-        { type: 'NodesReady', status: 'False', reason: 'Deleting', message: 'the nodes go with the cluster' },
-        { type: 'Reconciling', status: 'True', reason: 'Deleting', message: 'removing the cluster' },
-        { type: 'Stalled', status: 'False', reason: 'Deleting', message: '' },
+        { type: ConditionType.ControlPlaneReady, status: 'False', reason: ConditionReason.Deleting, message: 'the control plane is being stopped' },
+        { type: ConditionType.NodesReady, status: 'False', reason: ConditionReason.Deleting, message: 'the nodes go with the cluster' },
+        { type: ConditionType.Reconciling, status: 'True', reason: ConditionReason.Deleting, message: 'removing the cluster' },
+        { type: ConditionType.Stalled, status: 'False', reason: ConditionReason.Deleting, message: '' },
       ],
     };
   }
@@ -69,25 +71,25 @@ export function computeClusterStatus(observed: ClusterObservation): ComputedClus
       phase: 'Failed',
       nodes,
       conditions: [
-        { type: 'Ready', status: 'False', reason, message },
+        { type: ConditionType.Ready, status: 'False', reason, message },
         {
-          type: 'ControlPlaneReady',
+          type: ConditionType.ControlPlaneReady,
           status: observed.controlPlane?.ready === true ? 'True' : 'Unknown',
           reason: observed.controlPlane?.reason ?? reason,
           message: observed.controlPlane?.message ?? message,
         },
-        { type: 'NodesReady', status: 'Unknown', reason, message },
-        { type: 'Reconciling', status: 'False', reason, message: 'waiting for the spec or its references to change' },
-        { type: 'Stalled', status: 'True', reason, message },
+        { type: ConditionType.NodesReady, status: 'Unknown', reason, message },
+        { type: ConditionType.Reconciling, status: 'False', reason, message: 'waiting for the spec or its references to change' },
+        { type: ConditionType.Stalled, status: 'True', reason, message },
       ],
     };
   }
 
   const controlPlane: ConditionValue =
     observed.controlPlane === undefined
-      ? { type: 'ControlPlaneReady', status: 'False', reason: 'Provisioning', message: 'the control plane is being created' }
+      ? { type: ConditionType.ControlPlaneReady, status: 'False', reason: ConditionReason.Provisioning, message: 'the control plane is being created' }
       : {
-          type: 'ControlPlaneReady',
+          type: ConditionType.ControlPlaneReady,
           status: observed.controlPlane.ready ? 'True' : 'False',
           reason: observed.controlPlane.reason,
           message: observed.controlPlane.message,
@@ -96,22 +98,22 @@ export function computeClusterStatus(observed: ClusterObservation): ComputedClus
   const lagging = observed.nodeGroups.filter((group) => group.readyReplicas !== group.replicas);
   const nodesReady: ConditionValue =
     missing.length > 0
-      ? { type: 'NodesReady', status: 'False', reason: 'NodeGroupsPending', message: `node groups not created yet: ${missing.join(', ')}` }
+      ? { type: ConditionType.NodesReady, status: 'False', reason: ConditionReason.NodeGroupsPending, message: `node groups not created yet: ${missing.join(', ')}` }
       : lagging.length > 0
         ? {
-            type: 'NodesReady',
+            type: ConditionType.NodesReady,
             status: 'False',
-            reason: 'Scaling',
+            reason: ConditionReason.Scaling,
             message: lagging.map((group) => `${group.name}: ${group.readyReplicas}/${group.replicas} ready`).join('; '),
           }
-        : { type: 'NodesReady', status: 'True', reason: 'AllNodesReady', message: `${ready}/${desired} nodes ready` };
+        : { type: ConditionType.NodesReady, status: 'True', reason: ConditionReason.AllNodesReady, message: `${ready}/${desired} nodes ready` };
 
   const allReady = controlPlane.status === 'True' && nodesReady.status === 'True';
   const readyCondition: ConditionValue = allReady
-    ? { type: 'Ready', status: 'True', reason: 'Available', message: `control plane ready, ${ready}/${desired} nodes ready` }
+    ? { type: ConditionType.Ready, status: 'True', reason: ConditionReason.Available, message: `control plane ready, ${ready}/${desired} nodes ready` }
     : controlPlane.status !== 'True'
-      ? { type: 'Ready', status: 'False', reason: controlPlane.reason, message: controlPlane.message }
-      : { type: 'Ready', status: 'False', reason: nodesReady.reason, message: nodesReady.message };
+      ? { type: ConditionType.Ready, status: 'False', reason: controlPlane.reason, message: controlPlane.message }
+      : { type: ConditionType.Ready, status: 'False', reason: nodesReady.reason, message: nodesReady.message };
   return {
     // Unhealthy: it ran, its control plane died, and it is being restarted; Provisioning otherwise.
     phase: allReady ? 'Running' : observed.controlPlane?.reason === CONTROL_PLANE_DOWN ? 'Unhealthy' : 'Provisioning',
@@ -121,9 +123,9 @@ export function computeClusterStatus(observed: ClusterObservation): ComputedClus
       controlPlane,
       nodesReady,
       allReady
-        ? { type: 'Reconciling', status: 'False', reason: 'Available', message: '' }
-        : { type: 'Reconciling', status: 'True', reason: readyCondition.reason, message: readyCondition.message },
-      { type: 'Stalled', status: 'False', reason: allReady ? 'Available' : 'Progressing', message: '' },
+        ? { type: ConditionType.Reconciling, status: 'False', reason: ConditionReason.Available, message: '' }
+        : { type: ConditionType.Reconciling, status: 'True', reason: readyCondition.reason, message: readyCondition.message },
+      { type: ConditionType.Stalled, status: 'False', reason: allReady ? ConditionReason.Available : ConditionReason.Progressing, message: '' },
     ],
   };
 }

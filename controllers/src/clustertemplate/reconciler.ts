@@ -1,4 +1,4 @@
-import type { Cluster, ClusterTemplate } from '@beamline/api';
+import { ConditionReason, ConditionType, type Cluster, type ClusterTemplate } from '@beamline/api';
 import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer, type Reconciler, type Result } from '@beamline/reconcile';
 import { conditionSet } from '../conditions.ts';
 import { RESOURCES, TEMPLATE_IN_USE_FINALIZER } from '../resources.ts';
@@ -32,9 +32,10 @@ export function clusterTemplateReconciler(): Reconciler<ClusterTemplate> {
             ? `deletion waits for the clusters that use it: ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', ...' : ''}`
             : `used by ${users.length} cluster(s)`;
       const owned = conditionSet(template.status?.conditions, generation);
-      owned.set('Ready', isDeleting(template) ? 'False' : 'True', isDeleting(template) ? 'InUse' : 'Available', message);
-      owned.set('Reconciling', 'False', isDeleting(template) ? 'InUse' : 'Available', '');
-      owned.set('Stalled', 'False', 'Available', '');
+      const reason = isDeleting(template) ? ConditionReason.InUse : ConditionReason.Available;
+      owned.set(ConditionType.Ready, isDeleting(template) ? 'False' : 'True', reason, message);
+      owned.set(ConditionType.Reconciling, 'False', reason, '');
+      owned.set(ConditionType.Stalled, 'False', ConditionReason.Available, '');
       await patchStatus(context.kubeConfig, template, {
         ...(generation === undefined ? {} : { observedGeneration: generation }),
         clusters: users.length,

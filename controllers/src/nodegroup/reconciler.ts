@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Cluster, NodeGroup, PlatformConfig } from '@beamline/api';
-import { InvalidKubeconfigError, syncNodeGroup, workloadKubeConfig, type NodeFlavor } from '@beamline/providers';
+import { ConditionReason, ConditionType, type Cluster, type ClusterTemplate, type NodeGroup, type PlatformConfig } from '@beamline/api';
+import { InvalidKubeconfigError, PROVIDER_NOT_FOUND, workloadKubeConfig, type NodeFlavor, type ProviderRegistry } from '@beamline/providers';
 import {
   addFinalizer,
   isDeleting,
@@ -14,6 +14,7 @@ import {
 import { CLUSTER_LABEL, KUBECONFIG_KEY, NODE_GROUP_FINALIZER, PLATFORM_CONFIG_NAME, RESOURCES } from '../resources.ts';
 import { conditionSet } from '../conditions.ts';
 import { groupNameOf, ownerReferenceTo } from '../naming.ts';
+import { providerNameOf } from '../cluster/provider-name.ts';
 
 interface Observed {
   readonly replicas?: number;
@@ -24,10 +25,10 @@ interface Observed {
 
 function conditionsOf(group: NodeGroup, observed: Observed): Condition[] {
   const owned = conditionSet(group.status?.conditions, group.metadata?.generation);
-  owned.set('Ready', observed.ready.status, observed.ready.reason, observed.ready.message);
-  owned.set('Stalled', observed.stalled === undefined ? 'False' : 'True', observed.stalled?.reason ?? 'Progressing', observed.stalled?.message ?? '');
+  owned.set(ConditionType.Ready, observed.ready.status, observed.ready.reason, observed.ready.message);
+  owned.set(ConditionType.Stalled, observed.stalled === undefined ? 'False' : 'True', observed.stalled?.reason ?? ConditionReason.Progressing, observed.stalled?.message ?? '');
   const done = observed.ready.status === 'True' || observed.stalled !== undefined;
-  owned.set('Reconciling', done ? 'False' : 'True', observed.ready.reason, done ? '' : observed.ready.message);
+  owned.set(ConditionType.Reconciling, done ? 'False' : 'True', observed.ready.reason, done ? '' : observed.ready.message);
   return owned.conditions();
 }
 
@@ -40,7 +41,7 @@ async function writeStatus(context: ReconcileContext<NodeGroup>, group: NodeGrou
   });
 }
 
-/** The kubeconfig of a provisioned kwok cluster, from its Secret; undefined until it exists. */
+/** The kubeconfig of a provisioned cluster, from its kubeconfig Secret; undefined until it exists. */
 async function clusterKubeConfig(context: ReconcileContext<NodeGroup>, cluster: Cluster): Promise<KubeConfig | undefined> {
   const ref = cluster.status?.kubeconfigSecretRef;
   if (ref?.name === undefined) return undefined;
@@ -52,11 +53,16 @@ async function clusterKubeConfig(context: ReconcileContext<NodeGroup>, cluster: 
 }
 
 /**
- * Reconciles a NodeGroup: makes the nodes of its cluster match it (kwok clusters), and reports
+ * Reconciles a NodeGroup: has its cluster's provider make the group's nodes match it, and reports
  * replicas and readiness. Order: get → deletion (drain and remove the nodes, then the finalizer)
- * → finalizer → owner reference to the Cluster → flavor → cluster ready? → sync nodes → status.
+ * → finalizer → owner reference to the Cluster → provider manages nodes? → flavor → cluster
+ * ready? → sync nodes → status. `providers` is the Cluster reconciler's registry: a provider
+ * without `nodeGroups` (imported) leaves its groups `NotManaged`.
+ *
+ * Stalled states are reported, not thrown as TerminalError: a flavor added to PlatformConfig is
+ * picked up by the resync, which skips keys that failed terminally.
  */
-export function nodeGroupReconciler(): Reconciler<NodeGroup> {
+export function nodeGroupReconciler(providers: ProviderRegistry): Reconciler<NodeGroup> {
   return {
     name: 'nodegroup',
     async reconcile(request, context): Promise<Result> {
@@ -65,19 +71,21 @@ export function nodeGroupReconciler(): Reconciler<NodeGroup> {
       const namespace = group.metadata?.namespace;
       const cluster = context.cache.get<Cluster>(RESOURCES.cluster, group.spec.clusterName, namespace);
       const shortName = groupNameOf(group);
+      const template = cluster === undefined ? undefined : context.cache.get<ClusterTemplate>(RESOURCES.clusterTemplate, cluster.spec.templateRef.name);
+      const provider = cluster === undefined ? undefined : providers.get(providerNameOf(cluster, template));
 
       if (isDeleting(group)) {
         // The cluster going too (or gone) takes its nodes with it: nothing to drain.
-        const clusterGoing = cluster === undefined || isDeleting(cluster) || cluster.spec.provider === 'imported';
-        if (!clusterGoing) {
+        // Nor for a provider that does not manage nodes.
+        const nodes = provider?.nodeGroups;
+        if (cluster !== undefined && !isDeleting(cluster) && nodes !== undefined) {
           const workload = await clusterKubeConfig(context, cluster).catch((error: unknown) => {
             // A kubeconfig that cannot be used cannot drain either: the group goes, its nodes stay with the cluster.
             if (!(error instanceof InvalidKubeconfigError)) throw error;
             context.logger.warn({ reason: error.message }, 'not draining: the cluster kubeconfig cannot be used');
             return undefined;
           });
-          const flavor = { name: group.spec.flavor, cpu: '1', memory: '1Gi' };
-          if (workload !== undefined) await syncNodeGroup(workload, { group: shortName, cluster: cluster.metadata?.name ?? '', flavor, replicas: 0 });
+          if (workload !== undefined) await nodes.remove(workload, { group: shortName, cluster: cluster.metadata?.name ?? '' });
         }
         await removeFinalizer(context.kubeConfig, group, NODE_GROUP_FINALIZER);
         return {};
@@ -85,7 +93,7 @@ export function nodeGroupReconciler(): Reconciler<NodeGroup> {
       group = (await addFinalizer(context.kubeConfig, group, NODE_GROUP_FINALIZER)) ?? group;
 
       if (cluster === undefined) {
-        await writeStatus(context, group, { ready: { status: 'False', reason: 'ClusterNotFound', message: `cluster "${group.spec.clusterName}" does not exist (yet)` } });
+        await writeStatus(context, group, { ready: { status: 'False', reason: ConditionReason.ClusterNotFound, message: `cluster "${group.spec.clusterName}" does not exist (yet)` } });
         return { requeueAfterMs: 2_000 };
       }
       // Owned by its Cluster: deleting the cluster deletes its node groups.
@@ -105,15 +113,21 @@ export function nodeGroupReconciler(): Reconciler<NodeGroup> {
             'merge',
           )) ?? group;
       }
-      if (cluster.spec.provider === 'imported') {
-        const stalled = { reason: 'NotManaged', message: 'the nodes of an imported cluster are managed by whoever runs it' };
+      if (provider === undefined) {
+        const stalled = { reason: PROVIDER_NOT_FOUND, message: `cluster "${cluster.metadata?.name ?? ''}" has a provider this manager does not run` };
+        await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
+        return {};
+      }
+      const nodes = provider.nodeGroups;
+      if (nodes === undefined) {
+        const stalled = { reason: ConditionReason.NotManaged, message: `the nodes of ${provider.name} clusters are managed by whoever runs them` };
         await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
         return {};
       }
       const platform = context.cache.get<PlatformConfig>(RESOURCES.platformConfig, PLATFORM_CONFIG_NAME);
       const flavor = platform?.spec.flavors.find((candidate) => candidate.name === group.spec.flavor);
       if (flavor === undefined) {
-        const stalled = { reason: 'FlavorNotFound', message: `flavor "${group.spec.flavor}" is not in PlatformConfig "${PLATFORM_CONFIG_NAME}"` };
+        const stalled = { reason: ConditionReason.FlavorNotFound, message: `flavor "${group.spec.flavor}" is not in PlatformConfig "${PLATFORM_CONFIG_NAME}"` };
         await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
         return {}; // the resync looks again; a new flavor needs no hurry
       }
@@ -122,17 +136,17 @@ export function nodeGroupReconciler(): Reconciler<NodeGroup> {
         workload = await clusterKubeConfig(context, cluster);
       } catch (error) {
         if (!(error instanceof InvalidKubeconfigError)) throw error;
-        const stalled = { reason: 'InvalidKubeconfig', message: `the kubeconfig of cluster "${cluster.metadata?.name ?? ''}" cannot be used: ${error.message}` };
+        const stalled = { reason: ConditionReason.InvalidKubeconfig, message: `the kubeconfig of cluster "${cluster.metadata?.name ?? ''}" cannot be used: ${error.message}` };
         await writeStatus(context, group, { ready: { status: 'False', ...stalled }, stalled });
         return { requeueAfterMs: 10_000 }; // Secrets are not watched: look again
       }
-      const controlPlaneReady = cluster.status?.conditions?.some((c) => c.type === 'ControlPlaneReady' && c.status === 'True') === true;
+      const controlPlaneReady = cluster.status?.conditions?.some((c) => c.type === ConditionType.ControlPlaneReady && c.status === 'True') === true;
       if (workload === undefined || !controlPlaneReady) {
-        await writeStatus(context, group, { ready: { status: 'False', reason: 'WaitingForControlPlane', message: `cluster "${cluster.metadata?.name ?? ''}" has no control plane ready yet` } });
+        await writeStatus(context, group, { ready: { status: 'False', reason: ConditionReason.WaitingForControlPlane, message: `cluster "${cluster.metadata?.name ?? ''}" has no control plane ready yet` } });
         return { requeueAfterMs: 1_000 };
       }
       const nodeFlavor: NodeFlavor = { name: flavor.name, cpu: flavor.cpu, memory: flavor.memory, ...(flavor.gpus === undefined ? {} : { gpus: flavor.gpus }) };
-      const result = await syncNodeGroup(workload, {
+      const result = await nodes.sync(workload, {
         group: shortName,
         cluster: cluster.metadata?.name ?? '',
         flavor: nodeFlavor,
@@ -147,10 +161,10 @@ export function nodeGroupReconciler(): Reconciler<NodeGroup> {
         replicas: result.replicas,
         readyReplicas: result.readyReplicas,
         ready: ready
-          ? { status: 'True', reason: 'Available', message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` }
-          : { status: 'False', reason: 'Scaling', message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` },
+          ? { status: 'True', reason: ConditionReason.Available, message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` }
+          : { status: 'False', reason: ConditionReason.Scaling, message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` },
       });
-      // kwok reports nodes Ready within moments: look again shortly instead of watching the workload cluster.
+      // Nodes report Ready within moments (kwok): look again shortly instead of watching the workload cluster.
       return ready ? {} : { requeueAfterMs: 500 };
     },
   };

@@ -1,3 +1,18 @@
+export type {
+  ClusterKubeconfig,
+  ClusterProvider,
+  ClusterRequest,
+  ClusterState,
+  ControlPlaneObservation,
+  NodeGroupProvider,
+  NodeGroupState,
+  ReportedNodeGroup,
+} from './cluster-provider.ts';
+export { ClusterStalledError } from './cluster-stalled-error.ts';
+export { DEFAULT_PROVIDER, defaultProviders } from './default-providers.ts';
+export { importedProvider } from './imported/imported-provider.ts';
+export { kwokNodeGroups, kwokProvider, type KwokProviderOptions } from './kwok/kwok-provider.ts';
+export { PROVIDER_NOT_FOUND, ProviderRegistry } from './provider-registry.ts';
 export { mapLimit } from './concurrency.ts';
 export { probeImportedCluster, type ImportedClusterInfo } from './imported/probe.ts';
 export { InvalidKubeconfigError } from './kubeconfig/invalid-kubeconfig-error.ts';

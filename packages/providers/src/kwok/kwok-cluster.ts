@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BinaryPaths } from '@beamline/binaries';
+import { ClusterStalledError } from '../cluster-stalled-error.ts';
 import { controlPlaneStatus, destroyControlPlane, readStateIfAny, resumeControlPlane, startControlPlane } from '@beamline/control-plane';
 
 /** What the kwok provider needs to run one cluster. */
@@ -28,12 +29,10 @@ export interface KwokClusterState {
 }
 
 /** Thrown for requests the provider can never satisfy as they stand (retrying will not help). */
-export class UnsupportedClusterError extends Error {
-  readonly reason: string;
+export class UnsupportedClusterError extends ClusterStalledError {
   constructor(reason: string, message: string) {
-    super(message);
+    super(reason, message);
     this.name = 'UnsupportedClusterError';
-    this.reason = reason;
   }
 }
 
