@@ -3,9 +3,10 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { KubeObject } from './kube-object.ts';
 import { parseIsolated } from './parse-isolated.ts';
 import { RenderError } from './render-error.ts';
-import { DEFAULT_RENDER_LIMITS, formatBytes, limitExceeded, type RenderLimits } from './render-limits.ts';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits.ts';
 import { findEscapingSymlink, isInside } from './symlinks.ts';
-import { isolatedEnv, runTool, ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
+import { runRenderer, type RendererNames } from './run-renderer.ts';
+import { ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
 
 /** The parameters of a Helm render that change its output (besides the chart's files). */
 export interface HelmParams {
@@ -32,6 +33,7 @@ export interface HelmChartOptions extends HelmParams, ToolRunOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+const HELM: RendererNames = { command: 'helm', source: 'helm chart', printer: 'helm template' };
 
 function isPlainObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -153,18 +155,9 @@ export async function renderHelmChart(dir: string, options: HelmChartOptions): P
     }
     args.push('--', options.releaseName, root);
     try {
-      return await runTool(options.helm, args, {
-        env: isolatedEnv(home, 'none'),
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        signal: options.signal,
-        maxOutputBytes: limits.maxTotalBytes,
-      });
+      return await runRenderer(options.helm, args, HELM, { home, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal, limits });
     } catch (cause) {
       if (!(cause instanceof ToolFailure)) throw cause;
-      if (!cause.aboutInput) throw new Error(`failed to run helm: ${cause.detail}`, { cause });
-      if (cause.outcome === 'outputTooLarge') {
-        throw limitExceeded('helm chart', 'helm template output', `helm template printed more than ${formatBytes(limits.maxTotalBytes)}, the limit per app (it was stopped)`);
-      }
       throw templateFailure(withoutPath(withoutPath(withoutPath(cause.detail, home), root), rootReal));
     }
   });

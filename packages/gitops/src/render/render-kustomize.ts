@@ -7,7 +7,8 @@ import { parseIsolated } from './parse-isolated.ts';
 import { RenderError } from './render-error.ts';
 import { DEFAULT_RENDER_LIMITS, formatBytes, limitExceeded, type RenderLimits } from './render-limits.ts';
 import { isInside, relativePosix } from './symlinks.ts';
-import { isolatedEnv, redactUrls, runTool, ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
+import { runRenderer, type RendererNames } from './run-renderer.ts';
+import { redactUrls, ToolFailure, withoutPath, withPrivateHome, type ToolRunOptions } from './tool.ts';
 
 /** Options of {@link renderKustomize}. */
 export interface KustomizeOptions extends ToolRunOptions {
@@ -24,6 +25,7 @@ export interface KustomizeOptions extends ToolRunOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+const KUSTOMIZE: RendererNames = { command: 'kubectl kustomize', source: 'kustomization', printer: 'kustomize' };
 
 // What kustomize would fetch: URLs, scp-like git addresses, and its `github.com/org/repo//path`.
 const REMOTE_REFERENCE = /^([a-z][a-z0-9+.-]*:\/\/|[^/\s]+@[^/\s]+:|(github\.com|gitlab\.com|bitbucket\.org)\/)/i;
@@ -239,19 +241,10 @@ export async function renderKustomize(dir: string, options: KustomizeOptions): P
   let output: string;
   try {
     output = await withPrivateHome((home) =>
-      runTool(options.kubectl, ['kustomize', target], {
-        env: isolatedEnv(home, 'none'),
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        signal: options.signal,
-        maxOutputBytes: limits.maxTotalBytes,
-      }),
+      runRenderer(options.kubectl, ['kustomize', target], KUSTOMIZE, { home, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal, limits }),
     );
   } catch (cause) {
     if (!(cause instanceof ToolFailure)) throw cause;
-    if (!cause.aboutInput) throw new Error(`failed to run kubectl kustomize: ${cause.detail}`, { cause });
-    if (cause.outcome === 'outputTooLarge') {
-      throw limitExceeded('kustomization', 'kustomize output', `kustomize printed more than ${formatBytes(limits.maxTotalBytes)}, the limit per app (it was stopped)`);
-    }
     const remoteFailure = /no 'git' program on path|proxyconnect tcp/.test(cause.detail);
     const detail = withoutPath(withoutPath(cause.detail, rootReal), root);
     throw new RenderError('KustomizeFailed', `failed to render kustomization: ${detail}${remoteFailure ? ` (${REMOTE_HINT})` : ''}`, { cause });
