@@ -2,7 +2,7 @@
 // Beamline API installed, in the test's namespace. No controller runs: where a command waits for
 // one, the test writes the status a controller would (through the status subresource).
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { installApi, parseSyncRequest, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, trackingId, type Application, type ApplicationStatus } from '@beamline/api';
 import { startGitFixture } from '@beamline/gitops/testing';
-import { useTestEnv, waitFor } from '@beamline/testenv';
+import { expectCode, runNode, useTestEnv, waitFor, type NodeRun } from '@beamline/testenv';
 import { parse } from 'yaml';
 
 const env = useTestEnv('app-cli');
@@ -22,35 +22,14 @@ const CLI_BIN = fileURLToPath(new URL('../bin/beamline.js', import.meta.url));
 const REPO = 'https://git.example.org/physics/deploy.git';
 const SHA = '3f1c2e9d4b7a8c6e5f0a1b2c3d4e5f6a7b8c9d0e';
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type CliRun = NodeRun;
 
 let cliEnv: NodeJS.ProcessEnv = {};
 let dir = '';
 
 /** Runs `beamline <args> -n <the test's namespace>` with this Node (24) and the test's kubeconfig. */
 function cli(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args, '-n', env.namespace], { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
-    });
-  });
-}
-
-function expectCode(run: CliRun, code: number): CliRun {
-  assert.equal(run.code, code, `exit code ${run.code}, expected ${code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-  return run;
+  return runNode(CLI_BIN, [...args, '-n', env.namespace], cliEnv, 60_000);
 }
 
 const api = (): CustomObjectsApi => env.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -91,15 +70,7 @@ function createGit(name: string, ...flags: string[]): Promise<CliRun> {
 
 /** Runs `beamline <args> -n <namespace>` in another namespace than the test's. */
 function cliIn(namespace: string, ...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args, '-n', namespace], { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr }));
-  });
+  return runNode(CLI_BIN, [...args, '-n', namespace], cliEnv, 60_000);
 }
 
 /** A git repository on disk with a plain folder and a chart; returns its file:// URL. */

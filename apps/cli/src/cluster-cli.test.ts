@@ -2,12 +2,11 @@
 // Beamline API installed, in the test's namespace. No controller runs: where a command waits for
 // one, the test writes the status a controller would.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { defaultTemplates, installApi, type Cluster, type ClusterTemplate, type NodeGroup } from '@beamline/api';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { expectCode, runNode, uniqueName, useTestEnv, waitFor, type NodeRun } from '@beamline/testenv';
 import { parse } from 'yaml';
 
 const env = useTestEnv('cluster-cli');
@@ -16,33 +15,10 @@ const suffix = uniqueName('t').slice(2);
 // Templates are cluster-scoped: this file's own copies of the defaults.
 const template = (base: string): string => `${base}-${suffix}`;
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 let cliEnv: NodeJS.ProcessEnv = {};
 
-function cli(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args, ...(args.includes('-n') ? [] : ['-n', env.namespace])], { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
-    });
-  });
-}
-
-function expectCode(run: CliRun, code: number): CliRun {
-  assert.equal(run.code, code, `exit code ${run.code}, expected ${code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-  return run;
+function cli(...args: string[]): Promise<NodeRun> {
+  return runNode(CLI_BIN, [...args, ...(args.includes('-n') ? [] : ['-n', env.namespace])], cliEnv);
 }
 
 const custom = (): CustomObjectsApi => env.kubeConfig.makeApiClient(CustomObjectsApi);
