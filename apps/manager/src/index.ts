@@ -1,2 +1,6 @@
+export { beamlineCapabilities, type BeamlineCapabilitiesOptions } from './beamline-capabilities.ts';
+export type { Capability, CapabilityContext } from './capability.ts';
+export { clustersCapability, type ClustersCapabilityOptions } from './clusters-capability.ts';
+export { deliveryCapability, type DeliveryCapabilityOptions } from './delivery-capability.ts';
 export { DEFAULT_LEASE_NAME, runManager, type RunManagerOptions } from './run-manager.ts';
 export { startManagerServer, type ManagerServer, type ManagerServerOptions } from './server.ts';

@@ -6,9 +6,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
+import { Counter } from 'prom-client';
+import { ConflictError } from '@beamline/errors';
 import { KubeClient, LEASE_RESOURCE, type Lease, type Manager } from '@beamline/reconcile';
 import { BY_ANNOTATION, CONFIGMAP, ROLE_LABEL, ToyReconciler, toyController, type ConfigMap } from '@beamline/reconcile/testing';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import type { Capability } from './capability.ts';
 import { runManager } from './run-manager.ts';
 
 const env = useTestEnv('run-manager');
@@ -66,7 +69,7 @@ describe('runManager', () => {
     let seen: { url: string; manager: Manager } | undefined;
     const running = runManager({
       kubeConfig: env.kubeConfig,
-      controllers: [toyController(new ToyReconciler('toy', 'in-process'))],
+      capabilities: [{ name: 'toy', controllers: [toyController(new ToyReconciler('toy', 'in-process'))] }],
       port: 0,
       identity: 'in-process',
       leaseNamespace: env.namespace,
@@ -86,5 +89,62 @@ describe('runManager', () => {
     assert.equal(await leaseHolder(lease), undefined);
     await assert.rejects(fetch(`${url}/healthz`), 'the server is closed');
     assert.equal(process.listenerCount('SIGTERM'), sigtermListeners - 1, 'its signal handler is removed');
+  });
+
+  test('capabilities: controllers run, metrics and routes join the HTTP surface with the one error handler, stop runs last-first after the manager', async () => {
+    const lease = uniqueName('lease');
+    const abort = new AbortController();
+    const events: string[] = [];
+    let seen: { url: string; manager: Manager } | undefined;
+    const capability = (name: string, extra: Partial<Capability> = {}): Capability => ({
+      name,
+      controllers: [],
+      attach: ({ manager }) => events.push(`${name} attached, started: ${String(manager.readiness().notReady.includes('manager: not started') ? 'no' : 'yes')}`),
+      stop: () => {
+        events.push(`${name} stopped, leading: ${String(seen?.manager.isLeader())}`);
+        return Promise.resolve();
+      },
+      ...extra,
+    });
+    const running = runManager({
+      kubeConfig: env.kubeConfig,
+      capabilities: [
+        capability('first', { controllers: [toyController(new ToyReconciler('toy', 'capabilities'))] }),
+        capability('second', {
+          metrics: [new Counter({ name: 'beamline_capability_probe_total', help: 'a probe of the capability metrics', registers: [] })],
+          routes: (app) => {
+            app.get('/api/probe', () => ({ ok: true }));
+            app.post('/api/probe', () => Promise.reject(new ConflictError('probe "p" exists')));
+          },
+        }),
+      ],
+      port: 0,
+      identity: 'capabilities',
+      leaseNamespace: env.namespace,
+      leaseName: lease,
+      namespace: env.namespace,
+      leaderElection: { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250 },
+      logger: pino({ level: 'silent' }),
+      signal: abort.signal,
+      onListening: (url, manager) => (seen = { url, manager }),
+    });
+    try {
+      const { url, manager } = await waitFor(() => seen, { what: 'the server listening' });
+      await waitFor(() => manager.isLeader(), { what: 'leading' });
+      await createRoot('from-capability');
+      await waitFor(async () => (await reconciledBy('from-capability')) === 'capabilities', { what: "the first capability's controller reconciling" });
+      assert.deepEqual(await (await fetch(`${url}/api/probe`)).json(), { ok: true });
+      const refused = await fetch(`${url}/api/probe`, { method: 'POST' });
+      assert.equal(refused.status, 409);
+      assert.deepEqual(await refused.json(), { error: { name: 'ConflictError', message: 'probe "p" exists' }, message: 'probe "p" exists' });
+      const unknown = await fetch(`${url}/api/nothing?x=1`);
+      assert.equal(unknown.status, 404);
+      assert.deepEqual(await unknown.json(), { error: { name: 'NotFoundError', message: 'no route GET /api/nothing' }, message: 'no route GET /api/nothing' });
+      assert.match(await (await fetch(`${url}/metrics`)).text(), /beamline_capability_probe_total 0/);
+    } finally {
+      abort.abort();
+      await running;
+    }
+    assert.deepEqual(events, ['first attached, started: no', 'second attached, started: no', 'second stopped, leading: false', 'first stopped, leading: false']);
   });
 });

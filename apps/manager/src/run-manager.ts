@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
-import { Manager, type Controller, type LeaderElectionOptions } from '@beamline/reconcile';
+import { Manager, type LeaderElectionOptions } from '@beamline/reconcile';
+import type { Capability, CapabilityContext } from './capability.ts';
 import { startManagerServer } from './server.ts';
 
 /** The default name of the leader-election Lease. */
@@ -11,7 +11,8 @@ export const DEFAULT_LEASE_NAME = 'beamline-manager';
 /** Options of {@link runManager}. */
 export interface RunManagerOptions {
   readonly kubeConfig: KubeConfig;
-  readonly controllers: readonly Controller[];
+  /** What the process does: each capability's controllers, metrics and routes (see `beamlineCapabilities`); stopped, in reverse, on exit. */
+  readonly capabilities: readonly Capability[];
   /** Port of the HTTP server (`/healthz`, `/readyz`, `/metrics`); 0 picks a free one. */
   readonly port: number;
   /** Address of the HTTP server. Default `127.0.0.1`. */
@@ -28,8 +29,6 @@ export interface RunManagerOptions {
   readonly namespace?: string;
   /** Default: JSON lines on stdout at level `info` (or `$BEAMLINE_LOG_LEVEL`). */
   readonly logger?: Logger;
-  /** More routes on the manager's HTTP server (the GitOps webhook), given the manager. */
-  readonly routes?: (app: FastifyInstance, manager: Manager) => void;
   /** Stops the manager when aborted, like SIGINT/SIGTERM. */
   readonly signal?: AbortSignal;
   /** Called once the HTTP server listens, with its URL (tests and `beamline up` read the port from it). */
@@ -41,9 +40,31 @@ export interface RunManagerOptions {
  * and `/readyz` says what is still syncing), then the manager (informers, leader election through
  * the Lease `<leaseNamespace>/<leaseName>`, workers while leading). On the signal it stops
  * cleanly: workers finish, the Lease is released so a standby takes over at once, the server
- * closes. Resolves once all that is done. A second SIGINT/SIGTERM while stopping exits at once.
+ * closes, then the capabilities stop (last first). Resolves once all that is done. A second
+ * SIGINT/SIGTERM while stopping exits at once.
  */
 export async function runManager(options: RunManagerOptions): Promise<void> {
+  try {
+    await run(options);
+  } finally {
+    await stopCapabilities(options.capabilities, options.logger);
+  }
+}
+
+async function stopCapabilities(capabilities: readonly Capability[], logger: Logger | undefined): Promise<void> {
+  const failures: unknown[] = [];
+  for (const capability of [...capabilities].reverse()) {
+    try {
+      await capability.stop?.();
+    } catch (error) {
+      logger?.error({ err: error, capability: capability.name }, 'failed to stop a capability');
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw new Error(`failed to stop ${failures.length} capabilit${failures.length === 1 ? 'y' : 'ies'}: ${failures.map((error) => (error as Error).message).join('; ')}`, { cause: failures[0] });
+}
+
+async function run(options: RunManagerOptions): Promise<void> {
   const logger = options.logger ?? pino({ level: process.env.BEAMLINE_LOG_LEVEL ?? 'info', base: { identity: options.identity } });
   const manager = new Manager({
     kubeConfig: options.kubeConfig,
@@ -56,7 +77,12 @@ export async function runManager(options: RunManagerOptions): Promise<void> {
       identity: options.identity,
     },
   });
-  for (const controller of options.controllers) manager.add(controller);
+  const context: CapabilityContext = { manager, logger };
+  for (const capability of options.capabilities) {
+    for (const controller of capability.controllers) manager.add(controller);
+    for (const metric of capability.metrics ?? []) manager.registry.registerMetric(metric);
+    capability.attach?.(context);
+  }
   // Process metrics (memory, CPU, event loop lag, heap) beside the controllers': what an operator
   // of any Prometheus-scraped service expects to find.
   collectDefaultMetrics({ register: manager.registry });
@@ -86,7 +112,10 @@ export async function runManager(options: RunManagerOptions): Promise<void> {
       port: options.port,
       manager,
       registry: manager.registry,
-      routes: options.routes === undefined ? undefined : (app) => options.routes?.(app, manager),
+      logger,
+      routes: (app) => {
+        for (const capability of options.capabilities) capability.routes?.(app, context);
+      },
     });
     logger.info({ url: server.url }, 'manager server listening');
     options.onListening?.(server.url, manager);

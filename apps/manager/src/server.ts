@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { fastify, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { httpErrorHandler, NotFoundError } from '@beamline/errors';
 import type { Readiness } from '@beamline/reconcile';
 import type { Registry } from 'prom-client';
 
@@ -13,7 +15,9 @@ export interface ManagerServerOptions {
   readonly manager: { readiness(): Readiness };
   /** What `/metrics` serves. */
   readonly registry: Registry;
-  /** Adds more routes (the GitOps webhook) before the server listens. */
+  /** Where unexpected route errors are logged. */
+  readonly logger?: Logger;
+  /** Adds more routes (the capabilities': the GitOps webhook) before the server listens. */
   readonly routes?: (app: FastifyInstance) => void;
 }
 
@@ -28,10 +32,14 @@ export interface ManagerServer {
 /**
  * The manager's HTTP endpoints: `GET /healthz` (200 while the process runs), `GET /readyz` (200
  * once the caches synced, else 503 with `{ ready: false, notReady: [...] }` naming what is
- * missing), `GET /metrics` (Prometheus text from the registry).
+ * missing), `GET /metrics` (Prometheus text from the registry), and the routes of `routes`.
+ * Every error a route throws is answered by the one handler of `@beamline/errors`
+ * (`{ error: { name, message }, message }` with the status of its class), unknown paths too.
  */
 export async function startManagerServer(options: ManagerServerOptions): Promise<ManagerServer> {
   const app = fastify({ logger: false, forceCloseConnections: 'idle' });
+  app.setErrorHandler(httpErrorHandler(options.logger === undefined ? {} : { logger: options.logger }));
+  app.setNotFoundHandler((request) => Promise.reject(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)));
   app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', (_request, reply) => {
     const readiness = options.manager.readiness();

@@ -31,33 +31,18 @@ export function registerManager(program: Command): void {
       const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
       await ensureNamespace(kubeConfig, options.leaseNamespace);
       // Loaded here, not at the top: every other command would pay for the controllers' imports.
-      const [{ clusterControllers, ApplicationController, claimGitopsWorkDir, webhookSecretsReader, WEBHOOK_SECRET_NAME }, { runManager }] = await Promise.all([import('@beamline/controllers'), import('@beamline/manager')]);
+      const { beamlineCapabilities, runManager } = await import('@beamline/manager');
       const home = options.home ?? beamlineHome();
-      const identity = options.identity ?? `${hostname()}-${process.pid}`;
       // Owner-only, each level: mirrors of private repositories and rendered Secrets are inside.
       await ensurePrivateDir(home);
-      // Git mirrors belong to one process (GitMirrorCache): a stable folder per running manager
-      // (slot-0 normally), so mirrors survive restarts; old per-start folders are removed.
-      const workDir = await claimGitopsWorkDir(home);
-      const gitops = new ApplicationController({ kubeConfig, workDir: workDir.dir, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes });
-      try {
-        await runManager({
-          kubeConfig,
-          controllers: [...clusterControllers({ home, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes }), gitops.controller],
-          port: Number(options.port),
-          identity,
-          leaseNamespace: options.leaseNamespace,
-          routes: (app, manager) => {
-            gitops.attach(manager);
-            gitops.registerWebhook(app, {
-              secrets: webhookSecretsReader(manager.client, options.leaseNamespace),
-              secretName: `${options.leaseNamespace}/${WEBHOOK_SECRET_NAME}`,
-            });
-          },
-        });
-      } finally {
-        await gitops.stop();
-        await workDir.release();
-      }
+      await runManager({
+        kubeConfig,
+        // The composition root: clusters and delivery (its git mirrors in a stable folder of this
+        // process, its webhook beside the Lease's namespace).
+        capabilities: await beamlineCapabilities({ kubeConfig, home, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes, namespace: options.leaseNamespace }),
+        port: Number(options.port),
+        identity: options.identity ?? `${hostname()}-${process.pid}`,
+        leaseNamespace: options.leaseNamespace,
+      });
     });
 }

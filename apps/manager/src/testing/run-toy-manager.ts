@@ -15,7 +15,7 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(kubeconfigPath);
 await runManager({
   kubeConfig,
-  controllers: [toyController(new ToyReconciler('toy', identity))],
+  capabilities: [{ name: 'toy', controllers: [toyController(new ToyReconciler('toy', identity))] }],
   port: 0,
   identity,
   leaseNamespace: namespace,

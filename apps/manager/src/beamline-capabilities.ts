@@ -1,0 +1,29 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Capability } from './capability.ts';
+import { clustersCapability } from './clusters-capability.ts';
+import { deliveryCapability } from './delivery-capability.ts';
+
+/** Options of {@link beamlineCapabilities}. */
+export interface BeamlineCapabilitiesOptions {
+  readonly kubeConfig: KubeConfig;
+  /** `$BEAMLINE_HOME`: kwok clusters' processes and the git mirrors. */
+  readonly home: string;
+  /** The pinned binaries. */
+  readonly binaries: Parameters<typeof clustersCapability>[0]['binaries'];
+  /** The Kubernetes version of the binaries. */
+  readonly kubernetesVersion: string;
+  /** The manager's namespace (its Lease and the webhook Secret). */
+  readonly namespace: string;
+}
+
+/**
+ * The composition root's list: every capability the `beamline manager` process runs, in order
+ * (stopped in reverse). A new capability (tenants, the catalog, the portal API) is one more line.
+ */
+export async function beamlineCapabilities(options: BeamlineCapabilitiesOptions): Promise<Capability[]> {
+  const { home, binaries, kubernetesVersion } = options;
+  return [
+    clustersCapability({ home, binaries, kubernetesVersion }),
+    await deliveryCapability({ kubeConfig: options.kubeConfig, home, binaries, kubernetesVersion, webhookSecretNamespace: options.namespace }),
+  ];
+}
