@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
+import { ConditionType, IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
 import { inventoryEntryOf, inventoryKey, type InventoryEntry, type KubeObject as ManifestObject } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
 import { Informer, KubeClient, type KubeObject, type ResourceType } from '@beamline/reconcile';
@@ -177,7 +177,7 @@ export class DestinationRegistry {
       await this.#drop(`${namespace}/${clusterName}`);
       return { ready: false, message: `${where} does not exist (yet)` };
     }
-    const ready = cluster.status?.conditions?.find((condition) => condition.type === 'Ready');
+    const ready = cluster.status?.conditions?.find((condition) => condition.type === ConditionType.Ready);
     if (ready?.status !== 'True') return { ready: false, message: `${where} is not Ready${ready?.message === undefined ? '' : `: ${ready.message}`}` };
     const clusterKey = `${namespace}/${clusterName}`;
     const known = this.#current.get(clusterKey);

@@ -1,0 +1,49 @@
+import { APPLICATION_FINALIZER, type Application } from '@beamline/api';
+import { syncObjects } from '@beamline/gitops';
+import { hasFinalizer, removeFinalizer, type ReconcileContext, type Result } from '@beamline/reconcile';
+import { RESOURCES } from '../resources.ts';
+import { inventoryOf, mergeEntries } from './inventory.ts';
+import { DESTINATION_WAIT_MS } from './phases/destination.ts';
+import type { ApplicationReconcilerDeps } from './scope.ts';
+import { clusterFromCache, trackingFor, withCluster } from './tracking.ts';
+
+/** Deletes (or orphans) an app's objects, then lets the Application go. */
+export async function finalize(app: Application, context: ReconcileContext<Application>, deps: ApplicationReconcilerDeps): Promise<Result> {
+  if (!hasFinalizer(app, APPLICATION_FINALIZER)) return {};
+  const inventory = inventoryOf(app.status?.resources);
+  // The objects are where they were applied, which is not the spec's cluster when it changed since.
+  const cluster = app.status?.inventoryDestination ?? app.spec.destination.cluster;
+  if (app.spec.deletionPolicy !== 'Orphan' && inventory.length > 0) {
+    const lookup = await deps.destinations.lookup(withCluster(app, cluster), clusterFromCache(context));
+    if (!lookup.ready) {
+      const clusterGone = context.cache.get(RESOURCES.cluster, cluster, app.metadata.namespace) === undefined && cluster !== 'in-cluster';
+      if (!clusterGone) {
+        context.logger.info({ reason: lookup.message }, 'waiting for the destination to delete the objects');
+        return { requeueAfterMs: DESTINATION_WAIT_MS };
+      }
+      // The destination cluster is gone: so are the objects.
+    } else {
+      const appKey = `${app.metadata.namespace ?? 'default'}/${app.metadata.name ?? ''}`;
+      const tracked = lookup.destination.trackedBy(appKey);
+      // Each object is deleted only if it carries this app's tracking id when it is deleted: an
+      // object another app delivers (or a person took over) stays.
+      const result = await syncObjects({
+        client: lookup.destination.client,
+        objects: [],
+        inventory: mergeEntries(inventory, tracked),
+        prune: true,
+        tracking: trackingFor(appKey, lookup.destination, []),
+        destinationName: cluster,
+        signal: context.signal,
+      });
+      if (result.failed.length > 0) {
+        const first = result.failed[0];
+        throw new Error(`failed to delete ${result.failed.length} objects of the application: ${first?.message ?? ''}`);
+      }
+      const left = result.skipped.length === 0 ? '' : `; left ${result.skipped.length} that are not this application's`;
+      deps.events.record(app, 'Normal', 'Deleted', `deleted ${result.pruned.length} objects${left}`);
+    }
+  }
+  await removeFinalizer(context.kubeConfig, app, APPLICATION_FINALIZER, { resource: RESOURCES.application, signal: context.signal });
+  return {};
+}

@@ -1,0 +1,73 @@
+import { syncObjects } from '@beamline/gitops';
+import type { Result } from '@beamline/reconcile';
+import { RESOURCES } from '../../resources.ts';
+import { inventoryOf } from '../inventory.ts';
+import { finishRequest, observe, type ApplicationScope } from '../scope.ts';
+import { clusterFromCache, trackingFor, withCluster } from '../tracking.ts';
+
+/** The wait while the destination cluster is missing or not ready (its changes wake the app sooner). */
+export const DESTINATION_WAIT_MS = 15_000;
+
+/**
+ * Destination phase: the cluster to deliver to, Ready with its kubeconfig; not there ends the
+ * pass (`DestinationNotReady`, a look again in {@link DESTINATION_WAIT_MS}). The inventory belongs
+ * to the cluster it was applied to: a changed destination leaves it there first.
+ */
+export async function destinationPhase(scope: ApplicationScope): Promise<Result | undefined> {
+  const lookup = await scope.deps.destinations.lookup(scope.app, clusterFromCache(scope.context));
+  if (!lookup.ready) {
+    observe(scope, { kind: 'DestinationNotReady', message: lookup.message, ...(scope.status.sync?.revision === undefined ? {} : { previousRevision: scope.status.sync.revision }) });
+    if (scope.request !== undefined) finishRequest(scope, scope.request, `sync not started: ${lookup.message}`);
+    return { requeueAfterMs: DESTINATION_WAIT_MS };
+  }
+  scope.destination = lookup.destination;
+  await leaveOldDestination(scope);
+  return undefined;
+}
+
+/**
+ * When `destination.cluster` changed since the inventory was applied, its objects are on the
+ * old cluster. They are pruned there when prune is on (automated prune, or a sync request with
+ * prune), each only if it still carries this app's tracking id; otherwise they are left there,
+ * with a Warning event `Orphaned` saying so. Either way the inventory starts afresh on the new
+ * destination: the old entries must never be looked for (or pruned) there. Argo CD forgets them
+ * silently (argoproj/argo-cd#9172). A failed prune throws: it is tried again with backoff.
+ */
+async function leaveOldDestination(scope: ApplicationScope): Promise<void> {
+  const { app, status } = scope;
+  const current = app.spec.destination.cluster;
+  const previous = status.inventoryDestination;
+  status.inventoryDestination = current;
+  if (previous === undefined || previous === current) return;
+  const stored = inventoryOf(status.resources);
+  const prune = scope.request?.prune ?? app.spec.syncPolicy?.automated?.prune ?? false;
+  const change = `destination changed from ${previous} to ${current}`;
+  if (stored.length > 0 && prune) {
+    const lookup = await scope.deps.destinations.lookup(withCluster(app, previous), clusterFromCache(scope.context));
+    const gone = !lookup.ready && previous !== 'in-cluster' && scope.context.cache.get(RESOURCES.cluster, previous, app.metadata.namespace) === undefined;
+    if (lookup.ready) {
+      const result = await syncObjects({
+        client: lookup.destination.client,
+        objects: [],
+        inventory: stored,
+        prune: true,
+        tracking: trackingFor(scope.appKey, lookup.destination, []),
+        destinationName: previous,
+        signal: scope.context.signal,
+      });
+      if (result.failed.length > 0) {
+        status.inventoryDestination = previous;
+        throw new Error(`failed to prune ${result.failed.length} objects from the previous destination ${previous}: ${result.failed[0]?.message ?? ''}`);
+      }
+      const left = result.skipped.length === 0 ? '' : `; left ${result.skipped.length} that are not this application's any more`;
+      scope.deps.events.record(app, 'Normal', 'PrunedPreviousDestination', `${change}: deleted ${result.pruned.length} objects from ${previous}${left}`);
+    } else if (gone) {
+      scope.deps.events.record(app, 'Normal', 'PrunedPreviousDestination', `${change}: Cluster ${previous} is gone, and its objects with it`);
+    } else {
+      scope.deps.events.record(app, 'Warning', 'Orphaned', `${change}: ${stored.length} objects left on ${previous}, which cannot be reached (${lookup.message})`);
+    }
+  } else if (stored.length > 0) {
+    scope.deps.events.record(app, 'Warning', 'Orphaned', `${change}: ${stored.length} objects left on ${previous} (prune is off); delete them there, or turn prune on before changing the destination`);
+  }
+  status.resources = [];
+}
