@@ -22,7 +22,8 @@ try {
   process.exit(error instanceof MissingToolError ? 3 : 1);
 }
 
-const roots = ['packages', 'apps', 'api', 'controllers'];
+// e2e/: the end-to-end tests (the real CLI and manager processes); scripts/: checks of the workspace itself.
+const roots = ['packages', 'apps', 'api', 'controllers', 'e2e', 'scripts'];
 const patterns = roots.map((root) => `${root}/**/*.${unitOnly ? 'unit.test' : 'test'}.ts`);
 const nodeArgs = [
   '--test',

@@ -1,56 +1,19 @@
 // The local sandbox as a user runs it: `beamline up --detach`, a cluster, `beamline down`, `up`
 // again (the same cluster comes back), `down --purge` (nothing left).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { killProcessesMentioning, processesMentioning, waitFor } from '@beamline/testenv';
-
-const CLI = fileURLToPath(new URL('../bin/beamline.js', import.meta.url));
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function beamline(home: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // KUBECONFIG unset: the CLI must find the sandbox's kubeconfig by itself.
-    const { KUBECONFIG: _unset, ...rest } = process.env;
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...rest, BEAMLINE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
-
-const ok = (run: Run): Run => {
-  assert.equal(run.code, 0, `exit ${run.code}\n${run.stdout}\n${run.stderr}`);
-  return run;
-};
+import { processesMentioning, waitFor } from '@beamline/testenv';
+import { beamline, ok, removeSandbox } from './testing/sandbox.ts';
 
 describe('the sandbox', () => {
   let home: string | undefined;
 
-  after(async () => {
-    if (home === undefined) return;
-    // Whatever a failure left running is killed; the folder goes.
-    await killProcessesMentioning(home);
-    await rm(home, { recursive: true, force: true });
-  });
+  after(() => removeSandbox(home));
 
   test('up, a cluster, down, up again finds it, down --purge leaves nothing', async () => {
     home = await mkdtemp(join(tmpdir(), 'beamline-sandbox-'));

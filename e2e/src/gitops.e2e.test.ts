@@ -14,11 +14,10 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setH
 import { defaultTemplates, installApi, TRACKING_ANNOTATION, type Application, type ClusterTemplate } from '@beamline/api';
 import { destroyControlPlane } from '@beamline/control-plane';
 import { startGitFixture, type GitFixture } from '@beamline/gitops/testing';
+import { githubPushPayload, waitForAppStatus } from '@beamline/controllers/testing';
 import { processesMentioning, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
-import { githubPushPayload } from './application/webhook/testing/payloads.ts';
 import { runCli, type CliRun } from './testing/cli.ts';
 import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
-import { waitForAppStatus } from './application/testing/wait-for-app.ts';
 
 const env = useTestEnv('gitops-e2e');
 const TEMPLATE = `small-${uniqueName('t').slice(2)}`;

@@ -4,48 +4,14 @@
 // the same on the next `up`, so a webhook URL set in GitLab keeps working.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@beamline/control-plane';
-import { killProcessesMentioning, processesMentioning, waitFor } from '@beamline/testenv';
-
-const CLI = fileURLToPath(new URL('../bin/beamline.js', import.meta.url));
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cliEnv(home: string): NodeJS.ProcessEnv {
-  // KUBECONFIG unset: the CLI must find the sandbox's kubeconfig by itself.
-  const { KUBECONFIG: _unset, ...rest } = process.env;
-  return { ...rest, BEAMLINE_HOME: home };
-}
-
-function beamline(home: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
-
-const ok = (run: Run): Run => {
-  assert.equal(run.code, 0, `exit ${run.code}\n${run.stdout}\n${run.stderr}`);
-  return run;
-};
+import { processesMentioning, waitFor } from '@beamline/testenv';
+import { CLI_BIN } from './testing/cli.ts';
+import { beamline, ok, removeSandbox, sandboxEnv } from './testing/sandbox.ts';
 
 const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 
@@ -55,9 +21,7 @@ describe('beamline up in the foreground', () => {
 
   after(async () => {
     if (foreground !== undefined && foreground.exitCode === null && foreground.signalCode === null) foreground.kill('SIGKILL');
-    if (home === undefined) return;
-    await killProcessesMentioning(home);
-    await rm(home, { recursive: true, force: true });
+    await removeSandbox(home);
   });
 
   test('stays attached until SIGINT, then stops everything and exits 0; home, logs and work folders are private; the port is kept', async () => {
@@ -70,7 +34,7 @@ describe('beamline up in the foreground', () => {
     await chmod(join(home, 'logs', 'manager.log'), 0o644);
     const port = await freePort();
 
-    const child = spawn(process.execPath, [CLI, 'up', '--port', String(port)], { env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, 'up', '--port', String(port)], { env: sandboxEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
     foreground = child;
     let stdout = '';
     let stderr = '';
