@@ -57,7 +57,7 @@ async function clusterKubeConfig(context: ReconcileContext<NodeGroup>, cluster: 
  * replicas and readiness. Order: get → deletion (drain and remove the nodes, then the finalizer)
  * → finalizer → owner reference to the Cluster → provider manages nodes? → flavor → cluster
  * ready? → sync nodes → status. `providers` is the Cluster reconciler's registry: a provider
- * without `nodeGroups` (imported) leaves its groups `NotManaged`.
+ * without `nodeGroups` (an existing cluster's) leaves its groups `NotManaged`.
  *
  * Stalled states are reported, not thrown as TerminalError: a flavor added to PlatformConfig is
  * picked up by the resync, which skips keys that failed terminally.
@@ -164,7 +164,7 @@ export function nodeGroupReconciler(providers: ProviderRegistry): Reconciler<Nod
           ? { status: 'True', reason: ConditionReason.Available, message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` }
           : { status: 'False', reason: ConditionReason.Scaling, message: `${result.readyReplicas}/${group.spec.replicas} nodes ready` },
       });
-      // Nodes report Ready within moments (kwok): look again shortly instead of watching the workload cluster.
+      // Simulated nodes report Ready within moments: look again shortly instead of watching the workload cluster.
       return ready ? {} : { requeueAfterMs: 500 };
     },
   };
