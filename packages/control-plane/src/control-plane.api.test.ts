@@ -12,7 +12,7 @@ import {
   Watch,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { apiOutcome, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { apiOutcome, testCrd, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 
 const env = useTestEnv('cp-api');
 
@@ -89,34 +89,22 @@ describe('CustomResourceDefinitions', () => {
   test('a CRD is installed and a bad object is refused with its field path', async () => {
     const extensions = env.kubeConfig.makeApiClient(ApiextensionsV1Api);
     await extensions.createCustomResourceDefinition({
-      body: {
-        metadata: { name: crdName },
-        spec: {
-          group,
-          scope: 'Namespaced',
-          names: { plural, singular: plural.slice(0, -1), kind: `Widget${plural.slice(7)}`, listKind: `Widget${plural.slice(7)}List` },
-          versions: [
-            {
-              name: 'v1',
-              served: true,
-              storage: true,
-              schema: {
-                openAPIV3Schema: {
-                  type: 'object',
-                  properties: {
-                    spec: {
-                      type: 'object',
-                      required: ['size'],
-                      properties: { size: { type: 'integer', minimum: 1 }, min: { type: 'integer' }, max: { type: 'integer' } },
-                      x_kubernetes_validations: [{ rule: 'self.min <= self.max', message: 'min must not exceed max', fieldPath: '.min' }],
-                    },
-                  },
-                },
-              },
+      body: testCrd({
+        group,
+        plural,
+        kind: `Widget${plural.slice(7)}`,
+        schema: {
+          type: 'object',
+          properties: {
+            spec: {
+              type: 'object',
+              required: ['size'],
+              properties: { size: { type: 'integer', minimum: 1 }, min: { type: 'integer' }, max: { type: 'integer' } },
+              x_kubernetes_validations: [{ rule: 'self.min <= self.max', message: 'min must not exceed max', fieldPath: '.min' }],
             },
-          ],
+          },
         },
-      },
+      }),
     });
     await waitFor(
       async () => (await extensions.readCustomResourceDefinition({ name: crdName })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),

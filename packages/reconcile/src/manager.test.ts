@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { testCrd, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { KubeClient } from './kube-client.ts';
 import { Manager } from './manager.ts';
 import { CONFIGMAP, ROLE_LABEL, SEEN_ANNOTATION, ToyReconciler, toyController, type ConfigMap } from './testing/toy-reconciler.ts';
@@ -157,17 +157,7 @@ describe('Manager start and stop', () => {
     manager.add({ reconciler: { name: 'gadgets', reconcile: () => Promise.resolve({}) }, for: { apiVersion: `${group}/v1`, kind, plural, namespaced: true } });
     const started = manager.start();
     await waitFor(() => manager.readiness().notReady.some((entry) => entry.includes('404')), { what: 'the gadget cache failing' });
-    await extensions.createCustomResourceDefinition({
-      body: {
-        metadata: { name: `${plural}.${group}` },
-        spec: {
-          group,
-          scope: 'Namespaced',
-          names: { plural, singular: plural.slice(0, -1), kind, listKind: `${kind}List` },
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
-        },
-      },
-    });
+    await extensions.createCustomResourceDefinition({ body: testCrd({ group, plural, kind }) });
     await started;
     assert.deepEqual(manager.readiness(), { ready: true, notReady: [] });
     assert.equal(manager.isLeader(), true);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { testCrd, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { setCondition } from './conditions.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
 import { KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
@@ -28,31 +28,19 @@ describe('object helpers', () => {
     client = new KubeClient(env.kubeConfig);
     const extensions = env.kubeConfig.makeApiClient(ApiextensionsV1Api);
     await extensions.createCustomResourceDefinition({
-      body: {
-        metadata: { name: `${plural}.${group}` },
-        spec: {
-          group,
-          scope: 'Namespaced',
-          names: { plural, singular: plural.slice(0, -1), kind, listKind: `${kind}List` },
-          versions: [
-            {
-              name: 'v1',
-              served: true,
-              storage: true,
-              subresources: { status: {} },
-              schema: {
-                openAPIV3Schema: {
-                  type: 'object',
-                  properties: {
-                    spec: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
-                    status: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
-                  },
-                },
-              },
-            },
-          ],
+      body: testCrd({
+        group,
+        plural,
+        kind,
+        statusSubresource: true,
+        schema: {
+          type: 'object',
+          properties: {
+            spec: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
+            status: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
+          },
         },
-      },
+      }),
     });
     await waitFor(
       async () => {

@@ -3,3 +3,4 @@ export { uniqueName, useTestEnv, waitFor, type TestEnv, type WaitOptions } from 
 export { alive, killProcessesMentioning, processesMentioning } from './processes.ts';
 export { apiOutcome, type ApiOutcome } from './api-errors.ts';
 export { expectCode, runNode, type NodeRun } from './run-node.ts';
+export { testCrd, type TestCrdOptions } from './test-crd.ts';
