@@ -4,8 +4,9 @@
  * management cluster) and namespace. The controller is in `controllers/src/application/`.
  */
 import Type, { type Static } from 'typebox';
-import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, DnsLabel, ObjectMetaSchema, ObservedGenerationSchema } from './common.ts';
-import { API_VERSION, APPLICATION } from './groupversion.ts';
+import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, DnsLabel, ObservedGenerationSchema } from './common.ts';
+import { APPLICATION } from './groupversion.ts';
+import { kindSchema } from './kind-schema.ts';
 
 /** The destination cluster name that means the management cluster itself. */
 export const IN_CLUSTER = 'in-cluster';
@@ -374,14 +375,10 @@ export const ApplicationStatusSchema = Type.Object(
 export type ApplicationStatus = Static<typeof ApplicationStatusSchema>;
 
 /** Application: namespaced; what to deliver from git or a Helm repository, to which cluster and namespace. */
-export const ApplicationSchema = Type.Object(
-  {
-    apiVersion: Type.Literal(API_VERSION),
-    kind: Type.Literal(APPLICATION.kind),
-    metadata: ObjectMetaSchema,
-    spec: ApplicationSpecSchema,
-    status: Type.Optional(ApplicationStatusSchema),
-  },
+export const ApplicationSchema = kindSchema(
+  APPLICATION,
+  ApplicationSpecSchema,
+  ApplicationStatusSchema,
   { description: 'Application delivers the objects of a git path or a Helm chart to a Beamline Cluster (or the management cluster) and namespace.' },
 );
 /** Application: namespaced; what to deliver from git or a Helm repository, to which cluster and namespace. */

@@ -1,9 +1,10 @@
 /** Cluster: a workload cluster made from a ClusterTemplate (kwok) or imported. */
 import Type, { type Static } from 'typebox';
-import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DnsSubdomain, ObjectMetaSchema, ObservedGenerationSchema } from './common.ts';
+import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DnsSubdomain, ObservedGenerationSchema } from './common.ts';
 import { PROVIDERS } from './clustertemplate.ts';
 import { NodeGroupTemplateSchema } from './nodegroup.ts';
-import { API_VERSION, CLUSTER, KUBECONFIG_SECRET_KEY } from './groupversion.ts';
+import { CLUSTER, KUBECONFIG_SECRET_KEY } from './groupversion.ts';
+import { kindSchema } from './kind-schema.ts';
 
 /** A key of a Secret in the Cluster's namespace. */
 export const SecretKeyRefSchema = Type.Object(
@@ -138,14 +139,10 @@ export type ClusterStatus = Static<typeof ClusterStatusSchema>;
 export const CLUSTER_NAME_MESSAGE = "a Cluster's name is a DNS label of at most 63 characters (it is the beamline.dev/cluster label value)";
 
 /** Cluster: namespaced. */
-export const ClusterSchema = Type.Object(
-  {
-    apiVersion: Type.Literal(API_VERSION),
-    kind: Type.Literal(CLUSTER.kind),
-    metadata: ObjectMetaSchema,
-    spec: ClusterSpecSchema,
-    status: Type.Optional(ClusterStatusSchema),
-  },
+export const ClusterSchema = kindSchema(
+  CLUSTER,
+  ClusterSpecSchema,
+  ClusterStatusSchema,
   {
     description: 'Cluster is a workload Kubernetes cluster made from a ClusterTemplate (provider kwok) or an existing one (provider imported).',
     'x-kubernetes-validations': [

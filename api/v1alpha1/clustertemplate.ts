@@ -1,8 +1,9 @@
 /** ClusterTemplate: an immutable, versioned blueprint of clusters (Magnum's cluster template). */
 import Type, { type Static } from 'typebox';
-import { cel, ConditionsSchema, FlavorName, KubernetesVersion, Labels, ObjectMetaSchema, ObservedGenerationSchema } from './common.ts';
-import { API_VERSION, CLUSTER_TEMPLATE } from './groupversion.ts';
+import { cel, ConditionsSchema, FlavorName, KubernetesVersion, Labels, ObservedGenerationSchema } from './common.ts';
+import { CLUSTER_TEMPLATE } from './groupversion.ts';
 import { NodeGroupTemplateSchema } from './nodegroup.ts';
+import { kindSchema } from './kind-schema.ts';
 
 /** The providers: `kwok` (a simulated cluster Beamline runs) or `imported` (an existing cluster). */
 export const PROVIDERS = ['kwok', 'imported'] as const;
@@ -72,14 +73,10 @@ export const ClusterTemplateStatusSchema = Type.Object(
 export type ClusterTemplateStatus = Static<typeof ClusterTemplateStatusSchema>;
 
 /** ClusterTemplate: cluster-scoped, immutable. */
-export const ClusterTemplateSchema = Type.Object(
-  {
-    apiVersion: Type.Literal(API_VERSION),
-    kind: Type.Literal(CLUSTER_TEMPLATE.kind),
-    metadata: ObjectMetaSchema,
-    spec: ClusterTemplateSpecSchema,
-    status: Type.Optional(ClusterTemplateStatusSchema),
-  },
+export const ClusterTemplateSchema = kindSchema(
+  CLUSTER_TEMPLATE,
+  ClusterTemplateSpecSchema,
+  ClusterTemplateStatusSchema,
   { description: 'ClusterTemplate is an immutable blueprint of clusters: Kubernetes version, control plane, node groups, provider.' },
 );
 /** ClusterTemplate: cluster-scoped, immutable. */

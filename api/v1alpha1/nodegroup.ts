@@ -9,11 +9,11 @@ import {
   LABEL_KEY_PATTERN,
   LABEL_VALUE_PATTERN,
   Labels,
-  ObjectMetaSchema,
   ObservedGenerationSchema,
   type CelRule,
 } from './common.ts';
-import { API_VERSION, NODE_GROUP } from './groupversion.ts';
+import { NODE_GROUP } from './groupversion.ts';
+import { kindSchema } from './kind-schema.ts';
 
 /** A taint every node of a group carries. */
 export const TaintSchema = Type.Object(
@@ -115,14 +115,10 @@ export type NodeGroupStatus = Static<typeof NodeGroupStatusSchema>;
 export const NODE_GROUP_NAME_MESSAGE = 'a NodeGroup is named <cluster>-<group>';
 
 /** NodeGroup: namespaced, named `<spec.clusterName>-<group>`. */
-export const NodeGroupSchema = Type.Object(
-  {
-    apiVersion: Type.Literal(API_VERSION),
-    kind: Type.Literal(NODE_GROUP.kind),
-    metadata: ObjectMetaSchema,
-    spec: NodeGroupSpecSchema,
-    status: Type.Optional(NodeGroupStatusSchema),
-  },
+export const NodeGroupSchema = kindSchema(
+  NODE_GROUP,
+  NodeGroupSpecSchema,
+  NodeGroupStatusSchema,
   {
     description: 'NodeGroup is a group of identical nodes (same flavor, labels, taints, role) of one Cluster, scaled by spec.replicas.',
     'x-kubernetes-validations': [

@@ -1,7 +1,8 @@
 /** PlatformConfig: the operator's catalogue of flavors and Kubernetes versions (singleton `beamline`). */
 import Type, { type Static } from 'typebox';
-import { cel, FlavorName, KubernetesVersion, LABEL_VALUE_PATTERN, ObjectMetaSchema, Quantity } from './common.ts';
-import { API_VERSION, PLATFORM_CONFIG, PLATFORM_CONFIG_NAME } from './groupversion.ts';
+import { cel, FlavorName, KubernetesVersion, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
+import { PLATFORM_CONFIG, PLATFORM_CONFIG_NAME } from './groupversion.ts';
+import { kindSchema } from './kind-schema.ts';
 
 /** The GPUs of a flavor. */
 export const FlavorGpusSchema = Type.Object(
@@ -52,13 +53,10 @@ export const PlatformConfigSpecSchema = Type.Object(
 export type PlatformConfigSpec = Static<typeof PlatformConfigSpecSchema>;
 
 /** PlatformConfig: the cluster-scoped singleton named `beamline`. It has no status. */
-export const PlatformConfigSchema = Type.Object(
-  {
-    apiVersion: Type.Literal(API_VERSION),
-    kind: Type.Literal(PLATFORM_CONFIG.kind),
-    metadata: ObjectMetaSchema,
-    spec: PlatformConfigSpecSchema,
-  },
+export const PlatformConfigSchema = kindSchema(
+  PLATFORM_CONFIG,
+  PlatformConfigSpecSchema,
+  undefined,
   {
     description: 'PlatformConfig is the singleton (named beamline) catalogue of flavors and Kubernetes versions that admission policies check templates and node groups against.',
     'x-kubernetes-validations': [
