@@ -1,5 +1,5 @@
 import type { Cluster } from '@beamline/api';
-import type { ReconcileContext } from '@beamline/reconcile';
+import type { KubeClient, ReconcileContext } from '@beamline/reconcile';
 import { CLUSTER_LABEL, KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
 import { kubeconfigSecretName, ownerReferenceTo } from '../naming.ts';
 
@@ -24,8 +24,8 @@ export async function writeKubeconfigSecret(context: ReconcileContext<Cluster>, 
 }
 
 /** One key of a Secret in `namespace`, decoded; undefined when the Secret or the key is missing. */
-export async function readSecretKey(context: ReconcileContext<Cluster>, namespace: string, name: string, key: string): Promise<string | undefined> {
-  const secret = await context.client.get<SecretObject>(RESOURCES.secret, name, namespace);
+export async function readSecretKey(client: KubeClient, namespace: string | undefined, name: string, key: string): Promise<string | undefined> {
+  const secret = await client.get<SecretObject>(RESOURCES.secret, name, namespace);
   const data = secret?.data?.[key];
   return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
 }

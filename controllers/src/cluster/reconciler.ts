@@ -131,7 +131,7 @@ async function reconcileNormal(scope: ClusterScope, providers: ProviderRegistry,
     name: scope.name,
     cluster: scope.cluster,
     template,
-    readSecret: (name, key) => readSecretKey(context, scope.namespace, name, key),
+    readSecret: (name, key) => readSecretKey(context.client, scope.namespace, name, key),
   };
 
   // A control plane that ran and died is reported (this pass) before it is repaired (the next), so the outage shows.

@@ -14,6 +14,7 @@ import {
 import { CLUSTER_LABEL, KUBECONFIG_KEY, NODE_GROUP_FINALIZER, PLATFORM_CONFIG_NAME, RESOURCES } from '../resources.ts';
 import { conditionSet } from '../conditions.ts';
 import { groupNameOf, ownerReferenceTo } from '../naming.ts';
+import { readSecretKey } from '../cluster/kubeconfig-secret.ts';
 import { providerNameOf } from '../cluster/provider-name.ts';
 
 interface Observed {
@@ -45,11 +46,9 @@ async function writeStatus(context: ReconcileContext<NodeGroup>, group: NodeGrou
 async function clusterKubeConfig(context: ReconcileContext<NodeGroup>, cluster: Cluster): Promise<KubeConfig | undefined> {
   const ref = cluster.status?.kubeconfigSecretRef;
   if (ref?.name === undefined) return undefined;
-  const secret = await context.client.get<{ data?: Record<string, string> } & { metadata?: object }>(RESOURCES.secret, ref.name, cluster.metadata?.namespace);
-  const data = secret?.data?.[ref.key ?? KUBECONFIG_KEY];
-  if (data === undefined) return undefined;
+  const text = await readSecretKey(context.client, cluster.metadata?.namespace, ref.name, ref.key ?? KUBECONFIG_KEY);
   // The Secret lives in the tenant's namespace: read like any kubeconfig given by a tenant.
-  return workloadKubeConfig(Buffer.from(data, 'base64').toString('utf8'));
+  return text === undefined ? undefined : workloadKubeConfig(text);
 }
 
 /**
