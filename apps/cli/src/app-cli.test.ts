@@ -252,6 +252,14 @@ describe('beamline app', () => {
     assert.ok(names.includes('application/listed'), names.join('\n'));
   });
 
+  test('list -A shows the namespace first, for apps of every namespace', async () => {
+    expectCode(await createGit('everywhere'), 0);
+    const run = expectCode(await cli('app', 'list', '-A'), 0);
+    const lines = run.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^NAMESPACE +NAME +SYNC +HEALTH +REVISION +DEST-CLUSTER +DEST-NAMESPACE +AGE$/);
+    assert.ok(lines.some((line) => new RegExp(`^${env.namespace} +everywhere +<none> +<none> +<none> +lab +guestbook +\\d+s$`).test(line)), run.stdout);
+  });
+
   test('get prints the summary and the inventory; -o yaml the object', async () => {
     await patchStatus('listed', {
       observedGeneration: 1,

@@ -1,4 +1,6 @@
+import { apiStatus } from './kube.ts';
 import { CliError } from './output.ts';
+import type { ResourceClient } from './resources.ts';
 
 /** `90s`, `10m`, `1h`, `500ms` → milliseconds; anything else is a usage error naming the flag. */
 export function parseDuration(value: string, flag: string): number {
@@ -16,4 +18,21 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     if (Date.now() > deadline) throw new CliError(timeoutMessage());
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** Waits until the object is gone (its get answers 404); a timeout is a {@link CliError}. */
+export async function waitUntilGone(client: ResourceClient, name: string, namespace: string, timeoutMs: number, timeoutMessage: () => string): Promise<void> {
+  await waitUntil(
+    async () => {
+      try {
+        await client.get(name, namespace);
+        return false;
+      } catch (error) {
+        if (apiStatus(error) === 404) return true;
+        throw error;
+      }
+    },
+    timeoutMs,
+    timeoutMessage,
+  );
 }

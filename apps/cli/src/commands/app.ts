@@ -24,10 +24,11 @@ import {
 import { beamlineHome } from '../home.ts';
 import { apiStatus, callApi, loadManagementKubeConfig, requireNamespace } from '../kube.ts';
 import { CliError, formatTable, parseOutputFormat } from '../output.ts';
+import { listObjects, listTable } from '../list-objects.ts';
 import { cell, printObjects } from '../print.ts';
 import { ensurePrivateDir } from '../sandbox/private-files.ts';
 import { BEAMLINE_GROUP, BEAMLINE_VERSION, resourceClient, type BeamlineObject, type ResourceClient, type ResourceKind } from '../resources.ts';
-import { parseDuration, waitUntil } from '../wait.ts';
+import { parseDuration, waitUntil, waitUntilGone } from '../wait.ts';
 
 interface GlobalOptions {
   readonly kubeconfig?: string;
@@ -227,22 +228,10 @@ export function registerApp(program: Command): void {
     .option('-o, --output <format>', 'table, json, yaml or name', 'table')
     .action(async (options: { output?: string; allNamespaces?: boolean }, command: Command) => {
       const format = parseOutputFormat(options.output);
-      const { config, namespace, apps } = context(command);
-      let items: BeamlineObject[];
-      if (options.allNamespaces === true) {
-        const all = (await callApi(config, 'list applications', () =>
-          config.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: BEAMLINE_GROUP, version: BEAMLINE_VERSION, plural: APPLICATIONS.plural }),
-        )) as { items: BeamlineObject[] };
-        items = all.items;
-      } else {
-        items = await callApi(config, 'list applications', () => apps.list(namespace));
-        if (items.length === 0) await requireNamespace(config, namespace);
-      }
-      const table =
-        options.allNamespaces === true
-          ? { ...APP_TABLE, headers: ['namespace', ...APP_TABLE.headers], row: (a: BeamlineObject) => [cell(a.metadata?.namespace), ...APP_TABLE.row(a)] }
-          : APP_TABLE;
-      process.stdout.write(`${printObjects(items, format, table)}\n`);
+      const { config, namespace } = context(command);
+      const scope = { namespace, allNamespaces: options.allNamespaces === true };
+      const items = await listObjects(config, APPLICATIONS, scope, 'list applications');
+      process.stdout.write(`${printObjects(items, format, listTable(APP_TABLE, scope))}\n`);
     });
 
   app
@@ -377,19 +366,7 @@ export function registerApp(program: Command): void {
       await callApi(config, what, () => apps.delete(name, namespace), namespace);
       process.stdout.write(`application/${name} deleted${options.cascade === 'orphan' ? ' (its objects are left in the destination)' : ''}\n`);
       if (options.wait === true) {
-        await waitUntil(
-          async () => {
-            try {
-              await apps.get(name, namespace);
-              return false;
-            } catch (error) {
-              if (apiStatus(error) === 404) return true;
-              throw error;
-            }
-          },
-          timeoutMs,
-          () => `timed out after ${options.timeout} waiting for application "${name}" to be deleted (its finalizer deletes its objects first)`,
-        );
+        await waitUntilGone(apps, name, namespace, timeoutMs, () => `timed out after ${options.timeout} waiting for application "${name}" to be deleted (its finalizer deletes its objects first)`);
       }
     });
 }

@@ -4,9 +4,10 @@ import { apiStatus, callApi, loadManagementKubeConfig, requireNamespace } from '
 import { parseNodeGroupFlag, type NodeGroupFlag } from '../node-group-flag.ts';
 import { getTemplate } from '../templates.ts';
 import { age, CliError, formatTable, parseOutputFormat } from '../output.ts';
+import { listObjects, listTable } from '../list-objects.ts';
 import { cell, printObjects } from '../print.ts';
 import { BEAMLINE_GROUP, BEAMLINE_VERSION, KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
-import { parseDuration, waitUntil } from '../wait.ts';
+import { parseDuration, waitUntil, waitUntilGone } from '../wait.ts';
 
 interface GlobalOptions {
   readonly kubeconfig?: string;
@@ -112,20 +113,7 @@ async function waitForReady(config: KubeConfig, namespace: string, name: string,
 }
 
 async function waitForGone(config: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<void> {
-  const clusters = resourceClient(config, KINDS.cluster);
-  await waitUntil(
-    async () => {
-      try {
-        await clusters.get(name, namespace);
-        return false;
-      } catch (error) {
-        if (apiStatus(error) === 404) return true;
-        throw error;
-      }
-    },
-    timeoutMs,
-    () => `timed out waiting for cluster "${name}" to be deleted`,
-  );
+  await waitUntilGone(resourceClient(config, KINDS.cluster), name, namespace, timeoutMs, () => `timed out waiting for cluster "${name}" to be deleted`);
 }
 
 /** `beamline cluster create|list|get|scale|delete|kubeconfig`. */
@@ -203,24 +191,9 @@ export function registerCluster(program: Command): void {
     .action(async (options: { output?: string; allNamespaces?: boolean }, command: Command) => {
       const format = parseOutputFormat(options.output);
       const { config, namespace } = context(command);
-      const clusters = resourceClient(config, KINDS.cluster);
-      let items: BeamlineObject[];
-      if (options.allNamespaces === true) {
-        const { CustomObjectsApi } = await import('@kubernetes/client-node');
-        const all = (await callApi(config, 'list clusters', () =>
-          config.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: BEAMLINE_GROUP, version: BEAMLINE_VERSION, plural: KINDS.cluster.plural }),
-        )) as { items: BeamlineObject[] };
-        items = all.items;
-      } else {
-        items = await callApi(config, 'list clusters', () => clusters.list(namespace));
-        // An empty list is also what a namespace that does not exist gives: say which it is.
-        if (items.length === 0) await requireNamespace(config, namespace);
-      }
-      const table =
-        options.allNamespaces === true
-          ? { ...CLUSTER_TABLE, headers: ['namespace', ...CLUSTER_TABLE.headers], row: (c: BeamlineObject) => [cell(c.metadata?.namespace), ...CLUSTER_TABLE.row(c)] }
-          : CLUSTER_TABLE;
-      process.stdout.write(`${printObjects(items, format, table)}\n`);
+      const scope = { namespace, allNamespaces: options.allNamespaces === true };
+      const items = await listObjects(config, KINDS.cluster, scope, 'list clusters');
+      process.stdout.write(`${printObjects(items, format, listTable(CLUSTER_TABLE, scope))}\n`);
     });
 
   cluster
