@@ -1,5 +1,4 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Metric, Registry } from 'prom-client';
 import type { Application } from '@beamline/api';
@@ -12,7 +11,7 @@ import { createGitopsMetrics } from './metrics.ts';
 import { applicationReconciler, type ApplicationReconciler } from './reconciler.ts';
 import { decodeSecretData } from './source-credentials.ts';
 import { SourceLoader } from './source-loader.ts';
-import { pushMatchesSource, registerWebhookRoute, type PushEvent, type WebhookSecrets } from './webhook/index.ts';
+import { pushMatchesSource, type PushEvent } from './webhook/index.ts';
 
 /** How long apps a push did not change wait behind the ones it did. */
 const UNCHANGED_REFRESH_DELAY_MS = 1_000;
@@ -146,16 +145,6 @@ export class ApplicationController {
    */
   refreshForPush(push: PushEvent): Promise<RefreshResult> {
     return this.refresh((app) => pushMatchesSource(push, app.spec.source));
-  }
-
-  /** Adds `POST /api/webhook` (GitHub and GitLab push events) to the manager's HTTP server. */
-  registerWebhook(app: FastifyInstance, options: { readonly secrets: () => Promise<WebhookSecrets>; readonly secretName?: string; readonly logger?: Logger }): void {
-    registerWebhookRoute(app, {
-      secrets: options.secrets,
-      onPush: (push) => this.refreshForPush(push),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.secretName === undefined ? {} : { secretName: options.secretName }),
-    });
   }
 
   /** Stops the destinations' watches (after the manager stopped). */
