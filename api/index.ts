@@ -1,7 +1,6 @@
 /**
- * `@beamline/api`: the `beamline.dev/v1alpha1` schemas and types, the generator of the CRDs,
- * admission policies and defaults, and the installer that applies them to a cluster.
+ * `@beamline/api`: the `beamline.dev/v1alpha1` kinds — names, schemas and types, printer columns,
+ * condition types and reasons, labels and annotations. Pure: no I/O, and no other Beamline
+ * workspace; the generator and installer are `@beamline/install`.
  */
 export * from './v1alpha1/index.ts';
-export * from './generate.ts';
-export * from './install.ts';

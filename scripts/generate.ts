@@ -1,6 +1,6 @@
 /**
  * `npm run generate`: writes the CRDs, admission policies and default samples generated from the
- * TypeBox schemas of api/v1alpha1 to config/ (see api/generate.ts).
+ * TypeBox schemas of api/v1alpha1 to config/ (see packages/install/src/generate.ts).
  *
  * `--check` writes nothing: it lists the files that are stale (different, missing, or no longer
  * generated) and exits 1 if there are any (`npm run verify`).
@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GENERATED_DIRS, generatedFiles } from '../api/generate.ts';
+import { GENERATED_DIRS, generatedFiles } from '@beamline/install';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { apiOutcome, uniqueName, useTestEnv } from '@beamline/testenv';
-import { installApi } from '../install.ts';
+import { installApi } from '@beamline/install';
 import {
   API_VERSION,
   CHART_VERSION_MESSAGE,

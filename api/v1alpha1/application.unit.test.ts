@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Value } from 'typebox/value';
-import { customResourceDefinitions, type JsonSchemaProps } from '../generate.ts';
+import { customResourceDefinitions, type JsonSchemaProps } from '@beamline/install';
 import {
   API_VERSION,
   APPLICATION,

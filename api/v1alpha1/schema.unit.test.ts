@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Value } from 'typebox/value';
-import { defaultPlatformConfig, defaultTemplates } from '../generate.ts';
+import { defaultPlatformConfig, defaultTemplates } from '@beamline/install';
 import {
   API_VERSION,
   APPLICATION,

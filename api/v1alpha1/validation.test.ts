@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { AdmissionregistrationV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { apiOutcome, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
-import { admissionPolicies, CLUSTER_TEMPLATE_POLICY, defaultPlatformConfig, defaultTemplates, NODE_GROUP_POLICY } from '../generate.ts';
-import { installApi } from '../install.ts';
+import { admissionPolicies, CLUSTER_TEMPLATE_POLICY, defaultPlatformConfig, defaultTemplates, installApi, NODE_GROUP_POLICY } from '@beamline/install';
 import {
   API_VERSION,
   CONTROL_PLANE_REPLICAS_MESSAGE,

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { defaultTemplates, installApi, type Cluster, type ClusterTemplate, type NodeGroup } from '@beamline/api';
+import { type Cluster, type ClusterTemplate, type NodeGroup } from '@beamline/api';
+import { defaultTemplates, installApi } from '@beamline/install';
 import { expectCode, runNode, uniqueName, useTestEnv, waitFor, type NodeRun } from '@beamline/testenv';
 import { parse } from 'yaml';
 

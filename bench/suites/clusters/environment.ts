@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { defaultTemplates, installApi } from '@beamline/api';
+import { defaultTemplates, installApi } from '@beamline/install';
 import { ensureBinaries, stderrProgress, type BinaryPaths } from '@beamline/binaries';
 import {
   destroyControlPlane,

@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { API_VERSION, defaultTemplates, installApi, type Cluster } from '@beamline/api';
+import { API_VERSION, type Cluster } from '@beamline/api';
+import { defaultTemplates, installApi } from '@beamline/install';
 import { ProviderRegistry, type ClusterProvider } from '@beamline/providers';
-import { clientFor, Manager, type KubeClient } from '@beamline/reconcile';
+import { clientFor, type KubeClient } from '@beamline/kube';
+import { Manager } from '@beamline/reconcile';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
 import { clusterReconciler } from './reconciler.ts';

@@ -3,7 +3,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { defaultTemplates, installApi } from '@beamline/api';
+import { defaultTemplates, installApi } from '@beamline/install';
 import { ensureBinaries, type Progress } from '@beamline/binaries';
 import {
   controlPlaneStatus,

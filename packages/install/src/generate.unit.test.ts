@@ -22,10 +22,10 @@ import {
   toStructural,
   type CustomResourceDefinitionManifest,
   type JsonSchemaProps,
-} from '../generate.ts';
-import { CONTROL_PLANE_REPLICAS_MESSAGE, NODE_GROUP_NAME_MESSAGE, TEMPLATE_IMMUTABLE_MESSAGE } from './index.ts';
+} from './generate.ts';
+import { CONTROL_PLANE_REPLICAS_MESSAGE, NODE_GROUP_NAME_MESSAGE, TEMPLATE_IMMUTABLE_MESSAGE } from '@beamline/api';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 function definition(plural: string): CustomResourceDefinitionManifest {
   const found = customResourceDefinitions().find((crd) => crd.spec.names.plural === plural);

@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { admissionPolicies, customResourceDefinitions, defaultPlatformConfig, NODE_GROUP_POLICY, CLUSTER_TEMPLATE_POLICY } from './generate.ts';
-import { API_VERSION, CLUSTER_TEMPLATE, NODE_GROUP, type ClusterTemplate, type PlatformConfig } from './v1alpha1/index.ts';
+import { API_VERSION, CLUSTER_TEMPLATE, NODE_GROUP, type ClusterTemplate, type PlatformConfig } from '@beamline/api';
 
 /** Options of {@link installApi}. */
 export interface InstallApiOptions {

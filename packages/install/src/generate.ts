@@ -32,7 +32,7 @@ import {
   type ClusterTemplate,
   type KindNames,
   type PlatformConfig,
-} from './v1alpha1/index.ts';
+} from '@beamline/api';
 
 /** An OpenAPI v3 schema as a CRD carries it (the wire names, `x-kubernetes-*` included). */
 export interface JsonSchemaProps {
