@@ -1,4 +1,4 @@
-import { setCondition, type Condition } from '@beamline/reconcile';
+import { setCondition, type Condition } from '@beamline/kube';
 
 /** The owned conditions of one reconcile pass, each stamped with the generation it observed. */
 export interface ConditionSet {

@@ -1,5 +1,6 @@
 import { defaultProviders } from '@beamline/providers';
-import type { Controller, KubeObject, ReconcileRequest } from '@beamline/reconcile';
+import type { KubeObject } from '@beamline/kube';
+import type { Controller, ReconcileRequest } from '@beamline/reconcile';
 import { clusterReconciler, type ClusterReconcilerOptions } from './cluster/reconciler.ts';
 import { clusterTemplateReconciler } from './clustertemplate/reconciler.ts';
 import { nodeGroupReconciler } from './nodegroup/reconciler.ts';

@@ -1,5 +1,5 @@
 import { API_VERSION, nodeGroupShortName, type Cluster, type NodeGroup } from '@beamline/api';
-import type { OwnerReference } from '@beamline/reconcile';
+import type { OwnerReference } from '@beamline/kube';
 
 export { kubeconfigSecretName, nodeGroupObjectName } from '@beamline/api';
 

@@ -1,5 +1,5 @@
 import { API_VERSION, APPLICATION, CLUSTER, CLUSTER_TEMPLATE, NODE_GROUP, PLATFORM_CONFIG, type KindNames } from '@beamline/api';
-import type { ResourceType } from '@beamline/reconcile';
+import type { ResourceType } from '@beamline/kube';
 
 const resource = (names: KindNames): ResourceType => ({
   apiVersion: API_VERSION,

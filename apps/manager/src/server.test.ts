@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { KubeClient, Manager } from '@beamline/reconcile';
+import { KubeClient } from '@beamline/kube';
+import { Manager } from '@beamline/reconcile';
 import { CONFIGMAP, ROLE_LABEL, SEEN_ANNOTATION, ToyReconciler, toyController, type ConfigMap } from '@beamline/reconcile/testing';
 import { useTestEnv, waitFor } from '@beamline/testenv';
 import { startManagerServer, type ManagerServer } from './server.ts';

@@ -13,7 +13,7 @@ import {
   type KubeObject,
   type ResourceHealth,
 } from '@beamline/gitops';
-import type { ResourceType } from '@beamline/reconcile';
+import type { ResourceType } from '@beamline/kube';
 
 /** Looks up kinds and live objects of a destination (a {@link Destination} in production). */
 export interface LiveReader {

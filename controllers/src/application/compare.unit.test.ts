@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TRACKING_ANNOTATION, trackingId } from '@beamline/api';
 import { inventoryEntryOf, type InventoryEntry, type KubeObject } from '@beamline/gitops';
-import type { ResourceType } from '@beamline/reconcile';
+import type { ResourceType } from '@beamline/kube';
 import { compare, ignoredPointers, prepareDesired, type LiveReader, type PreparedObject } from './compare.ts';
 
 // A fake reader is enough here: compare is pure logic over what the watch caches hold.

@@ -3,10 +3,11 @@ import { pino, type Logger } from 'pino';
 import type { Metric, Registry } from 'prom-client';
 import type { Application } from '@beamline/api';
 import { normaliseSourcePath } from '@beamline/gitops';
-import { ExternalTrigger, KubeClient, parseKey, type CacheReader, type Controller, type KubeObject, type ReconcileRequest } from '@beamline/reconcile';
+import { KubeClient, type KubeObject } from '@beamline/kube';
+import { ExternalTrigger, parseKey, type CacheReader, type Controller, type ReconcileRequest } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 import { DestinationRegistry } from './destinations.ts';
-import { EventRecorder } from './events.ts';
+import { applicationEvents } from './events.ts';
 import { createGitopsMetrics } from './metrics.ts';
 import { applicationReconciler, type ApplicationReconciler } from './reconciler.ts';
 import { decodeSecretData } from './source-credentials.ts';
@@ -79,7 +80,7 @@ export class ApplicationController {
       // Only well-formed ids reach here (trackedApplication): the annotation is user-editable.
       onTracked: (appKey) => this.trigger.enqueue(parseKey(appKey)),
     });
-    this.#reconciler = applicationReconciler({ loader: this.loader, destinations: this.destinations, events: new EventRecorder(client, logger), metrics });
+    this.#reconciler = applicationReconciler({ loader: this.loader, destinations: this.destinations, events: applicationEvents(client, logger), metrics });
     this.controller = {
       reconciler: this.#reconciler,
       for: RESOURCES.application,

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { ConditionType, IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
 import { inventoryEntryOf, inventoryKey, type InventoryEntry, type KubeObject as ManifestObject } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
-import { Informer, KubeClient, type KubeObject, type ResourceType } from '@beamline/reconcile';
+import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
+import { Informer } from '@beamline/reconcile';
 import { kubeconfigSecretName } from '../naming.ts';
 import { KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
 

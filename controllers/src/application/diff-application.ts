@@ -1,7 +1,7 @@
 import { IN_CLUSTER, type Application, type Cluster, type ResourceStatus } from '@beamline/api';
 import { objectKey, unifiedDiff, type KubeObject } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
-import { KubeClient, type ResourceType } from '@beamline/reconcile';
+import { KubeClient, type ResourceType } from '@beamline/kube';
 import { RESOURCES } from '../resources.ts';
 import { ignoredPointers, prepareDesired, type LiveReader } from './compare.ts';
 import { readClusterKubeconfig } from './destinations.ts';

@@ -1,6 +1,7 @@
 import { APPLICATION_FINALIZER, type Application } from '@beamline/api';
 import { syncObjects } from '@beamline/gitops';
-import { hasFinalizer, removeFinalizer, type ReconcileContext, type Result } from '@beamline/reconcile';
+import { hasFinalizer, removeFinalizer } from '@beamline/kube';
+import type { ReconcileContext, Result } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 import { inventoryOf, mergeEntries } from './inventory.ts';
 import { DESTINATION_WAIT_MS } from './phases/destination.ts';

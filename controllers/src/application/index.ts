@@ -4,7 +4,7 @@ export { applicationReconciler, HISTORY_LIMIT, SELF_HEAL_GRACE_MS, type Applicat
 export { compare, ignoredPointers, prepareDesired, type Comparison, type LiveReader, type PreparedObject } from './compare.ts';
 export { Destination, DestinationRegistry, readClusterKubeconfig, type ClusterFinder, type DestinationLookup, type DestinationRegistryOptions } from './destinations.ts';
 export { diffApplication, type ApplicationDiff, type DiffApplicationOptions } from './diff-application.ts';
-export { EventRecorder } from './events.ts';
+export { applicationEvents } from './events.ts';
 export { claimGitopsWorkDir, type GitopsWorkDir } from './gitops-work-dir.ts';
 export { decodeSecretData, redactSource, sourceCredentials, type SecretDataReader } from './source-credentials.ts';
 export { createGitopsMetrics, type GitopsMetrics, type GitopsStage } from './metrics.ts';

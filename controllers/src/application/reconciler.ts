@@ -1,5 +1,6 @@
 import { APPLICATION_FINALIZER, parseSyncRequest, SYNC_REQUEST_ANNOTATION, type Application, type SyncRequest } from '@beamline/api';
-import { addFinalizer, hasFinalizer, isDeleting, type Reconciler, type ReconcileRequest, type Result } from '@beamline/reconcile';
+import { addFinalizer, hasFinalizer, isDeleting } from '@beamline/kube';
+import type { Reconciler, ReconcileRequest, Result } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 import { finalize } from './finalize.ts';
 import { comparePhase } from './phases/compare.ts';

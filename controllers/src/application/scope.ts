@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { Application, ApplicationStatus, HistoryEntry, SyncRequest } from '@beamline/api';
 import type { InventoryEntry } from '@beamline/gitops';
-import { patchStatus, type ReconcileContext, type Result } from '@beamline/reconcile';
+import { patchStatus, type EventRecorder } from '@beamline/kube';
+import type { ReconcileContext, Result } from '@beamline/reconcile';
 import { conditionSet, type ConditionSet } from '../conditions.ts';
 import { RESOURCES } from '../resources.ts';
 import type { Comparison, PreparedObject } from './compare.ts';
 import type { SyncDecision } from './decide-sync.ts';
 import type { Destination, DestinationRegistry } from './destinations.ts';
-import type { EventRecorder } from './events.ts';
 import type { GitopsMetrics } from './metrics.ts';
 import type { LoadedSource, SourceLoader } from './source-loader.ts';
 import { computeApplicationStatus, type ApplicationObservation } from './status.ts';

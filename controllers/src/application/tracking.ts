@@ -1,6 +1,7 @@
 import { TRACKING_ANNOTATION, trackedApplication, trackingId, type Application, type Cluster } from '@beamline/api';
 import { objectKey, type TrackingOptions } from '@beamline/gitops';
-import type { ReconcileContext, ResourceType } from '@beamline/reconcile';
+import type { ResourceType } from '@beamline/kube';
+import type { ReconcileContext } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
 import type { PreparedObject } from './compare.ts';
 import type { Destination } from './destinations.ts';

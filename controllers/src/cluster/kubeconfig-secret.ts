@@ -1,5 +1,6 @@
 import type { Cluster } from '@beamline/api';
-import type { KubeClient, ReconcileContext } from '@beamline/reconcile';
+import type { KubeClient } from '@beamline/kube';
+import type { ReconcileContext } from '@beamline/reconcile';
 import { CLUSTER_LABEL, KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
 import { kubeconfigSecretName, ownerReferenceTo } from '../naming.ts';
 

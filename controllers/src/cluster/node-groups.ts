@@ -1,5 +1,6 @@
 import type { Cluster, ClusterTemplate, NodeGroup } from '@beamline/api';
-import { isDeleting, type ReconcileContext } from '@beamline/reconcile';
+import { isDeleting } from '@beamline/kube';
+import type { ReconcileContext } from '@beamline/reconcile';
 import { CLUSTER_LABEL, NODE_GROUPS_CREATED_ANNOTATION, RESOURCES } from '../resources.ts';
 import { nodeGroupObjectName, ownerReferenceTo } from '../naming.ts';
 

@@ -1,7 +1,8 @@
 import type { BinaryPaths } from '@beamline/binaries';
 import { ConditionReason, ConditionType, type Cluster, type ClusterTemplate } from '@beamline/api';
 import { ClusterStalledError, defaultProviders, type ClusterProvider, type ClusterRequest, type ProviderRegistry } from '@beamline/providers';
-import { addFinalizer, isDeleting, patchStatus, removeFinalizer, type ReconcileContext, type Reconciler, type Result } from '@beamline/reconcile';
+import { addFinalizer, isDeleting, patchStatus, removeFinalizer } from '@beamline/kube';
+import type { ReconcileContext, Reconciler, Result } from '@beamline/reconcile';
 import { CLUSTER_FINALIZER, RESOURCES } from '../resources.ts';
 import { conditionSet } from '../conditions.ts';
 import { groupNameOf } from '../naming.ts';

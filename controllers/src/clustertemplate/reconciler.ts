@@ -1,5 +1,6 @@
 import { ConditionReason, ConditionType, type Cluster, type ClusterTemplate } from '@beamline/api';
-import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer, type Reconciler, type Result } from '@beamline/reconcile';
+import { addFinalizer, hasFinalizer, isDeleting, patchStatus, removeFinalizer } from '@beamline/kube';
+import type { Reconciler, Result } from '@beamline/reconcile';
 import { conditionSet } from '../conditions.ts';
 import { RESOURCES, TEMPLATE_IN_USE_FINALIZER } from '../resources.ts';
 

@@ -1,16 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, ConditionType, type Cluster, type ClusterTemplate, type NodeGroup, type PlatformConfig } from '@beamline/api';
 import { InvalidKubeconfigError, PROVIDER_NOT_FOUND, workloadKubeConfig, type NodeFlavor, type ProviderRegistry } from '@beamline/providers';
-import {
-  addFinalizer,
-  isDeleting,
-  patchStatus,
-  removeFinalizer,
-  type Condition,
-  type ReconcileContext,
-  type Reconciler,
-  type Result,
-} from '@beamline/reconcile';
+import { addFinalizer, isDeleting, patchStatus, removeFinalizer, type Condition } from '@beamline/kube';
+import type { ReconcileContext, Reconciler, Result } from '@beamline/reconcile';
 import { CLUSTER_LABEL, KUBECONFIG_KEY, NODE_GROUP_FINALIZER, PLATFORM_CONFIG_NAME, RESOURCES } from '../resources.ts';
 import { conditionSet } from '../conditions.ts';
 import { groupNameOf, ownerReferenceTo } from '../naming.ts';

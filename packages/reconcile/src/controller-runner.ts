@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
 import {
   outcomeOf,
   ownerRequests,
@@ -14,7 +15,6 @@ import {
   type Result,
 } from './controller.ts';
 import type { Informer, InformerEvent } from './informer.ts';
-import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
 import type { ManagerMetrics } from './metrics.ts';
 import { WorkQueue } from './work-queue.ts';
 

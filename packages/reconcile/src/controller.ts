@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { groupOf, type KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 import { RequeueError, TerminalError } from './errors.ts';
-import { groupOf, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
 import type { ExternalTrigger } from './external-trigger.ts';
 import type { ReconcileResultLabel } from './metrics.ts';
 

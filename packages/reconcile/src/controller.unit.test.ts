@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ResourceType } from '@beamline/kube';
 import { outcomeOf, ownerRequests, parseKey, requestKey, requestOf } from './controller.ts';
 import { RequeueError, TerminalError } from './errors.ts';
-import type { ResourceType } from './kube-client.ts';
 import { microTime } from './leader-election.ts';
 
 const cluster: ResourceType = { apiVersion: 'beamline.dev/v1alpha1', kind: 'Cluster', plural: 'clusters', namespaced: true };

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 
 /** What happened to an object in an informer's cache. */
 export type InformerEvent = 'add' | 'update' | 'delete';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
-import { KubeClient } from './kube-client.ts';
+import { KubeClient } from '@beamline/kube';
 import { LEASE_RESOURCE, microTime, type Lease } from './leader-election.ts';
 import { Manager } from './manager.ts';
 import { BY_ANNOTATION, CONFIGMAP, ROLE_LABEL, ToyReconciler, toyController, type ConfigMap } from './testing/toy-reconciler.ts';

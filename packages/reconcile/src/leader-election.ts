@@ -2,8 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { isConflict } from './errors.ts';
-import { KubeClient, type ResourceType } from './kube-client.ts';
+import { isConflict, KubeClient, type ResourceType } from '@beamline/kube';
 
 /** The Lease kind. */
 export const LEASE_RESOURCE: ResourceType = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };

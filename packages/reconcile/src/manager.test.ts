@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { testCrd, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
-import { KubeClient } from './kube-client.ts';
+import { KubeClient } from '@beamline/kube';
 import { Manager } from './manager.ts';
 import { CONFIGMAP, ROLE_LABEL, SEEN_ANNOTATION, ToyReconciler, toyController, type ConfigMap } from './testing/toy-reconciler.ts';
 

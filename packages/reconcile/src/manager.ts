@@ -2,10 +2,10 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 import { ControllerRunner } from './controller-runner.ts';
 import type { CacheReader, Controller } from './controller.ts';
 import { Informer } from './informer.ts';
-import { KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 import { createManagerMetrics, RECONCILE_RESULTS, type ManagerMetrics } from './metrics.ts';
 

@@ -124,7 +124,7 @@ function diffError(error: unknown): CliError {
 async function diffApp(config: KubeConfig, app: AppObject): Promise<{ revision: string; text: string; changed: number }> {
   const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
   // Loaded here, not at the top: every other command would pay for the controllers' imports.
-  const [{ diffApplication }, { clientFor }] = await Promise.all([import('@beamline/controllers'), import('@beamline/reconcile')]);
+  const [{ diffApplication }, { clientFor }] = await Promise.all([import('@beamline/controllers'), import('@beamline/kube')]);
   const workDir = join(beamlineHome(), 'cache', 'gitops');
   // The source loader makes its temporary folders inside workDir: it must exist, owner-only
   // (a private repository's files are exported there).

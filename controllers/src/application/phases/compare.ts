@@ -1,5 +1,6 @@
 import type { InventoryEntry } from '@beamline/gitops';
-import type { ResourceType, Result } from '@beamline/reconcile';
+import type { ResourceType } from '@beamline/kube';
+import type { Result } from '@beamline/reconcile';
 import { compare, prepareDesired, type PreparedObject } from '../compare.ts';
 import type { Destination } from '../destinations.ts';
 import { inventoryOf, mergeEntries } from '../inventory.ts';

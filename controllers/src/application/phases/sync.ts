@@ -1,6 +1,7 @@
 import { ConditionReason, ConditionType, type OperationState, type ResourceResult } from '@beamline/api';
 import { objectKey, syncObjects, type ResultEntry } from '@beamline/gitops';
-import type { ResourceType, Result } from '@beamline/reconcile';
+import type { ResourceType } from '@beamline/kube';
+import type { Result } from '@beamline/reconcile';
 import { entryStatus } from '../compare.ts';
 import type { Destination } from '../destinations.ts';
 import { isDestinationError } from '../destination-errors.ts';

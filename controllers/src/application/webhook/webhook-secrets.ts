@@ -1,4 +1,4 @@
-import type { KubeClient, KubeObject, ResourceType } from '@beamline/reconcile';
+import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
 import type { WebhookSecrets } from './verify.ts';
 
 /** The name of the Secret holding the webhook secrets, in the manager's namespace. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeClient, KubeObject, ResourceType } from '@beamline/reconcile';
+import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
 import { WEBHOOK_SECRET_KEYS, WEBHOOK_SECRET_NAME, webhookSecretsReader } from './webhook-secrets.ts';
 
 interface Call {

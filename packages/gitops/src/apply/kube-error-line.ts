@@ -1,4 +1,4 @@
-import { KubeApiError } from '@beamline/reconcile';
+import { KubeApiError } from '@beamline/kube';
 
 /** The longest line {@link kubeErrorLine} returns. */
 export const ERROR_LINE_MAX = 400;

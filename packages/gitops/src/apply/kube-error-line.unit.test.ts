@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KubeApiError } from '@beamline/reconcile';
+import { KubeApiError } from '@beamline/kube';
 import { ERROR_LINE_MAX, kubeErrorLine, summarizeStatusMessage } from './kube-error-line.ts';
 
 // What kube-apiserver answers when a Job's template changes: the whole PodTemplateSpec as Go's %#v.

@@ -1,7 +1,7 @@
 // syncObjects against the run's shared apiserver: waves, CRDs, failures, prune, inventory, force.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { clientFor, KubeClient, type ResourceType } from '@beamline/reconcile';
+import { clientFor, KubeClient, type ResourceType } from '@beamline/kube';
 import { uniqueName, useTestEnv } from '@beamline/testenv';
 import { DuplicateObjectsError } from '../plan/find-duplicates.ts';
 import type { KubeObject } from '../render/kube-object.ts';

@@ -1,4 +1,4 @@
-import type { KubeClient } from '@beamline/reconcile';
+import type { KubeClient } from '@beamline/kube';
 import { applyOrder, pruneOrder, syncWave } from '../plan/apply-order.ts';
 import { findDuplicates } from '../plan/find-duplicates.ts';
 import { syncRole, type HookDeletePolicy, type HookPhase } from '../plan/hooks.ts';

@@ -1,4 +1,4 @@
-import { KubeApiError, resourcePath, type KubeObject as ApiObject, type KubeClient, type ResourceType } from '@beamline/reconcile';
+import { KubeApiError, resourcePath, type KubeObject as ApiObject, type KubeClient, type ResourceType } from '@beamline/kube';
 import { objectHealth } from '../health/object-health.ts';
 import { describeObject, hasGeneratedName, HOOK_OWNER_ANNOTATION, type HookDeletePolicy, type HookPhase } from '../plan/hooks.ts';
 import { apiGroup, objectKey } from '../plan/object-key.ts';

@@ -1,8 +1,8 @@
 // A toy controller over ConfigMaps for the runtime's own tests: a ConfigMap labelled as a root gets
 // a child ConfigMap (owned by it) holding its `data.value`, and an annotation saying what was seen.
+import type { KubeObject, ResourceType } from '@beamline/kube';
 import { TerminalError } from '../errors.ts';
 import type { Controller, ReconcileContext, Reconciler, ReconcileRequest, Result } from '../controller.ts';
-import type { KubeObject, ResourceType } from '../kube-client.ts';
 
 /** The ConfigMap kind. */
 export const CONFIGMAP: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
