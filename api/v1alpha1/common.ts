@@ -92,9 +92,9 @@ export interface OwnerReference {
 
 /**
  * Object metadata: the fields Beamline's code reads and writes. Timestamps and managedFields are
- * left out on purpose: client-node's typed models say `Date` where the wire (and the reconcile
- * runtime, which works on plain JSON) says string, and leaving them out keeps these types
- * assignable to both. Read timestamps through the runtime's `KubeObject`.
+ * left out on purpose: client-node's typed models say `Date` where the wire (and `@beamline/kube`,
+ * which works on plain JSON) says string, and leaving them out keeps these types assignable to
+ * both. Read timestamps through `@beamline/kube`'s `KubeObject`.
  */
 export interface ObjectMeta {
   name?: string;

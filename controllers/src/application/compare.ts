@@ -10,7 +10,7 @@ import {
   syncRole,
   syncWave,
   type InventoryEntry,
-  type KubeObject,
+  type Manifest,
   type ResourceHealth,
 } from '@beamline/gitops';
 import type { ResourceType } from '@beamline/kube';
@@ -32,7 +32,7 @@ export interface LiveReader {
 
 /** A desired object ready to apply, with where it is served (unknown until its CRD is established). */
 export interface PreparedObject {
-  readonly object: KubeObject;
+  readonly object: Manifest;
   readonly resource: ResourceType | undefined;
   /**
    * A hook (Argo CD's or Helm's hook annotation) or an object the sync skips: run or reported by
@@ -50,7 +50,7 @@ export interface PreparedObject {
  * CRD declares.
  */
 export async function prepareDesired(
-  rendered: readonly KubeObject[],
+  rendered: readonly Manifest[],
   options: { readonly namespace: string; readonly appKey: string; readonly reader: LiveReader; readonly clusterName?: string },
 ): Promise<PreparedObject[]> {
   const crdScopes = new Map<string, string>();
@@ -72,7 +72,7 @@ export async function prepareDesired(
         if (crdScope === undefined) notServed = notServedMessage(obj, options.clusterName, error);
       }
       const namespaced = resource?.namespaced ?? crdScope !== 'Cluster';
-      const copy = structuredClone(obj) as { -readonly [K in keyof KubeObject]: KubeObject[K] } & { metadata: { namespace?: string; annotations?: Record<string, string> } };
+      const copy = structuredClone(obj) as { -readonly [K in keyof Manifest]: Manifest[K] } & { metadata: { namespace?: string; annotations?: Record<string, string> } };
       if (namespaced && (copy.metadata.namespace === undefined || copy.metadata.namespace === '')) copy.metadata.namespace = options.namespace;
       if (!isOrdinary(obj)) return { object: copy, resource, hook: true, ...(notServed === undefined ? {} : { notServed }) };
       const [appNamespace = '', appName = ''] = options.appKey.split('/');
@@ -95,7 +95,7 @@ export interface Comparison {
 }
 
 /** The JSON pointers of `ignoreDifferences` that apply to an object. */
-export function ignoredPointers(obj: KubeObject, rules: readonly IgnoreDifference[] | undefined): string[] {
+export function ignoredPointers(obj: Manifest, rules: readonly IgnoreDifference[] | undefined): string[] {
   if (rules === undefined) return [];
   const group = apiGroup(obj.apiVersion);
   return rules
@@ -130,7 +130,7 @@ export async function compare(
     if (hook === true) continue;
     const key = objectKey(object);
     desiredKeys.add(key);
-    const live = resource === undefined ? undefined : (options.reader.live(resource, object.metadata.name, object.metadata.namespace) as KubeObject | undefined);
+    const live = resource === undefined ? undefined : (options.reader.live(resource, object.metadata.name, object.metadata.namespace) as Manifest | undefined);
     const applied = live === undefined && options.justApplied?.has(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`) === true;
     const inSync = applied || (live !== undefined && diffObject(object, live, { ignoreDifferences: ignoredPointers(object, options.ignoreDifferences) }).inSync);
     const health = applied ? { status: 'Progressing' as const, message: 'applied; not seen by the watch yet' }
@@ -166,7 +166,7 @@ export async function compare(
 }
 
 /** Whether an object is applied, compared and tracked (not a hook, not skipped); bad annotations count as ordinary here and are refused by the sync. */
-function isOrdinary(obj: KubeObject): boolean {
+function isOrdinary(obj: Manifest): boolean {
   try {
     return syncRole(obj).role === 'object';
   } catch {
@@ -175,13 +175,13 @@ function isOrdinary(obj: KubeObject): boolean {
 }
 
 /** `kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD`, or the discovery error when it is another. */
-function notServedMessage(obj: KubeObject, clusterName: string | undefined, error: unknown): string {
+function notServedMessage(obj: Manifest, clusterName: string | undefined, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (!/ is not served by /.test(message)) return `failed to look up kind ${obj.kind} (${obj.apiVersion}): ${message.split('\n')[0] ?? ''}`;
   return `kind ${obj.kind} (${obj.apiVersion}) is not served by ${clusterName === undefined ? 'the cluster' : `cluster ${clusterName}`}; install its CRD`;
 }
 
-function syncWaveOf(obj: KubeObject): number {
+function syncWaveOf(obj: Manifest): number {
   try {
     return syncWave(obj);
   } catch {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TRACKING_ANNOTATION, trackingId } from '@beamline/api';
-import { inventoryEntryOf, type InventoryEntry, type KubeObject } from '@beamline/gitops';
+import { inventoryEntryOf, type InventoryEntry, type Manifest } from '@beamline/gitops';
 import type { ResourceType } from '@beamline/kube';
 import { compare, ignoredPointers, prepareDesired, type LiveReader, type PreparedObject } from './compare.ts';
 
@@ -12,7 +12,7 @@ const RESOURCES: Record<string, ResourceType> = {
   'rbac.authorization.k8s.io/v1/ClusterRole': { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
 };
 
-function reader(live: readonly KubeObject[]): LiveReader {
+function reader(live: readonly Manifest[]): LiveReader {
   return {
     resourceFor: (apiVersion, kind) => {
       const resource = RESOURCES[`${apiVersion}/${kind}`];
@@ -24,15 +24,15 @@ function reader(live: readonly KubeObject[]): LiveReader {
   };
 }
 
-const configMap = (name: string, data: Record<string, string>, namespace = 'web'): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
-const prepared = (object: KubeObject, extra: Partial<PreparedObject> = {}): PreparedObject => ({ object, resource: RESOURCES[`${object.apiVersion}/${object.kind}`], ...extra });
+const configMap = (name: string, data: Record<string, string>, namespace = 'web'): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
+const prepared = (object: Manifest, extra: Partial<PreparedObject> = {}): PreparedObject => ({ object, resource: RESOURCES[`${object.apiVersion}/${object.kind}`], ...extra });
 /** The live copy of an object: what the apiserver adds (uid, resourceVersion, another manager's field) does not make it differ. */
-const liveOf = (object: KubeObject, change: (copy: Record<string, unknown>) => void = () => undefined): KubeObject => {
+const liveOf = (object: Manifest, change: (copy: Record<string, unknown>) => void = () => undefined): Manifest => {
   const copy = structuredClone(object) as Record<string, unknown> & { metadata: Record<string, unknown> };
   copy.metadata.uid = 'u-1';
   copy.metadata.resourceVersion = '42';
   change(copy);
-  return copy as KubeObject;
+  return copy as Manifest;
 };
 const entry = (name: string, kind = 'ConfigMap', namespace: string | undefined = 'web'): InventoryEntry => ({ group: '', version: 'v1', kind, name, ...(namespace === undefined ? {} : { namespace }) });
 const statusOf = (resources: readonly { kind: string; name: string; status: string; health?: { status: string } }[], name: string): string => {
@@ -64,7 +64,7 @@ describe('compare: desired objects against the live ones', () => {
   test('ignoreDifferences leaves out the pointers of the objects it names', async () => {
     const a = configMap('a', { k: 'v' });
     const b = configMap('b', { k: 'v' });
-    const edited = (obj: KubeObject): KubeObject => liveOf(obj, (copy) => { copy.data = { k: 'edited' }; });
+    const edited = (obj: Manifest): Manifest => liveOf(obj, (copy) => { copy.data = { k: 'edited' }; });
     const rules = [{ kind: 'ConfigMap', name: 'a', jsonPointers: ['/data/k'] }];
     const result = await compare([prepared(a), prepared(b)], [], { reader: reader([edited(a), edited(b)]), ignoreDifferences: rules });
     assert.equal(statusOf(result.resources, 'a'), 'Synced/Healthy');
@@ -116,7 +116,7 @@ describe('compare: the inventory', () => {
 
 describe('prepareDesired', () => {
   test('namespaced kinds get the destination namespace and every ordinary object the tracking id', async () => {
-    const objects: KubeObject[] = [
+    const objects: Manifest[] = [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'other' } },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' } },

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ConditionType, IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
-import { inventoryEntryOf, inventoryKey, type InventoryEntry, type KubeObject as ManifestObject } from '@beamline/gitops';
+import { inventoryEntryOf, inventoryKey, type InventoryEntry, type Manifest } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
 import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 import { Informer } from '@beamline/reconcile';
@@ -88,7 +88,7 @@ export class Destination {
   /** Keeps the tracked-objects index and wakes the app an object belongs to. */
   #track(event: 'add' | 'update' | 'delete', object: KubeObject): void {
     if (object.apiVersion === undefined || object.kind === undefined || object.metadata?.name === undefined) return;
-    const entry = inventoryEntryOf(object as ManifestObject);
+    const entry = inventoryEntryOf(object as Manifest);
     const key = inventoryKey(entry);
     const tracking = object.metadata.annotations?.[TRACKING_ANNOTATION];
     const app = tracking === undefined ? undefined : trackedApplication(tracking, entry);

@@ -1,5 +1,5 @@
 import { IN_CLUSTER, type Application, type Cluster, type ResourceStatus } from '@beamline/api';
-import { objectKey, unifiedDiff, type KubeObject } from '@beamline/gitops';
+import { objectKey, unifiedDiff, type Manifest } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
 import { KubeClient, type ResourceType } from '@beamline/kube';
 import { RESOURCES } from '../resources.ts';
@@ -54,7 +54,7 @@ export async function diffApplication(app: Application, options: DiffApplication
   const target = await destinationClient(app, options.client);
   const version = await target.request<{ gitVersion?: string }>('GET', '/version');
   const readSecret = async (namespace: string, name: string): Promise<Record<string, string> | undefined> => {
-    const secret = await options.client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.secret, name, namespace);
+    const secret = await options.client.get<Manifest & { data?: Record<string, string> }>(RESOURCES.secret, name, namespace);
     return secret === undefined ? undefined : decodeSecretData(secret.data);
   };
   const loader = new SourceLoader({ workDir: options.workDir, tools: options.binaries, kubeVersion: version.gitVersion ?? '1.36.0', readSecret });
@@ -69,7 +69,7 @@ export async function diffApplication(app: Application, options: DiffApplication
     // Hooks are created by a sync, never compared.
     if (hook === true) continue;
     desiredKeys.add(objectKey(object));
-    const live = resource === undefined ? undefined : await target.get<KubeObject>(resource, object.metadata.name, resource.namespaced ? object.metadata.namespace : undefined);
+    const live = resource === undefined ? undefined : await target.get<Manifest>(resource, object.metadata.name, resource.namespaced ? object.metadata.namespace : undefined);
     const text = unifiedDiff(object, live, { ignoreDifferences: ignoredPointers(object, app.spec.ignoreDifferences) });
     if (text === '') continue;
     changed += 1;

@@ -1,5 +1,5 @@
 import type { ResourceStatus } from '@beamline/api';
-import type { InventoryEntry, KubeObject } from '@beamline/gitops';
+import type { InventoryEntry, Manifest } from '@beamline/gitops';
 import { entryStatus } from './compare.ts';
 
 /** The inventory entries of `status.resources`. */
@@ -24,7 +24,7 @@ export function mergeEntries(first: readonly InventoryEntry[], second: readonly 
 }
 
 /** The stored inventory plus the objects about to be applied (as OutOfSync until compared). */
-export function mergeInventory(stored: readonly ResourceStatus[], objects: readonly KubeObject[]): ResourceStatus[] {
+export function mergeInventory(stored: readonly ResourceStatus[], objects: readonly Manifest[]): ResourceStatus[] {
   const merged = new Map<string, ResourceStatus>();
   const keyOfEntry = (entry: Omit<ResourceStatus, 'status'>): string => `${entry.group ?? ''}/${entry.kind}/${entry.namespace ?? ''}/${entry.name}`;
   for (const resource of stored) merged.set(keyOfEntry(resource), resource);

@@ -18,7 +18,7 @@ import {
   SourceError,
   type GitCredentials,
   type GitFileEntry,
-  type KubeObject,
+  type Manifest,
   type RenderCacheKeyParams,
   type RenderLimits,
   type RenderParams,
@@ -34,7 +34,7 @@ export interface LoadedSource {
   /** The commit (git) or the chart version (Helm repository). */
   readonly revision: string;
   /** The rendered objects (shared and frozen: clone before changing). */
-  readonly objects: readonly KubeObject[];
+  readonly objects: readonly Manifest[];
   readonly sourceType: SourceType;
   /** The render cache key: equal keys render equal objects. */
   readonly renderKey: string;

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { apiGroup, objectKey } from '../plan/object-key.ts';
 
 /**
@@ -20,7 +20,7 @@ export function inventoryApiVersion(entry: InventoryEntry): string {
 }
 
 /** The inventory entry of an object. */
-export function inventoryEntryOf(obj: KubeObject): InventoryEntry {
+export function inventoryEntryOf(obj: Manifest): InventoryEntry {
   const slash = obj.apiVersion.indexOf('/');
   const version = slash === -1 ? obj.apiVersion : obj.apiVersion.slice(slash + 1);
   const namespace = obj.metadata.namespace;
@@ -34,7 +34,7 @@ export function inventoryEntryOf(obj: KubeObject): InventoryEntry {
 }
 
 /** A minimal object standing for an inventory entry (what ordering and keying need). */
-export function inventoryObject(entry: InventoryEntry): KubeObject {
+export function inventoryObject(entry: InventoryEntry): Manifest {
   return {
     apiVersion: inventoryApiVersion(entry),
     kind: entry.kind,

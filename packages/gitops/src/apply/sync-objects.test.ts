@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { clientFor, KubeClient, type ResourceType } from '@beamline/kube';
 import { uniqueName, useTestEnv } from '@beamline/testenv';
 import { DuplicateObjectsError } from '../plan/find-duplicates.ts';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { inventoryEntryOf, inventoryKey, type InventoryEntry } from './inventory.ts';
 import { syncObjects } from './sync-objects.ts';
 import type { TrackingOptions } from './tracking.ts';
@@ -16,7 +16,7 @@ const CRDS: ResourceType = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'Custo
 
 const client = (): KubeClient => clientFor(env.kubeConfig);
 
-function configMap(name: string, data: Record<string, string>, wave?: string): KubeObject {
+function configMap(name: string, data: Record<string, string>, wave?: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -25,11 +25,11 @@ function configMap(name: string, data: Record<string, string>, wave?: string): K
   };
 }
 
-function service(name: string, port: number): KubeObject {
+function service(name: string, port: number): Manifest {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: env.namespace }, spec: { selector: { app: name }, ports: [{ port, targetPort: 8080 }] } };
 }
 
-function deployment(name: string, image: string): KubeObject {
+function deployment(name: string, image: string): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -61,9 +61,9 @@ describe('syncObjects', () => {
     assert.deepEqual(second.failed, []);
     assert.deepEqual(second.pruned, []);
     assert.deepEqual(second.inventory, first.inventory);
-    const cm = await client().get<KubeObject & { data?: Record<string, string> }>(CONFIG_MAPS, name, env.namespace);
+    const cm = await client().get<Manifest & { data?: Record<string, string> }>(CONFIG_MAPS, name, env.namespace);
     assert.equal(cm?.data?.colour, 'blue');
-    const deploy = await client().get<KubeObject & { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }>(
+    const deploy = await client().get<Manifest & { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }>(
       { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
       name,
       env.namespace,
@@ -102,7 +102,7 @@ describe('syncObjects', () => {
     const group = `${uniqueName('g')}.beamline.test`;
     const crdName = `gadgets.${group}`;
     env.onCleanup(() => client().delete(CRDS, crdName));
-    const crd: KubeObject = {
+    const crd: Manifest = {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: crdName },
@@ -113,13 +113,13 @@ describe('syncObjects', () => {
         versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
       },
     };
-    const gadget: KubeObject = { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'g1', namespace: env.namespace }, spec: { size: 3 } };
+    const gadget: Manifest = { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'g1', namespace: env.namespace }, spec: { size: 3 } };
     // The CR comes first in the input: the order is the engine's, not the renderer's.
     const result = await syncObjects({ client: client(), objects: [gadget, crd], inventory: [], prune: false });
     assert.deepEqual(result.failed, []);
     assert.deepEqual(keys(result.applied), [`apiextensions.k8s.io/CustomResourceDefinition//${crdName}`, `${group}/Gadget/${env.namespace}/g1`]);
     const resource = await client().resourceFor(`${group}/v1`, 'Gadget');
-    const stored = await client().get<KubeObject & { spec?: { size?: number } }>(resource, 'g1', env.namespace);
+    const stored = await client().get<Manifest & { spec?: { size?: number } }>(resource, 'g1', env.namespace);
     assert.equal(stored?.spec?.size, 3);
     assert.deepEqual(result.inventory.find((entry) => entry.kind === 'CustomResourceDefinition'), { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: crdName });
   });
@@ -150,7 +150,7 @@ describe('syncObjects', () => {
     await client().apply(CONFIG_MAPS, configMap(name, { colour: 'red' }), { fieldManager: 'other-tool', force: false });
     const result = await syncObjects({ client: client(), objects: [configMap(name, { colour: 'green' })], inventory: [], prune: false });
     assert.deepEqual(result.failed, []);
-    const stored = await client().get<KubeObject & { data?: Record<string, string>; metadata: { managedFields?: { manager?: string; fieldsV1?: unknown }[] } }>(
+    const stored = await client().get<Manifest & { data?: Record<string, string>; metadata: { managedFields?: { manager?: string; fieldsV1?: unknown }[] } }>(
       CONFIG_MAPS,
       name,
       env.namespace,
@@ -163,7 +163,7 @@ describe('syncObjects', () => {
   test('createNamespace applies the Namespace first; dry run writes nothing', async () => {
     const namespace = uniqueName('gitops-ns');
     env.onCleanup(() => client().delete({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false }, namespace));
-    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace }, data: {} };
+    const cm: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace }, data: {} };
     const dry = await syncObjects({ client: client(), objects: [configMap(uniqueName('dry'), {})], inventory: [], prune: true, dryRun: true });
     assert.deepEqual(dry.failed, []);
     assert.equal(await exists(dry.applied[0]?.name ?? ''), false);
@@ -196,11 +196,11 @@ describe('syncObjects', () => {
       live: (obj) => live.get(inventoryKey(inventoryEntryOf(obj))),
     };
   }
-  const tracked = (obj: KubeObject, app: string): KubeObject => ({
+  const tracked = (obj: Manifest, app: string): Manifest => ({
     ...obj,
     metadata: { ...obj.metadata, annotations: { [TRACKING]: idOf(app, inventoryEntryOf(obj)) } },
   });
-  async function liveOf(...objects: KubeObject[]): Promise<Map<string, object>> {
+  async function liveOf(...objects: Manifest[]): Promise<Map<string, object>> {
     const live = new Map<string, object>();
     for (const obj of objects) {
       const found = await client().get(CONFIG_MAPS, obj.metadata.name, obj.metadata.namespace);
@@ -222,7 +222,7 @@ describe('syncObjects', () => {
     const byB = await syncObjects({ client: client(), objects: objectsB, inventory: [], prune: true, tracking: tracking(appB, await liveOf(...objectsB)) });
     assert.deepEqual(keys(byB.failed), [`/ConfigMap/${env.namespace}/${shared}`]);
     assert.match(byB.failed[0]?.message ?? '', new RegExp(`^conflict: /ConfigMap/${env.namespace}/${shared} belongs to application ${appA} \\(its beamline\\.dev/tracking-id names it\\); not taken over`));
-    const stored = await client().get<KubeObject & { data?: Record<string, string> }>(CONFIG_MAPS, shared, env.namespace);
+    const stored = await client().get<Manifest & { data?: Record<string, string> }>(CONFIG_MAPS, shared, env.namespace);
     assert.equal(stored?.data?.owner, 'a');
 
     // App B's inventory names the shared object (as a status listing desired objects would): its
@@ -246,21 +246,21 @@ describe('syncObjects', () => {
   });
 
   test('a kind the cluster does not serve: one line naming the kind, the cluster and the fix', async () => {
-    const rollout: KubeObject = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'web', namespace: env.namespace }, spec: {} };
+    const rollout: Manifest = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'web', namespace: env.namespace }, spec: {} };
     const result = await syncObjects({ client: client(), objects: [rollout, configMap(uniqueName('with'), {})], inventory: [], prune: false, destinationName: 'lab' });
     assert.deepEqual(keys(result.failed), [`argoproj.io/Rollout/${env.namespace}/web`]);
     assert.equal(result.failed[0]?.message, `failed to apply argoproj.io/Rollout/${env.namespace}/web: kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD`);
-    const noKind: KubeObject = { apiVersion: 'v1', kind: 'Gizmo', metadata: { name: 'g', namespace: env.namespace } };
+    const noKind: Manifest = { apiVersion: 'v1', kind: 'Gizmo', metadata: { name: 'g', namespace: env.namespace } };
     const second = await syncObjects({ client: client(), objects: [noKind], inventory: [], prune: false, destinationName: 'lab' });
     assert.match(second.failed[0]?.message ?? '', /kind Gizmo \(v1\) is not served by cluster lab; install its CRD$/);
   });
 
   test('hooks: PreSync before the objects, Sync with its wave, PostSync after; generated names; none in the inventory', async () => {
     const prefix = uniqueName('hk');
-    const hook = (name: string, phase: string, extra: Record<string, string> = {}, generate = false): KubeObject => ({
+    const hook = (name: string, phase: string, extra: Record<string, string> = {}, generate = false): Manifest => ({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { ...(generate ? { generateName: `${prefix}-${name}-` } : { name: `${prefix}-${name}` }), namespace: env.namespace, annotations: { 'argocd.argoproj.io/hook': phase, ...extra } } as KubeObject['metadata'],
+      metadata: { ...(generate ? { generateName: `${prefix}-${name}-` } : { name: `${prefix}-${name}` }), namespace: env.namespace, annotations: { 'argocd.argoproj.io/hook': phase, ...extra } } as Manifest['metadata'],
       data: { phase },
     });
     const objects = [
@@ -269,7 +269,7 @@ describe('syncObjects', () => {
       hook('sync', 'Sync', { 'argocd.argoproj.io/sync-wave': '1' }),
       hook('post', 'PostSync', { 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' }),
       hook('skip', 'Skip'),
-      { ...configMap(`${prefix}-unnamed`, {}), metadata: { generateName: `${prefix}-plain-`, namespace: env.namespace } as unknown as KubeObject['metadata'] },
+      { ...configMap(`${prefix}-unnamed`, {}), metadata: { generateName: `${prefix}-plain-`, namespace: env.namespace } as unknown as Manifest['metadata'] },
     ];
     const result = await syncObjects({ client: client(), objects, inventory: [], prune: true, tracking: tracking(`${env.namespace}/hooks`) });
     assert.deepEqual(result.failed, []);
@@ -306,7 +306,7 @@ describe('syncObjects', () => {
     });
     env.onCleanup(() => client().delete(nodes, node));
     const name = uniqueName('migrate');
-    const job = (image: string, policy: string, deadline?: number): KubeObject => ({
+    const job = (image: string, policy: string, deadline?: number): Manifest => ({
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name, namespace: env.namespace, annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': policy } },
@@ -324,7 +324,7 @@ describe('syncObjects', () => {
     // A changed template of a Job still there (no BeforeHookCreation): the 422 recreates it.
     const second = await syncObjects({ client: client(), objects: [job('busybox:2', 'HookFailed'), app], inventory: [], prune: false, tracking: track });
     assert.deepEqual(second.failed, []);
-    const live = await client().get<KubeObject & { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }>(
+    const live = await client().get<Manifest & { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }>(
       { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
       name,
       env.namespace,

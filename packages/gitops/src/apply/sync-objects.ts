@@ -3,7 +3,7 @@ import { applyOrder, pruneOrder, syncWave } from '../plan/apply-order.ts';
 import { findDuplicates } from '../plan/find-duplicates.ts';
 import { syncRole, type HookDeletePolicy, type HookPhase } from '../plan/hooks.ts';
 import { apiGroup, objectKey } from '../plan/object-key.ts';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { inventoryEntryOf, inventoryKey, inventoryObject, type InventoryEntry } from './inventory.ts';
 import { isCrd, isNamespace, mapLimit, resultOf, SyncRun, type ResultEntry } from './sync-run.ts';
 import type { TrackingOptions } from './tracking.ts';
@@ -19,7 +19,7 @@ export interface SyncObjectsOptions {
    * Application's destination namespace); one without is Failed. Hooks (Argo CD's and Helm's hook
    * annotations) are run at their phase and never enter the inventory.
    */
-  readonly objects: readonly KubeObject[];
+  readonly objects: readonly Manifest[];
   /** What the application owned after its last successful sync. */
   readonly inventory: readonly InventoryEntry[];
   /** Delete inventory entries that are no longer desired (only when nothing failed). */
@@ -73,7 +73,7 @@ export interface SyncObjectsResult {
 }
 
 interface Hook {
-  readonly object: KubeObject;
+  readonly object: Manifest;
   readonly phases: readonly HookPhase[];
   readonly deletePolicies: readonly HookDeletePolicy[];
 }
@@ -97,7 +97,7 @@ export async function syncObjects(options: SyncObjectsOptions): Promise<SyncObje
   const failed: ResultEntry[] = [];
   const skipped: ResultEntry[] = [];
   const newInventory = new Map<string, InventoryEntry>();
-  const record = (entry: ResultEntry, obj?: KubeObject): void => {
+  const record = (entry: ResultEntry, obj?: Manifest): void => {
     if (entry.status === 'Synced') {
       applied.push(entry);
       if (obj !== undefined && entry.hook === undefined) newInventory.set(entry.key, inventoryEntryOf(obj));
@@ -106,7 +106,7 @@ export async function syncObjects(options: SyncObjectsOptions): Promise<SyncObje
   };
 
   // Sort the objects into ordinary ones and hooks (refusing bad annotations before any write).
-  const objects: KubeObject[] = [];
+  const objects: Manifest[] = [];
   const hooks: Hook[] = [];
   const notApplied: ResultEntry[] = [];
   for (const obj of options.objects) {
@@ -137,7 +137,7 @@ export async function syncObjects(options: SyncObjectsOptions): Promise<SyncObje
   notApplied.forEach((entry) => record(entry));
 
   if (options.createNamespace !== undefined) {
-    const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.createNamespace } };
+    const namespace: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.createNamespace } };
     record(await run.apply(namespace));
   }
 
@@ -229,8 +229,8 @@ export async function syncObjects(options: SyncObjectsOptions): Promise<SyncObje
 }
 
 /** Splits a list into runs of consecutive objects of the same group and kind. */
-function runsOfKind(objects: readonly KubeObject[]): KubeObject[][] {
-  const runs: KubeObject[][] = [];
+function runsOfKind(objects: readonly Manifest[]): Manifest[][] {
+  const runs: Manifest[][] = [];
   let previous = '';
   for (const obj of objects) {
     const kind = `${apiGroup(obj.apiVersion)}/${obj.kind}`;

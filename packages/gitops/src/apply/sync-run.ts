@@ -1,8 +1,8 @@
-import { KubeApiError, resourcePath, type KubeObject as ApiObject, type KubeClient, type ResourceType } from '@beamline/kube';
+import { KubeApiError, resourcePath, type KubeObject, type KubeClient, type ResourceType } from '@beamline/kube';
 import { objectHealth } from '../health/object-health.ts';
 import { describeObject, hasGeneratedName, HOOK_OWNER_ANNOTATION, type HookDeletePolicy, type HookPhase } from '../plan/hooks.ts';
 import { apiGroup, objectKey } from '../plan/object-key.ts';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { inventoryEntryOf } from './inventory.ts';
 import { kubeErrorLine } from './kube-error-line.ts';
 import type { SyncObjectsOptions } from './sync-objects.ts';
@@ -76,12 +76,12 @@ export class SyncRun {
     this.signal?.throwIfAborted();
   }
 
-  applyAll(objects: readonly KubeObject[]): Promise<ResultEntry[]> {
+  applyAll(objects: readonly Manifest[]): Promise<ResultEntry[]> {
     return mapLimit(objects, this.concurrency, (obj) => this.apply(obj));
   }
 
   /** Server-side applies one object; never throws (except on abort). */
-  async apply(obj: KubeObject): Promise<ResultEntry> {
+  async apply(obj: Manifest): Promise<ResultEntry> {
     let resource: ResourceType;
     try {
       resource = await this.resolve(obj);
@@ -105,7 +105,7 @@ export class SyncRun {
     }
   }
 
-  async serverSideApply(resource: ResourceType, obj: KubeObject): Promise<string | undefined> {
+  async serverSideApply(resource: ResourceType, obj: Manifest): Promise<string | undefined> {
     const written = await this.client.request<{ metadata?: { resourceVersion?: string } } | undefined>('PATCH', resourcePath(resource, { namespace: obj.metadata.namespace, name: obj.metadata.name }), {
       body: obj,
       contentType: 'application/apply-patch+yaml',
@@ -116,7 +116,7 @@ export class SyncRun {
   }
 
   /** Why applying `obj` would take over another application's object, if it would. */
-  conflict(obj: KubeObject): string | undefined {
+  conflict(obj: Manifest): string | undefined {
     const tracking = this.tracking;
     const live = tracking?.live?.(obj);
     if (tracking === undefined || live === undefined) return undefined;
@@ -135,7 +135,7 @@ export class SyncRun {
    * re-annotated object is not deleted); an object that is not the app's any more is Skipped and
    * dropped from the inventory (`droppedFromInventory`).
    */
-  async delete(obj: KubeObject): Promise<ResultEntry & { readonly droppedFromInventory?: boolean }> {
+  async delete(obj: Manifest): Promise<ResultEntry & { readonly droppedFromInventory?: boolean }> {
     let resource: ResourceType;
     try {
       resource = await this.client.resourceFor(obj.apiVersion, obj.kind);
@@ -182,7 +182,7 @@ export class SyncRun {
    * Waits until an applied CRD is Established. A CRD that does not become Established in time is
    * Failed (its custom resources could not be applied).
    */
-  async awaitEstablished(crd: KubeObject, entry: ResultEntry): Promise<ResultEntry> {
+  async awaitEstablished(crd: Manifest, entry: ResultEntry): Promise<ResultEntry> {
     const deadline = Date.now() + this.establishTimeoutMs;
     let last: string;
     for (;;) {
@@ -210,7 +210,7 @@ export class SyncRun {
    * moment after the CRD is Established: it is looked up again for a while. A kind the cluster
    * does not serve says so, and what to do.
    */
-  async resolve(obj: KubeObject): Promise<ResourceType> {
+  async resolve(obj: Manifest): Promise<ResourceType> {
     const patient = !this.dryRun && this.crdKinds.has(`${apiGroup(obj.apiVersion)}/${obj.kind}`);
     const deadline = Date.now() + DISCOVERY_WAIT_MS;
     for (;;) {
@@ -232,7 +232,7 @@ export class SyncRun {
    * until it completes (a Job or Pod succeeds or fails; other kinds as soon as they are healthy),
    * then deletes it as its policies say. Never throws (except on abort).
    */
-  async runHook(obj: KubeObject, phase: HookPhase, policies: readonly HookDeletePolicy[]): Promise<ResultEntry> {
+  async runHook(obj: Manifest, phase: HookPhase, policies: readonly HookDeletePolicy[]): Promise<ResultEntry> {
     const hookResult = (status: SyncStatus, message: string, name?: string): ResultEntry => {
       const named = name === undefined ? obj : { ...obj, metadata: { ...obj.metadata, name } };
       const base = resultOf(named, status, `${phase} hook ${message}`);
@@ -286,8 +286,8 @@ export class SyncRun {
   }
 
   /** A copy of a hook with this app's hook annotation (and no tracking id: hooks are not inventory). */
-  markHook(obj: KubeObject): KubeObject {
-    const metadata = obj.metadata as KubeObject['metadata'] & { annotations?: Record<string, string> };
+  markHook(obj: Manifest): Manifest {
+    const metadata = obj.metadata as Manifest['metadata'] & { annotations?: Record<string, string> };
     const annotations: Record<string, string> = { ...metadata.annotations };
     if (this.tracking !== undefined) {
       delete annotations[this.tracking.annotation];
@@ -300,7 +300,7 @@ export class SyncRun {
    * Deletes a named hook object and, with `wait`, waits until it is gone (a Job's pods go with it,
    * in the background). Refuses (returns why) to delete an object that is not a hook of this app.
    */
-  async deleteHook(resource: ResourceType, obj: KubeObject, wait: boolean): Promise<string | undefined> {
+  async deleteHook(resource: ResourceType, obj: Manifest, wait: boolean): Promise<string | undefined> {
     const name = obj.metadata.name;
     const namespace = obj.metadata.namespace;
     const live = await this.client.get(resource, name, namespace, { signal: this.signal });
@@ -329,13 +329,13 @@ export class SyncRun {
   }
 
   /** Polls a created hook until it completes or the hook timeout passes. */
-  async awaitHook(resource: ResourceType, obj: KubeObject, name: string): Promise<{ readonly succeeded: boolean; readonly message: string }> {
+  async awaitHook(resource: ResourceType, obj: Manifest, name: string): Promise<{ readonly succeeded: boolean; readonly message: string }> {
     const deadline = Date.now() + this.hookTimeoutMs;
     let last: string;
     for (;;) {
       this.throwIfAborted();
       try {
-        const live = await this.client.get<KubeObject & ApiObject>(resource, name, obj.metadata.namespace, { signal: this.signal });
+        const live = await this.client.get<Manifest & KubeObject>(resource, name, obj.metadata.namespace, { signal: this.signal });
         if (live === undefined) return { succeeded: false, message: 'was deleted before it completed' };
         const done = hookCompletion(live);
         if (done !== undefined) return done;
@@ -353,18 +353,18 @@ export class SyncRun {
    * Waits until every object is healthy (Healthy or Suspended, or a kind without health rules),
    * for PostSync hooks. Returns why not, if one is Degraded or the wait times out.
    */
-  async awaitHealthy(objects: readonly KubeObject[], publishes: { readonly publishesAddresses?: boolean; readonly servesResourceMetrics?: boolean }): Promise<string | undefined> {
+  async awaitHealthy(objects: readonly Manifest[], publishes: { readonly publishesAddresses?: boolean; readonly servesResourceMetrics?: boolean }): Promise<string | undefined> {
     const deadline = Date.now() + this.healthTimeoutMs;
     let pending = [...objects];
     let last = '';
     while (pending.length > 0) {
       this.throwIfAborted();
-      const still: KubeObject[] = [];
+      const still: Manifest[] = [];
       for (const obj of pending) {
         let health;
         try {
           const resource = await this.client.resourceFor(obj.apiVersion, obj.kind);
-          health = objectHealth(await this.client.get<KubeObject & ApiObject>(resource, obj.metadata.name, obj.metadata.namespace, { signal: this.signal }), publishes);
+          health = objectHealth(await this.client.get<Manifest & KubeObject>(resource, obj.metadata.name, obj.metadata.namespace, { signal: this.signal }), publishes);
         } catch (error) {
           this.throwIfAborted();
           health = { status: 'Unknown' as const, message: kubeErrorLine(error) };
@@ -385,7 +385,7 @@ export class SyncRun {
 }
 
 /** Whether a hook is done: a Job complete or failed, a Pod succeeded or failed, anything else once healthy. */
-function hookCompletion(live: KubeObject): { readonly succeeded: boolean; readonly message: string } | undefined {
+function hookCompletion(live: Manifest): { readonly succeeded: boolean; readonly message: string } | undefined {
   if (live.kind === 'Pod' && apiGroup(live.apiVersion) === '') {
     const phase = (live.status as { phase?: unknown } | undefined)?.phase;
     if (phase === 'Succeeded') return { succeeded: true, message: 'succeeded' };
@@ -398,11 +398,11 @@ function hookCompletion(live: KubeObject): { readonly succeeded: boolean; readon
   return undefined;
 }
 
-interface CrdStatus extends ApiObject {
+interface CrdStatus extends KubeObject {
   readonly status?: { readonly conditions?: readonly { readonly type: string; readonly status: string; readonly message?: string }[] };
 }
 
-function scopeProblem(obj: KubeObject, resource: ResourceType): string | undefined {
+function scopeProblem(obj: Manifest, resource: ResourceType): string | undefined {
   const namespace = obj.metadata.namespace;
   if (resource.namespaced && (namespace === undefined || namespace === '')) return `${obj.kind} is namespaced but metadata.namespace is not set`;
   if (!resource.namespaced && namespace !== undefined && namespace !== '') return `${obj.kind} is cluster-scoped but metadata.namespace is set`;
@@ -410,17 +410,17 @@ function scopeProblem(obj: KubeObject, resource: ResourceType): string | undefin
 }
 
 /** Whether an object is a Namespace. */
-export function isNamespace(obj: KubeObject): boolean {
+export function isNamespace(obj: Manifest): boolean {
   return obj.kind === 'Namespace' && apiGroup(obj.apiVersion) === '';
 }
 
 /** Whether an object is a CustomResourceDefinition. */
-export function isCrd(obj: KubeObject): boolean {
+export function isCrd(obj: Manifest): boolean {
   return obj.kind === CRD_KIND && apiGroup(obj.apiVersion) === CRD_GROUP;
 }
 
 /** `group/kind` of the custom resources a CRD defines. */
-function crdDefines(crd: KubeObject): string | undefined {
+function crdDefines(crd: Manifest): string | undefined {
   const spec = crd.spec as { readonly group?: unknown; readonly names?: { readonly kind?: unknown } } | undefined;
   return typeof spec?.group === 'string' && typeof spec.names?.kind === 'string' ? `${spec.group}/${spec.names.kind}` : undefined;
 }
@@ -431,7 +431,7 @@ function isKindGone(error: unknown): boolean {
 }
 
 /** The result entry of an object. */
-export function resultOf(obj: KubeObject, status: SyncStatus, message?: string): ResultEntry {
+export function resultOf(obj: Manifest, status: SyncStatus, message?: string): ResultEntry {
   const namespace = obj.metadata.namespace;
   return {
     key: describeObject(obj),

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import type { InventoryEntry } from './inventory.ts';
 
 /**
@@ -20,7 +20,7 @@ export interface TrackingOptions {
    * The live object as the destination's watch cache shows it, if known: an object another app
    * tracks is refused before it is applied. Without it there is no conflict check on apply.
    */
-  readonly live?: (obj: KubeObject) => object | undefined;
+  readonly live?: (obj: Manifest) => object | undefined;
 }
 
 /** The tracking id an object carries, if any (any shape of object). */

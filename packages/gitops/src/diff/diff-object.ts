@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { deleteAtPointer, formatJsonPointer, parseJsonPointer } from './json-pointer.ts';
 import { isRecord, type JsonRecord } from './json.ts';
 import { keyString, listElementKey, SET_LISTS } from './list-keys.ts';
@@ -297,7 +297,7 @@ function redactChange(change: RawChange, secret: boolean): DiffChange {
  * Compares as {@link diffObject} does and also returns the normalised desired object and the
  * projection of live that it was compared with (the input of {@link unifiedDiff}).
  */
-export function compareObjects(desired: KubeObject, live: KubeObject | undefined, options: DiffOptions = {}): Comparison {
+export function compareObjects(desired: Manifest, live: Manifest | undefined, options: DiffOptions = {}): Comparison {
   const pointers = (options.ignoreDifferences ?? []).map((pointer) => {
     const tokens = parseJsonPointer(pointer);
     if (tokens.length === 0) throw new Error('invalid ignoreDifferences pointer "": it would ignore the whole object');
@@ -338,6 +338,6 @@ export function compareObjects(desired: KubeObject, live: KubeObject | undefined
  * shown as `<redacted>`. `live` undefined (not in the cluster) is one change at path `''`.
  * Throws on an invalid `ignoreDifferences` pointer.
  */
-export function diffObject(desired: KubeObject, live: KubeObject | undefined, options: DiffOptions = {}): DiffResult {
+export function diffObject(desired: Manifest, live: Manifest | undefined, options: DiffOptions = {}): DiffResult {
   return compareObjects(desired, live, options).result;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { diffObject } from './diff-object.ts';
 import { edited, fixture } from './testdata/fixtures.ts';
 
@@ -112,7 +112,7 @@ describe('diffObject: lists', () => {
 });
 
 describe('diffObject: values', () => {
-  const withResources = (requests: Record<string, unknown>): KubeObject => edited(desired, { '/spec/template/spec/containers/0/resources/requests': requests });
+  const withResources = (requests: Record<string, unknown>): Manifest => edited(desired, { '/spec/template/spec/containers/0/resources/requests': requests });
 
   test('quantities compare by amount: cpu 1 = "1" = "1000m", memory 1Gi = 1073741824 = "1024Mi"', () => {
     for (const cpu of [1, '1', '1000m', '1.0', '1e0', 1.0]) {
@@ -130,12 +130,12 @@ describe('diffObject: values', () => {
   });
 
   test('quantity equivalence applies only to quantity fields', () => {
-    const configMap = (value: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'team-a' }, data: { size: value } });
+    const configMap = (value: string): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'team-a' }, data: { size: value } });
     assert.equal(diffObject(configMap('1000m'), configMap('1')).inSync, false);
   });
 
   test('a number and its decimal string are equal, other spellings are not', () => {
-    const widget = (size: unknown): KubeObject => ({ apiVersion: 'example.org/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'team-a' }, spec: { size } });
+    const widget = (size: unknown): Manifest => ({ apiVersion: 'example.org/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'team-a' }, spec: { size } });
     assert.equal(diffObject(widget('3'), widget(3)).inSync, true);
     assert.equal(diffObject(widget(3), widget('3')).inSync, true);
     assert.equal(diffObject(widget('03'), widget(3)).inSync, false);
@@ -202,7 +202,7 @@ describe('diffObject: fields the desired object no longer sets', () => {
 });
 
 describe('diffObject: Secrets', () => {
-  const secret = (fields: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'team-a' }, type: 'Opaque', ...fields });
+  const secret = (fields: Record<string, unknown>): Manifest => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'team-a' }, type: 'Opaque', ...fields });
   const liveSecret = secret({ data: { password: Buffer.from('hunter2').toString('base64'), user: Buffer.from('app').toString('base64') } });
 
   test('stringData compares with the data the server stores', () => {

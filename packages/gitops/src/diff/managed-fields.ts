@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { isRecord, type JsonRecord } from './json.ts';
 
 /** A node of a `FieldsV1` tree (`{"f:spec": {"f:replicas": {}}}`). */
@@ -25,7 +25,7 @@ function merge(a: FieldsNode | undefined, b: FieldsNode): FieldsNode {
  * server-side apply (operation `Apply`, main resource) and the fields any other manager, or the same
  * manager through other operations, owns.
  */
-export function ownership(live: KubeObject, manager: string): Ownership {
+export function ownership(live: Manifest, manager: string): Ownership {
   let ours: FieldsNode | undefined;
   let others: FieldsNode | undefined;
   const entries = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { cloneWithoutNulls, isRecord } from './json.ts';
 
 /** What stands in for a Secret value wherever a diff shows one. */
@@ -37,7 +37,7 @@ function hashSecretData(out: Record<string, unknown>, source: 'desired' | 'live'
  * metadata the server writes (uid, resourceVersion, managedFields, …), without null fields, and,
  * for Secrets, with `stringData` folded into `data` and every value replaced by its SHA-256.
  */
-export function normalizeObject(obj: KubeObject, source: 'desired' | 'live'): Record<string, unknown> {
+export function normalizeObject(obj: Manifest, source: 'desired' | 'live'): Record<string, unknown> {
   const out = cloneWithoutNulls(obj) as Record<string, unknown>;
   delete out.status;
   if (isRecord(out.metadata)) {

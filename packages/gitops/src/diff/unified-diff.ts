@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { compareObjects, type DiffOptions } from './diff-object.ts';
 import { isRecord } from './json.ts';
 import { formatUnifiedDiff } from './line-diff.ts';
@@ -42,7 +42,7 @@ function toLines(value: unknown): string[] {
  * equal are shown as the desired object writes them. Secret values are `<redacted>`. `''` when in
  * sync; all `+` lines when live is missing.
  */
-export function unifiedDiff(desired: KubeObject, live: KubeObject | undefined, options: UnifiedDiffOptions = {}): string {
+export function unifiedDiff(desired: Manifest, live: Manifest | undefined, options: UnifiedDiffOptions = {}): string {
   const comparison = compareObjects(desired, live, options);
   const [shownDesired, shownLive] = comparison.secret ? redactData(comparison.desired, comparison.live) : [comparison.desired, comparison.live];
   const format = { from: 'live', to: 'desired', ...(options.context === undefined ? {} : { context: options.context }) };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { edited, fixture } from './testdata/fixtures.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
@@ -64,7 +64,7 @@ describe('unifiedDiff', () => {
   });
 
   test('Secret values are redacted; a changed value still shows as a changed line', () => {
-    const secret = (fields: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'team-a' }, type: 'Opaque', ...fields });
+    const secret = (fields: Record<string, unknown>): Manifest => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'team-a' }, type: 'Opaque', ...fields });
     const liveSecret = secret({ data: { password: Buffer.from('hunter2').toString('base64'), user: Buffer.from('app').toString('base64') } });
     assert.equal(unifiedDiff(secret({ stringData: { password: 'hunter2' } }), liveSecret), '');
     const diff = unifiedDiff(secret({ stringData: { password: 'correct horse', user: 'app' } }), liveSecret);

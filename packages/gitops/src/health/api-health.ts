@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { conditions, findCondition, reasonAndMessage, record } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 
@@ -8,7 +8,7 @@ import type { HealthStatus } from './health-status.ts';
  * not yet served) → Progressing. gitops-engine calls a CRD that is not Established Degraded; right
  * after an apply that is normal, so here it is Progressing until a condition says otherwise.
  */
-export function crdHealth(obj: KubeObject): HealthStatus {
+export function crdHealth(obj: Manifest): HealthStatus {
   const list = conditions(record(obj.status).conditions);
   const terminating = findCondition(list, 'Terminating');
   if (terminating?.status === 'True') return { status: 'Progressing', message: `crd is being deleted: ${reasonAndMessage(terminating)}` };
@@ -31,7 +31,7 @@ const APISERVICE_FAILURES = new Set(['ServicePortError']);
  * APIService: Available True → Healthy; Available False with reason ServicePortError → Degraded;
  * other Available False reasons, or no condition yet → Progressing.
  */
-export function apiServiceHealth(obj: KubeObject): HealthStatus {
+export function apiServiceHealth(obj: Manifest): HealthStatus {
   const available = findCondition(conditions(record(obj.status).conditions), 'Available');
   if (available === undefined) return { status: 'Progressing', message: 'waiting for the aggregator to check the api service' };
   if (available.status === 'True') return { status: 'Healthy', message: reasonAndMessage(available) };

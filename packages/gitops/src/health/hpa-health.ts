@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { conditions, reasonAndMessage, record, string, type ConditionView } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 import type { HealthOptions } from './service-health.ts';
@@ -6,7 +6,7 @@ import type { HealthOptions } from './service-health.ts';
 // autoscaling/v1 has no conditions field: the controller stores them in this annotation as JSON.
 const V1_CONDITIONS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/conditions';
 
-function hpaConditions(obj: KubeObject): ConditionView[] {
+function hpaConditions(obj: Manifest): ConditionView[] {
   const fromStatus = conditions(record(obj.status).conditions);
   if (fromStatus.length > 0) return fromStatus;
   const annotation = string(record(obj.metadata.annotations)[V1_CONDITIONS_ANNOTATION]);
@@ -52,7 +52,7 @@ const NO_METRICS = 'no resource metrics: this cluster serves no metrics API (sim
  * an HPA whose only failure is that the metrics API is missing is Healthy with a note: it would
  * otherwise be Degraded forever there, and so would every app with an HPA.
  */
-export function hpaHealth(obj: KubeObject, options: HealthOptions = {}): HealthStatus {
+export function hpaHealth(obj: Manifest, options: HealthOptions = {}): HealthStatus {
   const list = hpaConditions(obj);
   const failing = list.filter(isFailing);
   if (failing.length > 0 && options.servesResourceMetrics === false && failing.every(isMissingMetricsApi)) return { status: 'Healthy', message: NO_METRICS };

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { conditions, findCondition, number, reasonAndMessage, record } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 
@@ -8,7 +8,7 @@ import type { HealthStatus } from './health-status.ts';
  * Progressing. Unlike gitops-engine, a Suspended condition that is False (a resumed Job) counts as
  * running, not finished.
  */
-export function jobHealth(obj: KubeObject): HealthStatus {
+export function jobHealth(obj: Manifest): HealthStatus {
   const spec = record(obj.spec);
   const status = record(obj.status);
   const list = conditions(status.conditions);

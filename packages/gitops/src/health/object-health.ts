@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { apiGroup } from '../plan/object-key.ts';
 import { apiServiceHealth, crdHealth } from './api-health.ts';
 import { isRecord } from './fields.ts';
@@ -10,7 +10,7 @@ import { pvcHealth } from './pvc-health.ts';
 import { ingressHealth, serviceHealth, type HealthOptions } from './service-health.ts';
 import { daemonSetHealth, deploymentHealth, replicaSetHealth, statefulSetHealth } from './workload-health.ts';
 
-type HealthRule = (obj: KubeObject, options: HealthOptions) => HealthStatus;
+type HealthRule = (obj: Manifest, options: HealthOptions) => HealthStatus;
 
 // By group and kind, so a custom resource that happens to be called `Deployment` is not read as one.
 const RULES = new Map<string, HealthRule>([
@@ -47,11 +47,11 @@ export function hasHealthRule(apiVersion: string, kind: string): boolean {
  * `metadata`, or fields of the wrong type give `Unknown` (or what the rule makes of the rest),
  * never an exception that would stop the whole Application's status.
  */
-export function objectHealth(obj: KubeObject | undefined, options: HealthOptions = {}): HealthStatus {
+export function objectHealth(obj: Manifest | undefined, options: HealthOptions = {}): HealthStatus {
   if (obj === undefined || obj === null) return { status: 'Missing', message: 'not found in the cluster' };
   if (!isRecord(obj)) return { status: 'Unknown', message: `not a kubernetes object (a ${Array.isArray(obj) ? 'list' : typeof obj})` };
   // Rules read `obj.metadata.x`: give them an object whatever the input holds.
-  const safe: KubeObject = isRecord(obj.metadata) ? obj : { ...obj, metadata: {} as KubeObject['metadata'] };
+  const safe: Manifest = isRecord(obj.metadata) ? obj : { ...obj, metadata: {} as Manifest['metadata'] };
   if (typeof safe.metadata.deletionTimestamp === 'string') return { status: 'Progressing', message: 'pending deletion' };
   const apiVersion = typeof safe.apiVersion === 'string' ? safe.apiVersion : '';
   const rule = typeof safe.kind === 'string' ? RULES.get(`${apiGroup(apiVersion)}/${safe.kind}`) : undefined;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import type { HealthStatusCode } from './health-status.ts';
 import { hasHealthRule, objectHealth } from './object-health.ts';
 import { fixture, patched } from './testdata/fixtures.ts';
 
 interface Case {
   readonly name: string;
-  readonly object: KubeObject | undefined;
+  readonly object: Manifest | undefined;
   readonly status: HealthStatusCode;
   readonly message?: RegExp;
 }
@@ -65,7 +65,7 @@ describe('Job health', () => {
 });
 
 describe('PersistentVolumeClaim health', () => {
-  const pvc = (phase: string | undefined): KubeObject => ({
+  const pvc = (phase: string | undefined): Manifest => ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name: 'data', namespace: 'team-a' },
@@ -81,14 +81,14 @@ describe('PersistentVolumeClaim health', () => {
 });
 
 describe('Service and Ingress health', () => {
-  const service = (type: string, ingress?: unknown[]): KubeObject => ({
+  const service = (type: string, ingress?: unknown[]): Manifest => ({
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'web', namespace: 'team-a' },
     spec: { type, ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }], selector: { app: 'web' } },
     status: { loadBalancer: ingress === undefined ? {} : { ingress } },
   });
-  const ingress = (lb?: unknown[]): KubeObject => ({
+  const ingress = (lb?: unknown[]): Manifest => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name: 'web', namespace: 'team-a' },
@@ -189,7 +189,7 @@ describe('CustomResourceDefinition health', () => {
 
 describe('APIService health', () => {
   const api = fixture('apiservice');
-  const available = (status: string, reason: string, message: string): KubeObject => patched(api, { status: { conditions: [{ type: 'Available', status, reason, message }] } });
+  const available = (status: string, reason: string, message: string): Manifest => patched(api, { status: { conditions: [{ type: 'Available', status, reason, message }] } });
   check([
     { name: 'Available True is Healthy', object: api, status: 'Healthy' },
     { name: 'MissingEndpoints (backend starting) is Progressing', object: available('False', 'MissingEndpoints', 'endpoints for service/metrics-server in "kube-system" have no addresses with port name "https"'), status: 'Progressing' },
@@ -253,7 +253,7 @@ describe('HorizontalPodAutoscaler health where no metrics API is served (kwok)',
     type: 'ScalingActive', status: 'False', reason: 'FailedGetResourceMetric',
     message: 'the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container web of Pod web-1',
   };
-  const withConditions = (list: readonly unknown[]): KubeObject => patched(hpa, { status: { conditions: list } });
+  const withConditions = (list: readonly unknown[]): Manifest => patched(hpa, { status: { conditions: list } });
 
   test('only the metrics API missing: Healthy with a note on kwok, Degraded elsewhere', () => {
     const health = objectHealth(withConditions([able, noMetricsApi]), { servesResourceMetrics: false });
@@ -305,7 +305,7 @@ describe('objectHealth never throws', () => {
   for (const [name, value] of hostile) {
     test(name, () => {
       for (const options of [{}, { publishesAddresses: false, servesResourceMetrics: false }]) {
-        const health = objectHealth(value as KubeObject, options);
+        const health = objectHealth(value as Manifest, options);
         assert.ok(['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'].includes(health.status), health.status);
         assert.equal(typeof health.message, 'string');
       }
@@ -313,8 +313,8 @@ describe('objectHealth never throws', () => {
   }
 
   test('no metadata at all: the kind\'s rule still runs, a non-object is Unknown, null is Missing', () => {
-    assert.equal(objectHealth({ apiVersion: 'apps/v1', kind: 'Deployment' } as unknown as KubeObject).status, 'Progressing');
-    assert.equal(objectHealth('x' as unknown as KubeObject).status, 'Unknown');
-    assert.equal(objectHealth(null as unknown as KubeObject).status, 'Missing');
+    assert.equal(objectHealth({ apiVersion: 'apps/v1', kind: 'Deployment' } as unknown as Manifest).status, 'Progressing');
+    assert.equal(objectHealth('x' as unknown as Manifest).status, 'Unknown');
+    assert.equal(objectHealth(null as unknown as Manifest).status, 'Missing');
   });
 });

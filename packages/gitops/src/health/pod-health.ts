@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { array, conditions, findCondition, isRecord, number, reasonAndMessage, record, string, type JsonRecord } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 
@@ -63,7 +63,7 @@ function pendingPodMessage(status: JsonRecord): string {
  *   Degraded; else Progressing;
  * - phase Unknown (the node stopped reporting) or absent → Unknown.
  */
-export function podHealth(obj: KubeObject): HealthStatus {
+export function podHealth(obj: Manifest): HealthStatus {
   const spec = record(obj.spec);
   const status = record(obj.status);
   const restartPolicy = string(spec.restartPolicy) ?? 'Always';

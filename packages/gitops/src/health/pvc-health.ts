@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { record, string } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 
@@ -6,7 +6,7 @@ import type { HealthStatus } from './health-status.ts';
  * PersistentVolumeClaim by `status.phase`: Bound → Healthy; Pending → Progressing (also while a
  * `WaitForFirstConsumer` class waits for a pod); Lost → Degraded (its volume is gone); else Unknown.
  */
-export function pvcHealth(obj: KubeObject): HealthStatus {
+export function pvcHealth(obj: Manifest): HealthStatus {
   const phase = string(record(obj.status).phase);
   switch (phase) {
     case 'Bound':

@@ -1,8 +1,8 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { array, record, string } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 
-function loadBalancerIngress(obj: KubeObject): readonly unknown[] {
+function loadBalancerIngress(obj: Manifest): readonly unknown[] {
   return array(record(record(record(obj.status).loadBalancer)).ingress);
 }
 
@@ -27,7 +27,7 @@ const NO_PUBLISHER = 'no address: nothing in this cluster publishes load-balance
  * Service: type LoadBalancer without `status.loadBalancer.ingress` → Progressing (no address yet),
  * or Healthy with a note where nothing publishes addresses; every other Service → Healthy.
  */
-export function serviceHealth(obj: KubeObject, options: HealthOptions = {}): HealthStatus {
+export function serviceHealth(obj: Manifest, options: HealthOptions = {}): HealthStatus {
   if (string(record(obj.spec).type) !== 'LoadBalancer') return { status: 'Healthy', message: '' };
   if (loadBalancerIngress(obj).length === 0) {
     return options.publishesAddresses === false ? { status: 'Healthy', message: NO_PUBLISHER } : { status: 'Progressing', message: 'waiting for the load balancer to get an address' };
@@ -40,7 +40,7 @@ export function serviceHealth(obj: KubeObject, options: HealthOptions = {}): Hea
  * controller that never publishes an address keeps its Ingresses Progressing), or Healthy with a
  * note where nothing publishes addresses.
  */
-export function ingressHealth(obj: KubeObject, options: HealthOptions = {}): HealthStatus {
+export function ingressHealth(obj: Manifest, options: HealthOptions = {}): HealthStatus {
   if (loadBalancerIngress(obj).length === 0) {
     return options.publishesAddresses === false ? { status: 'Healthy', message: NO_PUBLISHER } : { status: 'Progressing', message: 'waiting for the ingress controller to publish an address' };
   }

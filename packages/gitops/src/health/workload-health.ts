@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { conditions, findCondition, number, reasonAndMessage, record, string } from './fields.ts';
 import type { HealthStatus } from './health-status.ts';
 
@@ -6,7 +6,7 @@ import type { HealthStatus } from './health-status.ts';
 // must first observe the latest generation, then the replica counts tell how far the rollout is.
 
 /** Whether the controller has seen the latest spec: `status.observedGeneration >= metadata.generation`. */
-export function generationObserved(obj: KubeObject): boolean {
+export function generationObserved(obj: Manifest): boolean {
   const generation = number(obj.metadata.generation) ?? 0;
   const observed = number(record(obj.status).observedGeneration) ?? 0;
   return observed >= generation;
@@ -22,7 +22,7 @@ function progressing(message: string): HealthStatus {
  * than `spec.replicas`, old replicas still running, or updated replicas not yet available →
  * Progressing; else Healthy (so `replicas: 0` is Healthy once the old pods are gone).
  */
-export function deploymentHealth(obj: KubeObject): HealthStatus {
+export function deploymentHealth(obj: Manifest): HealthStatus {
   const spec = record(obj.spec);
   const status = record(obj.status);
   if (spec.paused === true) return { status: 'Suspended', message: 'deployment is paused' };
@@ -50,7 +50,7 @@ export function deploymentHealth(obj: KubeObject): HealthStatus {
  * `rollingUpdate.partition`, fewer updated pods than `replicas - partition` → Progressing; without
  * one, `updateRevision` ≠ `currentRevision` → Progressing; else Healthy.
  */
-export function statefulSetHealth(obj: KubeObject): HealthStatus {
+export function statefulSetHealth(obj: Manifest): HealthStatus {
   const spec = record(obj.spec);
   const status = record(obj.status);
   const observed = number(status.observedGeneration) ?? 0;
@@ -81,7 +81,7 @@ export function statefulSetHealth(obj: KubeObject): HealthStatus {
  * `updatedNumberScheduled` or `numberAvailable` than `desiredNumberScheduled` → Progressing; else
  * Healthy.
  */
-export function daemonSetHealth(obj: KubeObject): HealthStatus {
+export function daemonSetHealth(obj: Manifest): HealthStatus {
   const spec = record(obj.spec);
   const status = record(obj.status);
   if (!generationObserved(obj)) return progressing('waiting for the daemonset controller to observe the latest generation');
@@ -100,7 +100,7 @@ export function daemonSetHealth(obj: KubeObject): HealthStatus {
  * ReplicaSet: generation not yet observed → Progressing; ReplicaFailure True (e.g. a quota refused
  * its pods) → Degraded; fewer available replicas than `spec.replicas` → Progressing; else Healthy.
  */
-export function replicaSetHealth(obj: KubeObject): HealthStatus {
+export function replicaSetHealth(obj: Manifest): HealthStatus {
   const spec = record(obj.spec);
   const status = record(obj.status);
   if (!generationObserved(obj)) return progressing('waiting for the replicaset controller to observe the latest generation');

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { describeObject, HELM_HOOK_ANNOTATION, HELM_HOOK_WEIGHT_ANNOTATION } from './hooks.ts';
 import { apiGroup } from './object-key.ts';
 
@@ -57,7 +57,7 @@ export const KIND_ORDER: readonly string[] = [
 const KIND_RANK = new Map(KIND_ORDER.map((kind, index) => [kind, index]));
 
 /** The objects of one sync wave, in the order to apply (or prune) them. */
-export interface SyncWave<T extends KubeObject = KubeObject> {
+export interface SyncWave<T extends Manifest = Manifest> {
   readonly wave: number;
   readonly objects: readonly T[];
 }
@@ -70,7 +70,7 @@ const INTEGER = /^[+-]?\d+$/;
  * set. Throws when the annotation used is not an integer, naming the object, the annotation and
  * the value.
  */
-export function syncWave(obj: KubeObject): number {
+export function syncWave(obj: Manifest): number {
   const annotations = obj.metadata.annotations;
   const all = typeof annotations === 'object' && annotations !== null ? (annotations as Record<string, unknown>) : {};
   const name = [SYNC_WAVE_ANNOTATION, ARGO_SYNC_WAVE_ANNOTATION].find((key) => all[key] !== undefined) ??
@@ -87,7 +87,7 @@ export function syncWave(obj: KubeObject): number {
 
 // Known kinds by rank (by kind alone, as Helm and Argo CD do), unknown kinds after them by group and
 // kind, then by namespace and name: the result does not depend on the order the renderer produced.
-function compareForApply(a: KubeObject, b: KubeObject): number {
+function compareForApply(a: Manifest, b: Manifest): number {
   const rankA = KIND_RANK.get(a.kind) ?? KIND_ORDER.length;
   const rankB = KIND_RANK.get(b.kind) ?? KIND_ORDER.length;
   if (rankA !== rankB) return rankA - rankB;
@@ -104,7 +104,7 @@ function compareForApply(a: KubeObject, b: KubeObject): number {
  * {@link KIND_ORDER}), then by group, kind, namespace and name. Each wave should be applied, and
  * become healthy, before the next starts. Throws on an invalid sync-wave annotation.
  */
-export function applyOrder<T extends KubeObject>(objects: readonly T[]): SyncWave<T>[] {
+export function applyOrder<T extends Manifest>(objects: readonly T[]): SyncWave<T>[] {
   const byWave = new Map<number, T[]>();
   for (const obj of objects) {
     const wave = syncWave(obj);
@@ -121,7 +121,7 @@ export function applyOrder<T extends KubeObject>(objects: readonly T[]): SyncWav
  * The order to delete objects in: exactly {@link applyOrder} reversed, highest wave first and, within
  * a wave, custom resources before the CRDs that define them and Namespaces last.
  */
-export function pruneOrder<T extends KubeObject>(objects: readonly T[]): SyncWave<T>[] {
+export function pruneOrder<T extends Manifest>(objects: readonly T[]): SyncWave<T>[] {
   return applyOrder(objects)
     .reverse()
     .map(({ wave, objects: list }) => ({ wave, objects: [...list].reverse() }));

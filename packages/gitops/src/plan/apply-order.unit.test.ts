@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { applyOrder, KIND_ORDER, pruneOrder, syncWave } from './apply-order.ts';
 import { DuplicateObjectsError, findDuplicates } from './find-duplicates.ts';
 import { objectKey } from './object-key.ts';
 
-function object(apiVersion: string, kind: string, name: string, namespace?: string, wave?: string): KubeObject {
+function object(apiVersion: string, kind: string, name: string, namespace?: string, wave?: string): Manifest {
   return {
     apiVersion,
     kind,
@@ -13,7 +13,7 @@ function object(apiVersion: string, kind: string, name: string, namespace?: stri
   };
 }
 
-const keys = (waves: readonly { readonly wave: number; readonly objects: readonly KubeObject[] }[]): [number, string[]][] =>
+const keys = (waves: readonly { readonly wave: number; readonly objects: readonly Manifest[] }[]): [number, string[]][] =>
   waves.map(({ wave, objects }) => [wave, objects.map(objectKey)]);
 
 // A typical application, in the order a renderer might produce it.
@@ -139,7 +139,7 @@ describe('syncWave', () => {
         value,
       );
     }
-    const numeric: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'team-a', annotations: { 'beamline.dev/sync-wave': 3 } } };
+    const numeric: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'team-a', annotations: { 'beamline.dev/sync-wave': 3 } } };
     assert.throws(() => syncWave(numeric), /invalid beamline\.dev\/sync-wave annotation 3 on \/ConfigMap\/team-a\/c/);
   });
 });

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { objectKey } from './object-key.ts';
 
 /** Two or more objects of an Application have the same {@link objectKey}. */
@@ -17,7 +17,7 @@ export class DuplicateObjectsError extends Error {
  * Checks that no two objects share a key (same group, kind, namespace and name: applying both would
  * make the last one win silently). Returns the error naming every duplicated key, or `undefined`.
  */
-export function findDuplicates(objects: readonly KubeObject[]): DuplicateObjectsError | undefined {
+export function findDuplicates(objects: readonly Manifest[]): DuplicateObjectsError | undefined {
   const seen = new Set<string>();
   const duplicates = new Set<string>();
   for (const obj of objects) {

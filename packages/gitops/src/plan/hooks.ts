@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { objectKey } from './object-key.ts';
 
 /** Argo CD's hook annotation: `PreSync`, `Sync`, `PostSync`, `SyncFail` or `Skip` (comma-separated). */
@@ -44,7 +44,7 @@ const HELM_POLICIES = new Map<string, HookDeletePolicy>([
   ['hook-failed', 'HookFailed'],
 ]);
 
-function annotation(obj: KubeObject, key: string): string | undefined {
+function annotation(obj: Manifest, key: string): string | undefined {
   const annotations = obj.metadata.annotations;
   if (typeof annotations !== 'object' || annotations === null) return undefined;
   const value = (annotations as Record<string, unknown>)[key];
@@ -58,13 +58,13 @@ const list = (value: string): string[] =>
     .filter((part) => part !== '');
 
 /** Whether an object has no `metadata.name` but a `metadata.generateName` (the apiserver names it at create). */
-export function hasGeneratedName(obj: KubeObject): boolean {
+export function hasGeneratedName(obj: Manifest): boolean {
   const metadata = obj.metadata as { readonly name?: unknown; readonly generateName?: unknown };
   return (metadata.name === undefined || metadata.name === '') && typeof metadata.generateName === 'string' && metadata.generateName !== '';
 }
 
 /** How an object is named in messages: its key, or `group/kind/namespace/<generateName>*`. */
-export function describeObject(obj: KubeObject): string {
+export function describeObject(obj: Manifest): string {
   if (!hasGeneratedName(obj)) return objectKey(obj);
   const generateName = (obj.metadata as { readonly generateName?: string }).generateName ?? '';
   return objectKey({ ...obj, metadata: { ...obj.metadata, name: `${generateName}*` } });
@@ -82,7 +82,7 @@ export function describeObject(obj: KubeObject): string {
  *   object with only `metadata.generateName` and no hook annotation).
  * Throws on an unknown phase or policy, naming the object and the value.
  */
-export function syncRole(obj: KubeObject): SyncRole {
+export function syncRole(obj: Manifest): SyncRole {
   const argo = annotation(obj, ARGO_HOOK_ANNOTATION);
   const helm = annotation(obj, HELM_HOOK_ANNOTATION);
   let phases: HookPhase[] | undefined;
@@ -113,7 +113,7 @@ export function syncRole(obj: KubeObject): SyncRole {
   return { role: 'hook', phases, deletePolicies: deletePolicies(obj) };
 }
 
-function deletePolicies(obj: KubeObject): HookDeletePolicy[] {
+function deletePolicies(obj: Manifest): HookDeletePolicy[] {
   const argo = annotation(obj, ARGO_HOOK_DELETE_POLICY_ANNOTATION);
   if (argo !== undefined) {
     const values = list(argo);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 import { applyOrder, syncWave } from './apply-order.ts';
 import { describeObject, hasGeneratedName, syncRole } from './hooks.ts';
 
-function job(annotations: Record<string, string>, naming: { name?: string; generateName?: string } = { name: 'migrate' }): KubeObject {
-  return { apiVersion: 'batch/v1', kind: 'Job', metadata: { ...naming, namespace: 'team-a', annotations } as KubeObject['metadata'], spec: {} };
+function job(annotations: Record<string, string>, naming: { name?: string; generateName?: string } = { name: 'migrate' }): Manifest {
+  return { apiVersion: 'batch/v1', kind: 'Job', metadata: { ...naming, namespace: 'team-a', annotations } as Manifest['metadata'], spec: {} };
 }
 
 describe('syncRole', () => {

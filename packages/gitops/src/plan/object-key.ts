@@ -1,4 +1,4 @@
-import type { KubeObject } from '../render/kube-object.ts';
+import type { Manifest } from '../render/manifest.ts';
 
 /**
  * The API group of an `apiVersion`: `apps` for `apps/v1`, `''` for the core group (`v1`).
@@ -16,6 +16,6 @@ export function apiGroup(apiVersion: string): string {
  * are keyed: a manifest that leaves it to the Application's destination would otherwise collide with
  * a cluster-scoped object of the same kind and name.
  */
-export function objectKey(obj: KubeObject): string {
+export function objectKey(obj: Manifest): string {
   return `${apiGroup(obj.apiVersion)}/${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 }

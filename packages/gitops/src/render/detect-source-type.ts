@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SourceType } from './kube-object.ts';
+import type { SourceType } from './manifest.ts';
 
 /** The file names that make a folder a kustomization, in kustomize's own order of preference. */
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;

@@ -1,5 +1,5 @@
 export { detectSourceType, findKustomization, KUSTOMIZATION_FILES } from './detect-source-type.ts';
-export type { KubeObject, KubeObjectMetadata, SourceType } from './kube-object.ts';
+export type { Manifest, ManifestMetadata, SourceType } from './manifest.ts';
 export { parseManifests, type ParseManifestsOptions } from './parse-manifests.ts';
 export { pullHelmChart, type PulledChart, type PullHelmChartOptions } from './pull-helm-chart.ts';
 export { RenderCache, renderCacheKey, type RenderCacheKeyParams, type RenderCacheOptions, type RenderCacheStats } from './render-cache.ts';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { KubeObject } from './kube-object.ts';
+import type { Manifest } from './manifest.ts';
 import { parseManifests, type ParseManifestsOptions } from './parse-manifests.ts';
 import { RenderError, type RenderErrorReason } from './render-error.ts';
 import { limitExceeded } from './render-limits.ts';
@@ -15,8 +15,8 @@ export interface ManifestText {
  *
  * @throws {@link RenderError} `InvalidManifest` or `LimitExceeded` (see {@link parseManifests}).
  */
-export function parseTexts(texts: readonly ManifestText[], maxObjects: number | undefined, onFile?: (file: string) => void): KubeObject[] {
-  const objects: KubeObject[] = [];
+export function parseTexts(texts: readonly ManifestText[], maxObjects: number | undefined, onFile?: (file: string) => void): Manifest[] {
+  const objects: Manifest[] = [];
   for (const { text, options } of texts) {
     onFile?.(options.file);
     for (const object of parseManifests(text, { ...options, maxObjects, already: objects.length })) objects.push(object);
@@ -43,7 +43,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** What a parse worker posts: the file it starts on, then the objects or the error. */
 export type ParseWorkerMessage =
   | { readonly kind: 'file'; readonly file: string }
-  | { readonly kind: 'done'; readonly objects: KubeObject[] }
+  | { readonly kind: 'done'; readonly objects: Manifest[] }
   | {
       readonly kind: 'failed';
       readonly reason: RenderErrorReason | undefined;
@@ -68,7 +68,7 @@ async function slot<T>(use: () => Promise<T>): Promise<T> {
   }
 }
 
-function parseInWorker(texts: readonly ManifestText[], options: ParseIsolatedOptions): Promise<KubeObject[]> {
+function parseInWorker(texts: readonly ManifestText[], options: ParseIsolatedOptions): Promise<Manifest[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./parse-worker.ts', import.meta.url), {
@@ -123,7 +123,7 @@ function parseInWorker(texts: readonly ManifestText[], options: ParseIsolatedOpt
  *
  * @throws {@link RenderError} `InvalidManifest` or `LimitExceeded`.
  */
-export async function parseIsolated(texts: readonly ManifestText[], options: ParseIsolatedOptions = {}): Promise<KubeObject[]> {
+export async function parseIsolated(texts: readonly ManifestText[], options: ParseIsolatedOptions = {}): Promise<Manifest[]> {
   const size = texts.reduce((sum, { text }) => sum + text.length, 0);
   if (size <= INLINE_PARSE_BYTES) return parseTexts(texts, options.maxObjects);
   return slot(() => parseInWorker(texts, options));

@@ -1,5 +1,5 @@
 import { Composer, LineCounter, Parser, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from 'yaml';
-import type { KubeObject } from './kube-object.ts';
+import type { Manifest } from './manifest.ts';
 import { RenderError } from './render-error.ts';
 import { limitExceeded } from './render-limits.ts';
 
@@ -100,7 +100,7 @@ interface Place {
   readonly label: string;
 }
 
-function collect(value: unknown, place: Place, path: string, into: KubeObject[], cap: (place: Place) => void): void {
+function collect(value: unknown, place: Place, path: string, into: Manifest[], cap: (place: Place) => void): void {
   if (value === null || value === undefined) return;
   const where = `${place.label}${path}`;
   if (Array.isArray(value)) {
@@ -128,7 +128,7 @@ function collect(value: unknown, place: Place, path: string, into: KubeObject[],
   }
   const namespace = badNamespace(value);
   if (namespace !== undefined) throw new RenderError('InvalidManifest', `failed to read ${where}: ${namespace}`, { file: place.file, document: place.document });
-  into.push(value as KubeObject);
+  into.push(value as Manifest);
   cap(place);
 }
 
@@ -143,14 +143,14 @@ const SOURCE_COMMENT = /^# Source: (.+)$/m;
  * syntax errors, the line and column, never quoting the content; `LimitExceeded` past
  * `maxObjects`.
  */
-export function parseManifests(text: string, options: ParseManifestsOptions): KubeObject[] {
+export function parseManifests(text: string, options: ParseManifestsOptions): Manifest[] {
   const lineCounter = new LineCounter();
   const format = options.format ?? 'yaml';
   // One document at a time (what parseAllDocuments does, without keeping every document's syntax
   // tree alive until the end): a long multi-document file costs one document's tree at a time.
   const parser = new Parser(lineCounter.addNewLine);
   const composer = new Composer(format === 'json' ? JSON_OPTIONS : YAML_OPTIONS);
-  const objects: KubeObject[] = [];
+  const objects: Manifest[] = [];
   const maxObjects = options.maxObjects;
   const already = options.already ?? 0;
   const cap = (place: Place): void => {

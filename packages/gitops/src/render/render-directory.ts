@@ -1,6 +1,6 @@
 import { lstat, opendir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, matchesGlob } from 'node:path';
-import type { KubeObject } from './kube-object.ts';
+import type { Manifest } from './manifest.ts';
 import { parseIsolated } from './parse-isolated.ts';
 import { RenderError } from './render-error.ts';
 import { checkListing, DEFAULT_RENDER_LIMITS, limitExceeded, type RenderLimits } from './render-limits.ts';
@@ -105,7 +105,7 @@ export async function renderManifestFiles(
   files: readonly ManifestFile[],
   options: DirectoryOptions = {},
   limits: RenderLimits = DEFAULT_RENDER_LIMITS,
-): Promise<KubeObject[]> {
+): Promise<Manifest[]> {
   const selected = files.filter((file) => isSelectedManifest(file.path, options)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   checkListing(
     selected.map((file) => ({ path: file.path, size: Buffer.byteLength(file.text) })),
@@ -130,7 +130,7 @@ export async function renderManifestFiles(
  * @throws {@link RenderError} `InvalidManifest` naming the file (relative to `dir`), the document
  * and, for syntax errors, the line and column; `LimitExceeded` naming the file and the limit.
  */
-export async function renderDirectory(dir: string, options: DirectoryOptions = {}, limits: RenderLimits = DEFAULT_RENDER_LIMITS): Promise<KubeObject[]> {
+export async function renderDirectory(dir: string, options: DirectoryOptions = {}, limits: RenderLimits = DEFAULT_RENDER_LIMITS): Promise<Manifest[]> {
   const files = (await listManifestFiles(dir, options.recursive === true, limits)).filter((file) => isSelectedManifest(file.path, { ...options, recursive: true }));
   checkListing(files, { ...limits, maxFiles: Number.POSITIVE_INFINITY }, 'directory');
   const read: ManifestFile[] = [];

@@ -1,6 +1,6 @@
 import { realpath, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { KubeObject } from './kube-object.ts';
+import type { Manifest } from './manifest.ts';
 import { parseIsolated } from './parse-isolated.ts';
 import { RenderError } from './render-error.ts';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits.ts';
@@ -123,7 +123,7 @@ function withV(version: string): string {
  * out of the chart folder), `LimitExceeded` (output or objects over `limits`), or
  * `InvalidManifest` when a template renders something that is not a Kubernetes object.
  */
-export async function renderHelmChart(dir: string, options: HelmChartOptions): Promise<KubeObject[]> {
+export async function renderHelmChart(dir: string, options: HelmChartOptions): Promise<Manifest[]> {
   const root = resolve(dir);
   const rootReal = await realpath(root).catch((cause: unknown) => {
     throw new RenderError('HelmTemplateFailed', 'failed to render helm chart: the chart folder does not exist', { cause });

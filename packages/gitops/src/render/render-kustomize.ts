@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parse, YAMLError } from 'yaml';
 import { findKustomization } from './detect-source-type.ts';
-import type { KubeObject } from './kube-object.ts';
+import type { Manifest } from './manifest.ts';
 import { parseIsolated } from './parse-isolated.ts';
 import { RenderError } from './render-error.ts';
 import { DEFAULT_RENDER_LIMITS, formatBytes, limitExceeded, type RenderLimits } from './render-limits.ts';
@@ -226,7 +226,7 @@ export async function kustomizeExternalDirs(dir: string, root: string = dir): Pr
  * `LimitExceeded`; or `InvalidManifest` when the output holds something that is not a Kubernetes
  * object.
  */
-export async function renderKustomize(dir: string, options: KustomizeOptions): Promise<KubeObject[]> {
+export async function renderKustomize(dir: string, options: KustomizeOptions): Promise<Manifest[]> {
   const target = resolve(dir);
   const root = resolve(options.root ?? dir);
   const rootReal = await realpath(root).catch((cause: unknown) => {

@@ -1,5 +1,5 @@
 import { detectSourceType } from './detect-source-type.ts';
-import type { KubeObject, SourceType } from './kube-object.ts';
+import type { Manifest, SourceType } from './manifest.ts';
 import { renderDirectory, type DirectoryOptions } from './render-directory.ts';
 import { renderHelmChart, type HelmParams } from './render-helm-chart.ts';
 import { renderKustomize } from './render-kustomize.ts';
@@ -39,7 +39,7 @@ export interface RenderTools extends Omit<ToolRunOptions, 'maxOutputBytes'> {
 /** What a source rendered to. */
 export interface RenderResult {
   /** The objects, in the renderer's order (path order for directories, helm's install order for charts). */
-  readonly objects: readonly KubeObject[];
+  readonly objects: readonly Manifest[];
   /** The renderer that made them (the detected one when the source named none). */
   readonly sourceType: SourceType;
 }

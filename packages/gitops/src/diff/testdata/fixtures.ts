@@ -1,12 +1,12 @@
 // Builders for the diff tests: objects from YAML next to this file, and edited copies of them.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { KubeObject } from '../../render/kube-object.ts';
+import type { Manifest } from '../../render/manifest.ts';
 import { parseJsonPointer } from '../json-pointer.ts';
 
 /** Loads `<name>.yaml` from this folder. */
-export function fixture(name: string): KubeObject {
-  return parse(readFileSync(new URL(`./${name}.yaml`, import.meta.url), 'utf8')) as KubeObject;
+export function fixture(name: string): Manifest {
+  return parse(readFileSync(new URL(`./${name}.yaml`, import.meta.url), 'utf8')) as Manifest;
 }
 
 type Container = Record<string, unknown> | unknown[];
@@ -15,7 +15,7 @@ type Container = Record<string, unknown> | unknown[];
  * A deep copy of `obj` with each JSON pointer set to its value (`undefined` deletes; a missing
  * parent object is created; for arrays, an index equal to the length appends).
  */
-export function edited(obj: KubeObject, edits: Readonly<Record<string, unknown>>): KubeObject {
+export function edited(obj: Manifest, edits: Readonly<Record<string, unknown>>): Manifest {
   const copy = structuredClone(obj) as unknown as Record<string, unknown>;
   for (const [pointer, value] of Object.entries(edits)) {
     const tokens = parseJsonPointer(pointer);
@@ -37,5 +37,5 @@ export function edited(obj: KubeObject, edits: Readonly<Record<string, unknown>>
     } else if (value === undefined) delete node[last];
     else node[last] = value;
   }
-  return copy as unknown as KubeObject;
+  return copy as unknown as Manifest;
 }

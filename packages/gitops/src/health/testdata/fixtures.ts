@@ -1,11 +1,11 @@
 // Builders for the health tests: realistic objects from YAML next to this file, and variants of them.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { KubeObject } from '../../render/kube-object.ts';
+import type { Manifest } from '../../render/manifest.ts';
 
 /** Loads `<name>.yaml` from this folder. */
-export function fixture(name: string): KubeObject {
-  return parse(readFileSync(new URL(`./${name}.yaml`, import.meta.url), 'utf8')) as KubeObject;
+export function fixture(name: string): Manifest {
+  return parse(readFileSync(new URL(`./${name}.yaml`, import.meta.url), 'utf8')) as Manifest;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -23,6 +23,6 @@ function merge(base: unknown, patch: unknown): unknown {
 }
 
 /** `obj` with `patch` merged in: objects merge, arrays and scalars replace, `undefined` deletes. */
-export function patched(obj: KubeObject, patch: Record<string, unknown>): KubeObject {
-  return merge(obj, patch) as KubeObject;
+export function patched(obj: Manifest, patch: Record<string, unknown>): Manifest {
+  return merge(obj, patch) as Manifest;
 }

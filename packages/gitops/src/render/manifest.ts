@@ -1,5 +1,5 @@
 /** The metadata every rendered object has: a name, maybe a namespace, and whatever else it sets. */
-export interface KubeObjectMetadata {
+export interface ManifestMetadata {
   readonly name: string;
   readonly namespace?: string;
   readonly [field: string]: unknown;
@@ -10,10 +10,10 @@ export interface KubeObjectMetadata {
  * representation would give). Rendering checks `apiVersion`, `kind` and `metadata.name`; everything
  * else is the manifest's business. Objects from the render cache are frozen: clone before changing.
  */
-export interface KubeObject {
+export interface Manifest {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: KubeObjectMetadata;
+  readonly metadata: ManifestMetadata;
   readonly [field: string]: unknown;
 }
 
