@@ -5,8 +5,20 @@
  */
 import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, DnsLabel, ObservedGenerationSchema } from './common.ts';
-import { APPLICATION } from './groupversion.ts';
+import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
+
+/** Application: a namespaced delivery of objects from git or a Helm repository to a cluster. */
+export const APPLICATION = {
+  kind: 'Application',
+  listKind: 'ApplicationList',
+  plural: 'applications',
+  singular: 'application',
+  // Not `app`/`apps`: Argo CD's Application has them, and sites migrating from it run both.
+  shortNames: ['bapp'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
 
 /** The destination cluster name that means the management cluster itself. */
 export const IN_CLUSTER = 'in-cluster';
@@ -421,3 +433,24 @@ export function parseSyncRequest(value: string | undefined): SyncRequest | undef
 export function formatSyncRequest(request: SyncRequest): string {
   return JSON.stringify(request);
 }
+
+/** The columns `kubectl get application` prints (Age is appended by the generator). */
+export const APPLICATION_PRINTER_COLUMNS = [
+  { name: 'Sync', type: 'string', jsonPath: '.status.sync.status', description: 'Synced, OutOfSync or Unknown' },
+  { name: 'Health', type: 'string', jsonPath: '.status.health.status', description: 'the aggregated health' },
+  { name: 'Revision', type: 'string', jsonPath: '.status.sync.revision', description: 'the revision the source resolved to' },
+  { name: 'Dest-Cluster', type: 'string', jsonPath: '.spec.destination.cluster', description: 'the destination Cluster (in-cluster: the management cluster)' },
+  { name: 'Dest-Namespace', type: 'string', jsonPath: '.spec.destination.namespace', description: 'the destination namespace' },
+  { name: 'Repo', type: 'string', jsonPath: '.spec.source.repoURL', description: 'the git or Helm repository', priority: 1 },
+  { name: 'Path', type: 'string', jsonPath: '.spec.source.path', description: 'the path in git', priority: 1 },
+  { name: 'Chart', type: 'string', jsonPath: '.spec.source.chart', description: 'the Helm chart', priority: 1 },
+  { name: 'Message', type: 'string', jsonPath: '.status.health.message', description: "the health's message", priority: 1 },
+] as const satisfies readonly PrinterColumn[];
+
+/** How Application is registered (see `kinds.ts`). */
+export const APPLICATION_KIND: KindDefinition = {
+  names: APPLICATION,
+  schema: ApplicationSchema,
+  printerColumns: APPLICATION_PRINTER_COLUMNS,
+  subresources: { status: {} },
+};

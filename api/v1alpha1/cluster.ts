@@ -3,8 +3,20 @@ import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DnsSubdomain, ObservedGenerationSchema } from './common.ts';
 import { PROVIDERS } from './clustertemplate.ts';
 import { NodeGroupTemplateSchema } from './nodegroup.ts';
-import { CLUSTER, KUBECONFIG_SECRET_KEY } from './groupversion.ts';
+import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn, KUBECONFIG_SECRET_KEY } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
+
+/** Cluster: a namespaced workload cluster made from a template (or imported). */
+export const CLUSTER = {
+  kind: 'Cluster',
+  listKind: 'ClusterList',
+  plural: 'clusters',
+  singular: 'cluster',
+  // Cluster API's Cluster uses `cl` too; the two are not installed side by side.
+  shortNames: ['cl'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
 
 /** A key of a Secret in the Cluster's namespace. */
 export const SecretKeyRefSchema = Type.Object(
@@ -152,3 +164,22 @@ export const ClusterSchema = kindSchema(
 );
 /** Cluster: namespaced. */
 export type Cluster = Static<typeof ClusterSchema>;
+
+/** The columns `kubectl get cluster` prints (Age is appended by the generator). */
+export const CLUSTER_PRINTER_COLUMNS = [
+  { name: 'Template', type: 'string', jsonPath: '.spec.templateRef.name', description: 'the ClusterTemplate' },
+  { name: 'Provider', type: 'string', jsonPath: '.status.provider', description: 'the provider in effect' },
+  { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'summary of the conditions' },
+  { name: 'Version', type: 'string', jsonPath: '.status.kubernetesVersion', description: 'Kubernetes version the API server reports' },
+  { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', description: "the API server's URL" },
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'the Ready condition' },
+  { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: "the Ready condition's reason", priority: 1 },
+] as const satisfies readonly PrinterColumn[];
+
+/** How Cluster is registered (see `kinds.ts`). */
+export const CLUSTER_KIND: KindDefinition = {
+  names: CLUSTER,
+  schema: ClusterSchema,
+  printerColumns: CLUSTER_PRINTER_COLUMNS,
+  subresources: { status: {} },
+};

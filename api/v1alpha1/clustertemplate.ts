@@ -1,9 +1,20 @@
 /** ClusterTemplate: an immutable, versioned blueprint of clusters (Magnum's cluster template). */
 import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, FlavorName, KubernetesVersion, Labels, ObservedGenerationSchema } from './common.ts';
-import { CLUSTER_TEMPLATE } from './groupversion.ts';
+import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn } from './groupversion.ts';
 import { NodeGroupTemplateSchema } from './nodegroup.ts';
 import { kindSchema } from './kind-schema.ts';
+
+/** ClusterTemplate: cluster-scoped, immutable blueprints of clusters. */
+export const CLUSTER_TEMPLATE = {
+  kind: 'ClusterTemplate',
+  listKind: 'ClusterTemplateList',
+  plural: 'clustertemplates',
+  singular: 'clustertemplate',
+  shortNames: ['ct'],
+  scope: 'Cluster',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
 
 /** The providers: `kwok` (a simulated cluster Beamline runs) or `imported` (an existing cluster). */
 export const PROVIDERS = ['kwok', 'imported'] as const;
@@ -81,3 +92,20 @@ export const ClusterTemplateSchema = kindSchema(
 );
 /** ClusterTemplate: cluster-scoped, immutable. */
 export type ClusterTemplate = Static<typeof ClusterTemplateSchema>;
+
+/** The columns `kubectl get clustertemplate` prints (Age is appended by the generator). */
+export const CLUSTER_TEMPLATE_PRINTER_COLUMNS = [
+  { name: 'Version', type: 'string', jsonPath: '.spec.kubernetesVersion', description: 'Kubernetes version' },
+  { name: 'Control-Plane', type: 'integer', jsonPath: '.spec.controlPlane.replicas', description: 'control-plane replicas' },
+  { name: 'Provider', type: 'string', jsonPath: '.spec.provider', description: 'kwok or imported' },
+  { name: 'Clusters', type: 'integer', jsonPath: '.status.clusters', description: 'Clusters using the template' },
+  { name: 'Description', type: 'string', jsonPath: '.spec.description', description: 'what the template is for', priority: 1 },
+] as const satisfies readonly PrinterColumn[];
+
+/** How ClusterTemplate is registered (see `kinds.ts`). */
+export const CLUSTER_TEMPLATE_KIND: KindDefinition = {
+  names: CLUSTER_TEMPLATE,
+  schema: ClusterTemplateSchema,
+  printerColumns: CLUSTER_TEMPLATE_PRINTER_COLUMNS,
+  subresources: { status: {} },
+};

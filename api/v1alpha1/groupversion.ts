@@ -1,5 +1,5 @@
 /**
- * The API group and version, the names of each kind (as the CRDs register them), and the
+ * The API group and version, the shape of a kind's registration (each kind file exports its own), and the
  * well-known names the controllers and clients share: the PlatformConfig singleton, finalizers,
  * condition types and reasons.
  */
@@ -25,69 +25,43 @@ export interface KindNames {
   readonly categories: readonly string[];
 }
 
+/**
+ * A column `kubectl get` prints for a kind (a CRD's `additionalPrinterColumns` entry). Every kind
+ * also gets `Age`, which the generator appends.
+ */
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'date';
+  readonly jsonPath: string;
+  readonly description: string;
+  /** 1: shown by `-o wide` only. */
+  readonly priority?: number;
+}
+
+/** A CRD's subresources: `status`, and `scale` for kinds `kubectl scale` works on. */
+export interface KindSubresources {
+  readonly status?: Record<string, never>;
+  readonly scale?: { readonly specReplicasPath: string; readonly statusReplicasPath: string };
+}
+
+/**
+ * Everything the generator needs of one kind, exported by its kind file and registered in
+ * `kinds.ts`: names, the schema of a whole object, printer columns and subresources.
+ */
+export interface KindDefinition {
+  readonly names: KindNames;
+  /** The TypeBox schema of a whole object (see `kindSchema`). */
+  readonly schema: {
+    readonly description?: string;
+    readonly required?: readonly string[];
+    readonly properties: Readonly<Record<string, unknown>>;
+  };
+  readonly printerColumns: readonly PrinterColumn[];
+  readonly subresources?: KindSubresources;
+}
+
 /** The `kubectl get <category>` that lists every Beamline kind. */
 export const CATEGORY = 'beamline';
-
-/** PlatformConfig: the cluster-scoped singleton of flavors and Kubernetes versions. */
-export const PLATFORM_CONFIG = {
-  kind: 'PlatformConfig',
-  listKind: 'PlatformConfigList',
-  plural: 'platformconfigs',
-  singular: 'platformconfig',
-  // `pc` is PriorityClass's.
-  shortNames: ['pcfg'],
-  scope: 'Cluster',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
-
-/** ClusterTemplate: cluster-scoped, immutable blueprints of clusters. */
-export const CLUSTER_TEMPLATE = {
-  kind: 'ClusterTemplate',
-  listKind: 'ClusterTemplateList',
-  plural: 'clustertemplates',
-  singular: 'clustertemplate',
-  shortNames: ['ct'],
-  scope: 'Cluster',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
-
-/** Cluster: a namespaced workload cluster made from a template (or imported). */
-export const CLUSTER = {
-  kind: 'Cluster',
-  listKind: 'ClusterList',
-  plural: 'clusters',
-  singular: 'cluster',
-  // Cluster API's Cluster uses `cl` too; the two are not installed side by side.
-  shortNames: ['cl'],
-  scope: 'Namespaced',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
-
-/** NodeGroup: a namespaced group of identical nodes of one Cluster. */
-export const NODE_GROUP = {
-  kind: 'NodeGroup',
-  listKind: 'NodeGroupList',
-  plural: 'nodegroups',
-  singular: 'nodegroup',
-  shortNames: ['ng'],
-  scope: 'Namespaced',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
-
-/** Application: a namespaced delivery of objects from git or a Helm repository to a cluster. */
-export const APPLICATION = {
-  kind: 'Application',
-  listKind: 'ApplicationList',
-  plural: 'applications',
-  singular: 'application',
-  // Not `app`/`apps`: Argo CD's Application has them, and sites migrating from it run both.
-  shortNames: ['bapp'],
-  scope: 'Namespaced',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
-
-/** Every kind of this API, in the order they are installed. */
-export const KINDS = [PLATFORM_CONFIG, CLUSTER_TEMPLATE, CLUSTER, NODE_GROUP, APPLICATION] as const;
 
 /** The name of the one PlatformConfig (the CRD refuses any other). */
 export const PLATFORM_CONFIG_NAME = 'beamline';

@@ -4,8 +4,10 @@
  */
 export * from './groupversion.ts';
 export * from './common.ts';
+export * from './kind-schema.ts';
 export * from './platformconfig.ts';
 export * from './nodegroup.ts';
 export * from './clustertemplate.ts';
 export * from './cluster.ts';
 export * from './application.ts';
+export * from './kinds.ts';

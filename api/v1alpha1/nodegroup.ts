@@ -12,8 +12,19 @@ import {
   ObservedGenerationSchema,
   type CelRule,
 } from './common.ts';
-import { NODE_GROUP } from './groupversion.ts';
+import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
+
+/** NodeGroup: a namespaced group of identical nodes of one Cluster. */
+export const NODE_GROUP = {
+  kind: 'NodeGroup',
+  listKind: 'NodeGroupList',
+  plural: 'nodegroups',
+  singular: 'nodegroup',
+  shortNames: ['ng'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
 
 /** A taint every node of a group carries. */
 export const TaintSchema = Type.Object(
@@ -133,3 +144,22 @@ export const NodeGroupSchema = kindSchema(
 );
 /** NodeGroup: namespaced, named `<spec.clusterName>-<group>`. */
 export type NodeGroup = Static<typeof NodeGroupSchema>;
+
+/** The columns `kubectl get nodegroup` prints (Age is appended by the generator). */
+export const NODE_GROUP_PRINTER_COLUMNS = [
+  { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterName', description: 'the Cluster' },
+  { name: 'Flavor', type: 'string', jsonPath: '.spec.flavor', description: 'the node size' },
+  { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'desired nodes' },
+  { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', description: 'Ready nodes' },
+  { name: 'Min', type: 'integer', jsonPath: '.spec.minReplicas', description: 'fewest nodes' },
+  { name: 'Max', type: 'integer', jsonPath: '.spec.maxReplicas', description: 'most nodes' },
+  { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'node role', priority: 1 },
+] as const satisfies readonly PrinterColumn[];
+
+/** How NodeGroup is registered (see `kinds.ts`). */
+export const NODE_GROUP_KIND: KindDefinition = {
+  names: NODE_GROUP,
+  schema: NodeGroupSchema,
+  printerColumns: NODE_GROUP_PRINTER_COLUMNS,
+  subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+};

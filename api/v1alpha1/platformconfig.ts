@@ -1,8 +1,20 @@
 /** PlatformConfig: the operator's catalogue of flavors and Kubernetes versions (singleton `beamline`). */
 import Type, { type Static } from 'typebox';
 import { cel, FlavorName, KubernetesVersion, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
-import { PLATFORM_CONFIG, PLATFORM_CONFIG_NAME } from './groupversion.ts';
+import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn, PLATFORM_CONFIG_NAME } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
+
+/** PlatformConfig: the cluster-scoped singleton of flavors and Kubernetes versions. */
+export const PLATFORM_CONFIG = {
+  kind: 'PlatformConfig',
+  listKind: 'PlatformConfigList',
+  plural: 'platformconfigs',
+  singular: 'platformconfig',
+  // `pc` is PriorityClass's.
+  shortNames: ['pcfg'],
+  scope: 'Cluster',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
 
 /** The GPUs of a flavor. */
 export const FlavorGpusSchema = Type.Object(
@@ -66,3 +78,16 @@ export const PlatformConfigSchema = kindSchema(
 );
 /** PlatformConfig: the cluster-scoped singleton named `beamline`. */
 export type PlatformConfig = Static<typeof PlatformConfigSchema>;
+
+/** The columns `kubectl get platformconfig` prints (Age is appended by the generator). */
+export const PLATFORM_CONFIG_PRINTER_COLUMNS = [
+  // A column shows the first match of a JSONPath only: the versions list prints whole, the flavors would not.
+  { name: 'Versions', type: 'string', jsonPath: '.spec.kubernetesVersions', description: 'the Kubernetes versions' },
+] as const satisfies readonly PrinterColumn[];
+
+/** How PlatformConfig is registered (see `kinds.ts`). */
+export const PLATFORM_CONFIG_KIND: KindDefinition = {
+  names: PLATFORM_CONFIG,
+  schema: PlatformConfigSchema,
+  printerColumns: PLATFORM_CONFIG_PRINTER_COLUMNS,
+};

@@ -16,22 +16,17 @@ import { loadPins } from '@beamline/binaries';
 import { stringify } from 'yaml';
 import {
   API_VERSION,
-  APPLICATION,
-  ApplicationSchema,
-  CLUSTER,
   CLUSTER_TEMPLATE,
-  ClusterSchema,
-  ClusterTemplateSchema,
   GROUP,
+  KIND_DEFINITIONS,
   NODE_GROUP,
-  NodeGroupSchema,
   PLATFORM_CONFIG,
   PLATFORM_CONFIG_NAME,
-  PlatformConfigSchema,
   VERSION,
   type ClusterTemplate,
-  type KindNames,
+  type KindDefinition,
   type PlatformConfig,
+  type PrinterColumn,
 } from '@beamline/api';
 
 /** An OpenAPI v3 schema as a CRD carries it (the wire names, `x-kubernetes-*` included). */
@@ -192,31 +187,17 @@ export function toStructural(schema: unknown, path = '$'): JsonSchemaProps {
   return out;
 }
 
-/** One printer column. */
-function column(name: string, jsonPath: string, type: 'string' | 'integer' | 'date', description: string, priority = 0): V1CustomResourceColumnDefinition {
+/** A printer column as the CRD carries it; `priority` only when not 0. */
+function column({ name, type, jsonPath, description, priority = 0 }: PrinterColumn): V1CustomResourceColumnDefinition {
   return { name, type, jsonPath, description, ...(priority === 0 ? {} : { priority }) };
 }
 
-const AGE = column('Age', '.metadata.creationTimestamp', 'date', 'time since creation');
+const AGE = column({ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'time since creation' });
 
-/** The JSON Schema of a top-level kind (apiVersion, kind, metadata, spec, status?) as TypeBox builds it. */
-interface KindSchema {
-  readonly description?: string;
-  readonly required?: readonly string[];
-  readonly properties: Readonly<Record<string, unknown>>;
-  readonly 'x-kubernetes-validations'?: unknown;
-}
-
-interface CrdOptions {
-  readonly names: KindNames;
-  readonly schema: KindSchema;
-  readonly columns: readonly V1CustomResourceColumnDefinition[];
-  readonly subresources?: V1CustomResourceSubresources;
-}
-
-function crd({ names, schema, columns, subresources }: CrdOptions): CustomResourceDefinitionManifest {
+/** The CRD of one registered kind: its names, its structural schema, printer columns (and Age), subresources. */
+export function customResourceDefinition({ names, schema, printerColumns, subresources }: KindDefinition): CustomResourceDefinitionManifest {
   const { spec, status } = schema.properties;
-  const rootRules = schema['x-kubernetes-validations'];
+  const rootRules = (schema as { readonly 'x-kubernetes-validations'?: unknown })['x-kubernetes-validations'];
   const openAPIV3Schema: JsonSchemaProps = {
     type: 'object',
     ...(schema.description === undefined ? {} : { description: schema.description }),
@@ -252,8 +233,8 @@ function crd({ names, schema, columns, subresources }: CrdOptions): CustomResour
           served: true,
           storage: true,
           schema: { openAPIV3Schema },
-          ...(subresources === undefined ? {} : { subresources }),
-          additionalPrinterColumns: [...columns, AGE],
+          ...(subresources === undefined ? {} : { subresources: structuredClone(subresources) }),
+          additionalPrinterColumns: [...printerColumns.map(column), AGE],
         },
       ],
     },
@@ -261,75 +242,12 @@ function crd({ names, schema, columns, subresources }: CrdOptions): CustomResour
 }
 
 /**
- * The five CRDs, in install order: PlatformConfig, ClusterTemplate, Cluster, NodeGroup, Application. Status
- * subresource on all but PlatformConfig; NodeGroup also has the scale subresource
- * (`kubectl scale nodegroup`).
+ * The CRDs of every kind registered in `@beamline/api`'s `KIND_DEFINITIONS`, in install order:
+ * PlatformConfig, ClusterTemplate, Cluster, NodeGroup, Application. Each kind file says which
+ * subresources its kind has (status on all but PlatformConfig; NodeGroup also scale).
  */
 export function customResourceDefinitions(): readonly CustomResourceDefinitionManifest[] {
-  return [
-    crd({
-      names: PLATFORM_CONFIG,
-      schema: PlatformConfigSchema,
-      // A column shows the first match of a JSONPath only: the versions list prints whole, the flavors would not.
-      columns: [column('Versions', '.spec.kubernetesVersions', 'string', 'the Kubernetes versions')],
-    }),
-    crd({
-      names: CLUSTER_TEMPLATE,
-      schema: ClusterTemplateSchema,
-      subresources: { status: {} },
-      columns: [
-        column('Version', '.spec.kubernetesVersion', 'string', 'Kubernetes version'),
-        column('Control-Plane', '.spec.controlPlane.replicas', 'integer', 'control-plane replicas'),
-        column('Provider', '.spec.provider', 'string', 'kwok or imported'),
-        column('Clusters', '.status.clusters', 'integer', 'Clusters using the template'),
-        column('Description', '.spec.description', 'string', 'what the template is for', 1),
-      ],
-    }),
-    crd({
-      names: CLUSTER,
-      schema: ClusterSchema,
-      subresources: { status: {} },
-      columns: [
-        column('Template', '.spec.templateRef.name', 'string', 'the ClusterTemplate'),
-        column('Provider', '.status.provider', 'string', 'the provider in effect'),
-        column('Phase', '.status.phase', 'string', 'summary of the conditions'),
-        column('Version', '.status.kubernetesVersion', 'string', 'Kubernetes version the API server reports'),
-        column('Endpoint', '.status.endpoint', 'string', "the API server's URL"),
-        column('Ready', '.status.conditions[?(@.type=="Ready")].status', 'string', 'the Ready condition'),
-        column('Reason', '.status.conditions[?(@.type=="Ready")].reason', 'string', "the Ready condition's reason", 1),
-      ],
-    }),
-    crd({
-      names: NODE_GROUP,
-      schema: NodeGroupSchema,
-      subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
-      columns: [
-        column('Cluster', '.spec.clusterName', 'string', 'the Cluster'),
-        column('Flavor', '.spec.flavor', 'string', 'the node size'),
-        column('Replicas', '.spec.replicas', 'integer', 'desired nodes'),
-        column('Ready', '.status.readyReplicas', 'integer', 'Ready nodes'),
-        column('Min', '.spec.minReplicas', 'integer', 'fewest nodes'),
-        column('Max', '.spec.maxReplicas', 'integer', 'most nodes'),
-        column('Role', '.spec.role', 'string', 'node role', 1),
-      ],
-    }),
-    crd({
-      names: APPLICATION,
-      schema: ApplicationSchema,
-      subresources: { status: {} },
-      columns: [
-        column('Sync', '.status.sync.status', 'string', 'Synced, OutOfSync or Unknown'),
-        column('Health', '.status.health.status', 'string', 'the aggregated health'),
-        column('Revision', '.status.sync.revision', 'string', 'the revision the source resolved to'),
-        column('Dest-Cluster', '.spec.destination.cluster', 'string', 'the destination Cluster (in-cluster: the management cluster)'),
-        column('Dest-Namespace', '.spec.destination.namespace', 'string', 'the destination namespace'),
-        column('Repo', '.spec.source.repoURL', 'string', 'the git or Helm repository', 1),
-        column('Path', '.spec.source.path', 'string', 'the path in git', 1),
-        column('Chart', '.spec.source.chart', 'string', 'the Helm chart', 1),
-        column('Message', '.status.health.message', 'string', "the health's message", 1),
-      ],
-    }),
-  ];
+  return KIND_DEFINITIONS.map(customResourceDefinition);
 }
 
 /** Name of the policy (and its binding) that checks NodeGroups against PlatformConfig/beamline. */

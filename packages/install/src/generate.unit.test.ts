@@ -11,6 +11,7 @@ import { loadPins } from '@beamline/binaries';
 import {
   admissionPolicies,
   CLUSTER_TEMPLATE_POLICY,
+  customResourceDefinition,
   customResourceDefinitions,
   defaultPlatformConfig,
   defaultTemplates,
@@ -23,7 +24,7 @@ import {
   type CustomResourceDefinitionManifest,
   type JsonSchemaProps,
 } from './generate.ts';
-import { CONTROL_PLANE_REPLICAS_MESSAGE, NODE_GROUP_NAME_MESSAGE, TEMPLATE_IMMUTABLE_MESSAGE } from '@beamline/api';
+import { CONTROL_PLANE_REPLICAS_MESSAGE, kindSchema, NODE_GROUP_NAME_MESSAGE, TEMPLATE_IMMUTABLE_MESSAGE } from '@beamline/api';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -56,6 +57,24 @@ function rulesOf(plural: string): Map<string, readonly Readonly<Record<string, s
   }
   return rules;
 }
+
+describe('customResourceDefinition', () => {
+  test('a newly registered kind becomes a CRD: names, schema, its columns then Age, subresources', () => {
+    const names = { kind: 'Widget', listKind: 'WidgetList', plural: 'widgets', singular: 'widget', shortNames: ['wdg'], scope: 'Namespaced', categories: ['beamline'] } as const;
+    const crd = customResourceDefinition({
+      names,
+      schema: kindSchema(names, Type.Object({ size: Type.Integer() }), Type.Object({ ready: Type.Boolean() }), { description: 'a widget' }),
+      printerColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size', description: 'the size' }],
+      subresources: { status: {} },
+    });
+    assert.equal(crd.metadata.name, 'widgets.beamline.dev');
+    assert.deepEqual(crd.spec.names.shortNames, ['wdg']);
+    const [version] = crd.spec.versions;
+    assert.deepEqual(version?.subresources, { status: {} });
+    assert.deepEqual(version?.additionalPrinterColumns?.map((column) => column.name), ['Size', 'Age']);
+    assert.deepEqual(Object.keys(version?.schema.openAPIV3Schema.properties ?? {}), ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+  });
+});
 
 describe('toStructural', () => {
   test('literal unions become typed enums, Records additionalProperties', () => {
