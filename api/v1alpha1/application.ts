@@ -434,6 +434,23 @@ export function formatSyncRequest(request: SyncRequest): string {
   return JSON.stringify(request);
 }
 
+
+/** The condition reasons the Application controller sets beyond the common ones. */
+export const ApplicationConditionReason = {
+  /** An Application's Ready=False: its destination Cluster does not exist (yet) or is not Ready. */
+  DestinationNotReady: 'DestinationNotReady',
+  /** An Application's Ready=False: the git repository, revision, path or chart cannot be fetched. */
+  FetchFailed: 'FetchFailed',
+  /** An Application's Ready=False: the source does not render (YAML that does not parse, values that do not render). */
+  RenderFailed: 'RenderFailed',
+  /** An Application's Ready=False: the last sync had objects refused by the destination. */
+  SyncFailed: 'SyncFailed',
+  /** An Application's Ready=False: the live objects differ from the source (no automated sync, or waiting for one). */
+  OutOfSync: 'OutOfSync',
+  /** An Application's Ready=False: synced, and objects are not healthy yet (or Degraded). */
+  NotHealthy: 'NotHealthy',
+} as const;
+
 /** The columns `kubectl get application` prints (Age is appended by the generator). */
 export const APPLICATION_PRINTER_COLUMNS = [
   { name: 'Sync', type: 'string', jsonPath: '.status.sync.status', description: 'Synced, OutOfSync or Unknown' },

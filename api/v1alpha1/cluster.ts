@@ -165,6 +165,35 @@ export const ClusterSchema = kindSchema(
 /** Cluster: namespaced. */
 export type Cluster = Static<typeof ClusterSchema>;
 
+
+/** The condition types of a Cluster beyond the common Ready, Reconciling and Stalled. */
+export const ClusterConditionType = {
+  /** Cluster: every control-plane component answers. */
+  ControlPlaneReady: 'ControlPlaneReady',
+  /** Cluster: every node of every NodeGroup is Ready. */
+  NodesReady: 'NodesReady',
+} as const;
+
+/** The condition reasons the Cluster controller sets beyond the common ones (and NodeGroup's `Scaling`). */
+export const ClusterConditionReason = {
+  /** ControlPlaneReady=False, Ready=False: the control plane is being created (or resumed). */
+  Provisioning: 'Provisioning',
+  /** ControlPlaneReady=True: every control-plane component answers. */
+  ControlPlaneAvailable: 'ControlPlaneAvailable',
+  /** ControlPlaneReady=False: a control-plane component (or an imported cluster's API server) does not answer. */
+  ControlPlaneDown: 'ControlPlaneDown',
+  /** NodesReady=False: NodeGroups of the template are not created yet. */
+  NodeGroupsPending: 'NodeGroupsPending',
+  /** NodesReady=True: every node of every group is Ready. */
+  AllNodesReady: 'AllNodesReady',
+  /** Stalled=True: a Cluster's `spec.templateRef` names no ClusterTemplate. */
+  TemplateNotFound: 'TemplateNotFound',
+  /** Stalled=True: an imported Cluster's kubeconfig Secret (or its key) does not exist. */
+  KubeconfigSecretNotFound: 'KubeconfigSecretNotFound',
+  /** Stalled=True: an imported Cluster's kubeconfig cannot be used. */
+  InvalidKubeconfig: 'InvalidKubeconfig',
+} as const;
+
 /** The columns `kubectl get cluster` prints (Age is appended by the generator). */
 export const CLUSTER_PRINTER_COLUMNS = [
   { name: 'Template', type: 'string', jsonPath: '.spec.templateRef.name', description: 'the ClusterTemplate' },

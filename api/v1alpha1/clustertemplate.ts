@@ -93,6 +93,13 @@ export const ClusterTemplateSchema = kindSchema(
 /** ClusterTemplate: cluster-scoped, immutable. */
 export type ClusterTemplate = Static<typeof ClusterTemplateSchema>;
 
+
+/** The condition reasons the ClusterTemplate controller sets beyond the common ones. */
+export const ClusterTemplateConditionReason = {
+  /** A ClusterTemplate's Ready=False: it is being deleted but Clusters still use it. */
+  InUse: 'InUse',
+} as const;
+
 /** The columns `kubectl get clustertemplate` prints (Age is appended by the generator). */
 export const CLUSTER_TEMPLATE_PRINTER_COLUMNS = [
   { name: 'Version', type: 'string', jsonPath: '.spec.kubernetesVersion', description: 'Kubernetes version' },

@@ -1,7 +1,8 @@
 /**
  * The API group and version, the shape of a kind's registration (each kind file exports its own), and the
  * well-known names the controllers and clients share: the PlatformConfig singleton, finalizers,
- * condition types and reasons.
+ * labels and annotations. Condition types and reasons: each kind file has its own, `conditions.ts` the
+ * common ones and the union.
  */
 
 /** The API group of every Beamline kind. */
@@ -130,72 +131,3 @@ export function nodeGroupShortName(objectName: string, clusterName: string): str
   const prefix = `${clusterName}-`;
   return objectName.startsWith(prefix) && objectName.length > prefix.length ? objectName.slice(prefix.length) : undefined;
 }
-
-/** Condition types. Every kind has Ready, Reconciling and Stalled; Clusters also ControlPlaneReady and NodesReady. */
-export const ConditionType = {
-  /** The object is what its spec asks for and works. */
-  Ready: 'Ready',
-  /** The controller is working towards the spec (kstatus: present and True only while it does). */
-  Reconciling: 'Reconciling',
-  /** The controller cannot make progress without a change from someone (kstatus: True only then). */
-  Stalled: 'Stalled',
-  /** Cluster: every control-plane component answers. */
-  ControlPlaneReady: 'ControlPlaneReady',
-  /** Cluster: every node of every NodeGroup is Ready. */
-  NodesReady: 'NodesReady',
-} as const;
-
-/** The condition reasons the controllers set (CamelCase, stable: clients may match on them). */
-export const ConditionReason = {
-  /** Ready=True: everything the spec asks for is up (also the reason of Reconciling/Stalled=False then). */
-  Available: 'Available',
-  /** Stalled=False while the controller is still working towards the spec. */
-  Progressing: 'Progressing',
-  /** ControlPlaneReady=False, Ready=False: the control plane is being created (or resumed). */
-  Provisioning: 'Provisioning',
-  /** ControlPlaneReady=True: every control-plane component answers. */
-  ControlPlaneAvailable: 'ControlPlaneAvailable',
-  /** ControlPlaneReady=False: a control-plane component (or an imported cluster's API server) does not answer. */
-  ControlPlaneDown: 'ControlPlaneDown',
-  /** NodesReady=False: NodeGroups of the template are not created yet. */
-  NodeGroupsPending: 'NodeGroupsPending',
-  /** NodesReady=False, or a NodeGroup's Ready=False: nodes are being added or removed, not all Ready. */
-  Scaling: 'Scaling',
-  /** NodesReady=True: every node of every group is Ready. */
-  AllNodesReady: 'AllNodesReady',
-  /** Stalled=True: a Cluster's `spec.templateRef` names no ClusterTemplate. */
-  TemplateNotFound: 'TemplateNotFound',
-  /** Stalled=True: a NodeGroup's flavor is not (any more) in PlatformConfig/beamline. */
-  FlavorNotFound: 'FlavorNotFound',
-  /** A NodeGroup's Ready=False: `spec.clusterName` names no Cluster in its namespace (yet). */
-  ClusterNotFound: 'ClusterNotFound',
-  /** A NodeGroup's Ready=False: its Cluster's control plane is not ready yet. */
-  WaitingForControlPlane: 'WaitingForControlPlane',
-  /** A NodeGroup's Stalled=True: it belongs to an imported cluster, whose nodes Beamline does not manage. */
-  NotManaged: 'NotManaged',
-  /** Stalled=True: an imported Cluster's kubeconfig Secret (or its key) does not exist. */
-  KubeconfigSecretNotFound: 'KubeconfigSecretNotFound',
-  /** Stalled=True: an imported Cluster's kubeconfig cannot be used. */
-  InvalidKubeconfig: 'InvalidKubeconfig',
-  /** An Application's Ready=False: its destination Cluster does not exist (yet) or is not Ready. */
-  DestinationNotReady: 'DestinationNotReady',
-  /** An Application's Ready=False: the git repository, revision, path or chart cannot be fetched. */
-  FetchFailed: 'FetchFailed',
-  /** An Application's Ready=False: the source does not render (YAML that does not parse, values that do not render). */
-  RenderFailed: 'RenderFailed',
-  /** An Application's Ready=False: the last sync had objects refused by the destination. */
-  SyncFailed: 'SyncFailed',
-  /** An Application's Ready=False: the live objects differ from the source (no automated sync, or waiting for one). */
-  OutOfSync: 'OutOfSync',
-  /** An Application's Ready=False: synced, and objects are not healthy yet (or Degraded). */
-  NotHealthy: 'NotHealthy',
-  /** Every condition while the object is being deleted (finalizer work in progress). */
-  Deleting: 'Deleting',
-  /** A ClusterTemplate's Ready=False: it is being deleted but Clusters still use it. */
-  InUse: 'InUse',
-} as const;
-
-/** A condition type of this API. */
-export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
-/** A condition reason of this API. */
-export type ConditionReasonName = (typeof ConditionReason)[keyof typeof ConditionReason];

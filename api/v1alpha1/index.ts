@@ -11,3 +11,4 @@ export * from './clustertemplate.ts';
 export * from './cluster.ts';
 export * from './application.ts';
 export * from './kinds.ts';
+export * from './conditions.ts';

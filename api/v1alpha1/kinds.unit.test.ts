@@ -2,7 +2,12 @@
 // kind is what makes it a CRD (see packages/install's generate.unit.test.ts for the CRD side).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ApplicationConditionReason } from './application.ts';
+import { ClusterConditionReason } from './cluster.ts';
+import { ClusterTemplateConditionReason } from './clustertemplate.ts';
+import { CommonConditionReason, ConditionReason } from './conditions.ts';
 import { KIND_DEFINITIONS, KINDS } from './kinds.ts';
+import { NodeGroupConditionReason } from './nodegroup.ts';
 
 describe('kinds registry', () => {
   test('one definition per kind, in the same order as KINDS', () => {
@@ -24,5 +29,15 @@ describe('kinds registry', () => {
     for (const { names, schema, subresources } of KIND_DEFINITIONS) {
       assert.equal(subresources?.status !== undefined, 'status' in schema.properties, names.kind);
     }
+  });
+});
+
+describe('condition reasons', () => {
+  test('no kind file declares a reason another declares too (the union loses none)', () => {
+    const parts = [CommonConditionReason, ClusterConditionReason, NodeGroupConditionReason, ApplicationConditionReason, ClusterTemplateConditionReason];
+    const keys = parts.flatMap((part) => Object.keys(part));
+    assert.equal(new Set(keys).size, keys.length);
+    assert.deepEqual(Object.keys(ConditionReason).sort(), [...keys].sort());
+    for (const [key, value] of Object.entries(ConditionReason)) assert.equal(value, key);
   });
 });

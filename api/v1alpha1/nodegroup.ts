@@ -145,6 +145,21 @@ export const NodeGroupSchema = kindSchema(
 /** NodeGroup: namespaced, named `<spec.clusterName>-<group>`. */
 export type NodeGroup = Static<typeof NodeGroupSchema>;
 
+
+/** The condition reasons the NodeGroup controller sets beyond the common ones. */
+export const NodeGroupConditionReason = {
+  /** NodesReady=False, or a NodeGroup's Ready=False: nodes are being added or removed, not all Ready. */
+  Scaling: 'Scaling',
+  /** Stalled=True: a NodeGroup's flavor is not (any more) in PlatformConfig/beamline. */
+  FlavorNotFound: 'FlavorNotFound',
+  /** A NodeGroup's Ready=False: `spec.clusterName` names no Cluster in its namespace (yet). */
+  ClusterNotFound: 'ClusterNotFound',
+  /** A NodeGroup's Ready=False: its Cluster's control plane is not ready yet. */
+  WaitingForControlPlane: 'WaitingForControlPlane',
+  /** A NodeGroup's Stalled=True: it belongs to an imported cluster, whose nodes Beamline does not manage. */
+  NotManaged: 'NotManaged',
+} as const;
+
 /** The columns `kubectl get nodegroup` prints (Age is appended by the generator). */
 export const NODE_GROUP_PRINTER_COLUMNS = [
   { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterName', description: 'the Cluster' },
