@@ -5,20 +5,8 @@
  */
 import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, DnsLabel, ObservedGenerationSchema } from './common.ts';
-import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn } from './groupversion.ts';
+import { APPLICATION, type KindDefinition, type PrinterColumn } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
-
-/** Application: a namespaced delivery of objects from git or a Helm repository to a cluster. */
-export const APPLICATION = {
-  kind: 'Application',
-  listKind: 'ApplicationList',
-  plural: 'applications',
-  singular: 'application',
-  // Not `app`/`apps`: Argo CD's Application has them, and sites migrating from it run both.
-  shortNames: ['bapp'],
-  scope: 'Namespaced',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
 
 /** The destination cluster name that means the management cluster itself. */
 export const IN_CLUSTER = 'in-cluster';

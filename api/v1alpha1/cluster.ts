@@ -3,20 +3,8 @@ import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, DNS_LABEL_PATTERN, DnsSubdomain, ObservedGenerationSchema } from './common.ts';
 import { PROVIDERS } from './clustertemplate.ts';
 import { NodeGroupTemplateSchema } from './nodegroup.ts';
-import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn, KUBECONFIG_SECRET_KEY } from './groupversion.ts';
+import { CLUSTER, type KindDefinition, KUBECONFIG_SECRET_KEY, type PrinterColumn } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
-
-/** Cluster: a namespaced workload cluster made from a template (or imported). */
-export const CLUSTER = {
-  kind: 'Cluster',
-  listKind: 'ClusterList',
-  plural: 'clusters',
-  singular: 'cluster',
-  // Cluster API's Cluster uses `cl` too; the two are not installed side by side.
-  shortNames: ['cl'],
-  scope: 'Namespaced',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
 
 /** A key of a Secret in the Cluster's namespace. */
 export const SecretKeyRefSchema = Type.Object(

@@ -1,20 +1,9 @@
 /** ClusterTemplate: an immutable, versioned blueprint of clusters (Magnum's cluster template). */
 import Type, { type Static } from 'typebox';
 import { cel, ConditionsSchema, FlavorName, KubernetesVersion, Labels, ObservedGenerationSchema } from './common.ts';
-import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn } from './groupversion.ts';
+import { CLUSTER_TEMPLATE, type KindDefinition, type PrinterColumn } from './groupversion.ts';
 import { NodeGroupTemplateSchema } from './nodegroup.ts';
 import { kindSchema } from './kind-schema.ts';
-
-/** ClusterTemplate: cluster-scoped, immutable blueprints of clusters. */
-export const CLUSTER_TEMPLATE = {
-  kind: 'ClusterTemplate',
-  listKind: 'ClusterTemplateList',
-  plural: 'clustertemplates',
-  singular: 'clustertemplate',
-  shortNames: ['ct'],
-  scope: 'Cluster',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
 
 /** The providers: `kwok` (a simulated cluster Beamline runs) or `imported` (an existing cluster). */
 export const PROVIDERS = ['kwok', 'imported'] as const;

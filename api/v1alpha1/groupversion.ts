@@ -1,8 +1,9 @@
 /**
- * The API group and version, the shape of a kind's registration (each kind file exports its own), and the
- * well-known names the controllers and clients share: the PlatformConfig singleton, finalizers,
- * labels and annotations. Condition types and reasons: each kind file has its own, `conditions.ts` the
- * common ones and the union.
+ * The API group and version, each kind's names (as the CRDs register them) and the well-known
+ * names the controllers and clients share: the PlatformConfig singleton, finalizers, labels and
+ * annotations. No schema and no dependency: this module is also `@beamline/api/names`, which the
+ * CLI loads at start-up without paying for TypeBox and the schemas (about 150 ms). Condition
+ * types and reasons: each kind file has its own, `conditions.ts` the common ones and the union.
  */
 
 /** The API group of every Beamline kind. */
@@ -64,6 +65,64 @@ export interface KindDefinition {
 /** The `kubectl get <category>` that lists every Beamline kind. */
 export const CATEGORY = 'beamline';
 
+/** PlatformConfig: the cluster-scoped singleton of flavors and Kubernetes versions. */
+export const PLATFORM_CONFIG = {
+  kind: 'PlatformConfig',
+  listKind: 'PlatformConfigList',
+  plural: 'platformconfigs',
+  singular: 'platformconfig',
+  // `pc` is PriorityClass's.
+  shortNames: ['pcfg'],
+  scope: 'Cluster',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** ClusterTemplate: cluster-scoped, immutable blueprints of clusters. */
+export const CLUSTER_TEMPLATE = {
+  kind: 'ClusterTemplate',
+  listKind: 'ClusterTemplateList',
+  plural: 'clustertemplates',
+  singular: 'clustertemplate',
+  shortNames: ['ct'],
+  scope: 'Cluster',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** Cluster: a namespaced workload cluster made from a template (or imported). */
+export const CLUSTER = {
+  kind: 'Cluster',
+  listKind: 'ClusterList',
+  plural: 'clusters',
+  singular: 'cluster',
+  // Cluster API's Cluster uses `cl` too; the two are not installed side by side.
+  shortNames: ['cl'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** NodeGroup: a namespaced group of identical nodes of one Cluster. */
+export const NODE_GROUP = {
+  kind: 'NodeGroup',
+  listKind: 'NodeGroupList',
+  plural: 'nodegroups',
+  singular: 'nodegroup',
+  shortNames: ['ng'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/** Application: a namespaced delivery of objects from git or a Helm repository to a cluster. */
+export const APPLICATION = {
+  kind: 'Application',
+  listKind: 'ApplicationList',
+  plural: 'applications',
+  singular: 'application',
+  // Not `app`/`apps`: Argo CD's Application has them, and sites migrating from it run both.
+  shortNames: ['bapp'],
+  scope: 'Namespaced',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
 /** The name of the one PlatformConfig (the CRD refuses any other). */
 export const PLATFORM_CONFIG_NAME = 'beamline';
 
@@ -75,6 +134,8 @@ export const CLUSTER_FINALIZER = 'beamline.dev/cluster';
 export const NODE_GROUP_FINALIZER = 'beamline.dev/nodes';
 /** Finalizer the application controller holds on an Application until its objects are deleted (or orphaned). */
 export const APPLICATION_FINALIZER = 'beamline.dev/application-resources';
+/** Annotation set on a Cluster once its template's node groups were created: they are created once. */
+export const NODE_GROUPS_CREATED_ANNOTATION = 'beamline.dev/node-groups-created';
 /**
  * Annotation that asks for a sync of an Application: a JSON {@link SyncRequest} (or any other
  * text, read as a request id with default options). Handled once per distinct `id`; the id

@@ -1,14 +1,15 @@
 /**
- * The registry of this API's kinds: adding a kind is one kind file (names, schema, printer
- * columns, conditions, `<KIND>_KIND`) and one line here. The generator makes one CRD per entry, in
- * this order (the install order).
+ * The registry of this API's kinds: adding a kind is its names in `groupversion.ts` (kept free of
+ * TypeBox for the CLI's start-up), one kind file (schema, printer columns, conditions,
+ * `<KIND>_KIND`) and one line here. The generator makes one CRD per entry, in this order (the
+ * install order).
  */
-import { APPLICATION, APPLICATION_KIND } from './application.ts';
-import { CLUSTER, CLUSTER_KIND } from './cluster.ts';
-import { CLUSTER_TEMPLATE, CLUSTER_TEMPLATE_KIND } from './clustertemplate.ts';
-import type { KindDefinition } from './groupversion.ts';
-import { NODE_GROUP, NODE_GROUP_KIND } from './nodegroup.ts';
-import { PLATFORM_CONFIG, PLATFORM_CONFIG_KIND } from './platformconfig.ts';
+import { APPLICATION_KIND } from './application.ts';
+import { CLUSTER_KIND } from './cluster.ts';
+import { CLUSTER_TEMPLATE_KIND } from './clustertemplate.ts';
+import { APPLICATION, CLUSTER, CLUSTER_TEMPLATE, NODE_GROUP, PLATFORM_CONFIG, type KindDefinition } from './groupversion.ts';
+import { NODE_GROUP_KIND } from './nodegroup.ts';
+import { PLATFORM_CONFIG_KIND } from './platformconfig.ts';
 
 /** Every kind of this API with what the generator needs of it, in the order they are installed. */
 export const KIND_DEFINITIONS: readonly KindDefinition[] = [PLATFORM_CONFIG_KIND, CLUSTER_TEMPLATE_KIND, CLUSTER_KIND, NODE_GROUP_KIND, APPLICATION_KIND];

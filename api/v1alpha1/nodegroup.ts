@@ -12,19 +12,8 @@ import {
   ObservedGenerationSchema,
   type CelRule,
 } from './common.ts';
-import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn } from './groupversion.ts';
+import { type KindDefinition, NODE_GROUP, type PrinterColumn } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
-
-/** NodeGroup: a namespaced group of identical nodes of one Cluster. */
-export const NODE_GROUP = {
-  kind: 'NodeGroup',
-  listKind: 'NodeGroupList',
-  plural: 'nodegroups',
-  singular: 'nodegroup',
-  shortNames: ['ng'],
-  scope: 'Namespaced',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
 
 /** A taint every node of a group carries. */
 export const TaintSchema = Type.Object(

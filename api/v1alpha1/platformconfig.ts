@@ -1,20 +1,8 @@
 /** PlatformConfig: the operator's catalogue of flavors and Kubernetes versions (singleton `beamline`). */
 import Type, { type Static } from 'typebox';
 import { cel, FlavorName, KubernetesVersion, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
-import { CATEGORY, type KindDefinition, type KindNames, type PrinterColumn, PLATFORM_CONFIG_NAME } from './groupversion.ts';
+import { type KindDefinition, PLATFORM_CONFIG, PLATFORM_CONFIG_NAME, type PrinterColumn } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
-
-/** PlatformConfig: the cluster-scoped singleton of flavors and Kubernetes versions. */
-export const PLATFORM_CONFIG = {
-  kind: 'PlatformConfig',
-  listKind: 'PlatformConfigList',
-  plural: 'platformconfigs',
-  singular: 'platformconfig',
-  // `pc` is PriorityClass's.
-  shortNames: ['pcfg'],
-  scope: 'Cluster',
-  categories: [CATEGORY],
-} as const satisfies KindNames;
 
 /** The GPUs of a flavor. */
 export const FlavorGpusSchema = Type.Object(
