@@ -41,6 +41,12 @@ export default tseslint.config(
       message: 'packages import only @beamline/api and other packages',
     },
     {
+      // Later blocks replace the rule for their files, so the packages floor's patterns come along.
+      files: ['packages/kube/src/**/*.ts', 'packages/gitops/src/**/*.ts'],
+      forbidden: ['@beamline/controllers', '@beamline/manager', '@beamline/cli', '@beamline/e2e', '**/controllers/src/**', '**/apps/*/src/**', '**/e2e/**', '@beamline/reconcile', '@beamline/reconcile/*', '**/packages/reconcile/**'],
+      message: 'kube and the GitOps engine work on objects: they import @beamline/kube, not the controller runtime @beamline/reconcile',
+    },
+    {
       files: ['controllers/src/**/*.ts'],
       forbidden: ['@beamline/manager', '@beamline/cli', '@beamline/e2e', '**/apps/*/src/**', '**/e2e/**'],
       message: 'controllers import only @beamline/api and packages',
