@@ -1,4 +1,4 @@
-import { API_VERSION, nodeGroupShortName, type Cluster, type NodeGroup } from '@beamline/api';
+import { API_VERSION, CLUSTER, nodeGroupShortName, type Cluster, type NodeGroup } from '@beamline/api';
 import type { OwnerReference } from '@beamline/kube';
 
 export { kubeconfigSecretName, nodeGroupObjectName } from '@beamline/api';
@@ -13,7 +13,7 @@ export function groupNameOf(group: NodeGroup): string {
 export function ownerReferenceTo(cluster: Cluster): OwnerReference {
   return {
     apiVersion: API_VERSION,
-    kind: 'Cluster',
+    kind: CLUSTER.kind,
     name: cluster.metadata?.name ?? '',
     uid: cluster.metadata?.uid ?? '',
     controller: true,

@@ -24,9 +24,7 @@ export {
   CLUSTER_NAME_LABEL as CLUSTER_LABEL,
   KUBECONFIG_SECRET_KEY as KUBECONFIG_KEY,
   NODE_GROUP_FINALIZER,
+  NODE_GROUPS_CREATED_ANNOTATION,
   PLATFORM_CONFIG_NAME,
   TEMPLATE_IN_USE_FINALIZER,
 } from '@beamline/api';
-
-/** Annotation set on a Cluster once its template's node groups were created: they are created once. */
-export const NODE_GROUPS_CREATED_ANNOTATION = 'beamline.dev/node-groups-created';

@@ -3,6 +3,7 @@
 // DNS labels, CEL rules) is left to the API server, whose 422 names the field.
 import { readFile } from 'node:fs/promises';
 import type { Application, ApplicationSource, ApplicationSpec, SyncPolicy } from '@beamline/api';
+import { API_VERSION, APPLICATION } from '@beamline/api/names';
 import { parseAllDocuments } from 'yaml';
 import { CliError } from './output.ts';
 import { parseDuration } from './wait.ts';
@@ -102,7 +103,7 @@ export function applicationFromFlags(name: string, namespace: string, flags: App
   const spec: ApplicationSpec = { source, destination: { cluster: flags.destCluster, namespace: flags.destNamespace } };
   if (Object.keys(syncPolicy).length > 0) spec.syncPolicy = syncPolicy;
   if (flags.refreshInterval !== undefined) spec.refreshIntervalSeconds = refreshIntervalSeconds(flags.refreshInterval);
-  return { apiVersion: 'beamline.dev/v1alpha1', kind: 'Application', metadata: { name, namespace }, spec };
+  return { apiVersion: API_VERSION, kind: APPLICATION.kind, metadata: { name, namespace }, spec };
 }
 
 /**

@@ -2,6 +2,7 @@
 // history) and the decisions it takes on what it reads (is a wait over, which history entry a
 // rollback goes back to, the exit code of a diff). Pure: the commands do the I/O.
 import type { Application, HistoryEntry, OperationState } from '@beamline/api';
+import { APPLICATION } from '@beamline/api/names';
 import { redactUrl } from '@beamline/gitops/redact';
 import { age, CliError, formatTable } from './output.ts';
 import { cell } from './print.ts';
@@ -46,7 +47,7 @@ export function appRow(object: BeamlineObject, now = new Date()): string[] {
 
 /** The table of `beamline app list`, as `printObjects` (print.ts) takes it. */
 export const APP_TABLE = {
-  kind: 'Application',
+  kind: APPLICATION.kind,
   headers: ['name', 'sync', 'health', 'revision', 'dest-cluster', 'dest-namespace', 'age'],
   // One argument only: printObjects maps over the objects, and Array.map's index is no clock.
   row: (object: BeamlineObject): string[] => appRow(object),

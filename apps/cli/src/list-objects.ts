@@ -1,7 +1,8 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { callApi, requireNamespace } from './kube.ts';
 import { cell } from './print.ts';
-import { BEAMLINE_GROUP, BEAMLINE_VERSION, resourceClient, type BeamlineObject, type ResourceKind } from './resources.ts';
+import { GROUP, VERSION } from '@beamline/api/names';
+import { resourceClient, type BeamlineObject, type ResourceKind } from './resources.ts';
 
 /** Where `list` looks: one namespace, or every one (`-A`). */
 export interface ListScope {
@@ -16,7 +17,7 @@ export interface ListScope {
 export async function listObjects(config: KubeConfig, kind: ResourceKind, scope: ListScope, what: string): Promise<BeamlineObject[]> {
   if (scope.allNamespaces) {
     const all = (await callApi(config, what, () =>
-      config.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: BEAMLINE_GROUP, version: BEAMLINE_VERSION, plural: kind.plural }),
+      config.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: GROUP, version: VERSION, plural: kind.plural }),
     )) as { items: BeamlineObject[] };
     return all.items;
   }

@@ -1,4 +1,6 @@
 import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+// The names only: the whole of @beamline/api (TypeBox and the schemas) would slow every command's start-up.
+import { APPLICATION, CLUSTER, CLUSTER_TEMPLATE, GROUP, NODE_GROUP, PLATFORM_CONFIG, VERSION, type KindNames } from '@beamline/api/names';
 
 /** A Beamline kind as the API serves it. */
 export interface ResourceKind {
@@ -7,16 +9,18 @@ export interface ResourceKind {
   readonly namespaced: boolean;
 }
 
-/** The API group and version of every Beamline kind. */
-export const BEAMLINE_GROUP = 'beamline.dev';
-export const BEAMLINE_VERSION = 'v1alpha1';
+/** A kind of the api as the CLI's resource client serves it. */
+function resourceKind(names: KindNames): ResourceKind {
+  return { kind: names.kind, plural: names.plural, namespaced: names.scope === 'Namespaced' };
+}
 
 /** The kinds the CLI reads and writes. */
 export const KINDS = {
-  clusterTemplate: { kind: 'ClusterTemplate', plural: 'clustertemplates', namespaced: false },
-  cluster: { kind: 'Cluster', plural: 'clusters', namespaced: true },
-  nodeGroup: { kind: 'NodeGroup', plural: 'nodegroups', namespaced: true },
-  platformConfig: { kind: 'PlatformConfig', plural: 'platformconfigs', namespaced: false },
+  clusterTemplate: resourceKind(CLUSTER_TEMPLATE),
+  cluster: resourceKind(CLUSTER),
+  nodeGroup: resourceKind(NODE_GROUP),
+  platformConfig: resourceKind(PLATFORM_CONFIG),
+  application: resourceKind(APPLICATION),
 } as const satisfies Record<string, ResourceKind>;
 
 /** A Beamline object as the CLI handles it: metadata, spec and status left open. */
@@ -50,7 +54,7 @@ export interface ResourceClient {
 /** A {@link ResourceClient} for a Beamline kind. */
 export function resourceClient(config: KubeConfig, kind: ResourceKind): ResourceClient {
   const api = config.makeApiClient(CustomObjectsApi);
-  const base = { group: BEAMLINE_GROUP, version: BEAMLINE_VERSION, plural: kind.plural };
+  const base = { group: GROUP, version: VERSION, plural: kind.plural };
   const ns = (namespace: string | undefined): string => namespace ?? 'default';
   return {
     list: async (namespace, labelSelector) => {

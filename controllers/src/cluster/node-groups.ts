@@ -32,7 +32,7 @@ export async function materialiseNodeGroups(context: ReconcileContext<Cluster>, 
     const labels = { ...(template.spec.labels ?? {}), ...(group.labels ?? {}) };
     await context.client.create(RESOURCES.nodeGroup, {
       apiVersion: RESOURCES.nodeGroup.apiVersion,
-      kind: 'NodeGroup',
+      kind: RESOURCES.nodeGroup.kind,
       metadata: { name: objectName, namespace, labels: { [CLUSTER_LABEL]: name }, ownerReferences: [ownerReferenceTo(cluster)] },
       spec: { ...spec, ...(Object.keys(labels).length === 0 ? {} : { labels }), clusterName: name },
     });

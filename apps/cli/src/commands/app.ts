@@ -27,7 +27,8 @@ import { CliError, formatTable, parseOutputFormat } from '../output.ts';
 import { listObjects, listTable } from '../list-objects.ts';
 import { cell, printObjects } from '../print.ts';
 import { ensurePrivateDir } from '../sandbox/private-files.ts';
-import { BEAMLINE_GROUP, BEAMLINE_VERSION, resourceClient, type BeamlineObject, type ResourceClient, type ResourceKind } from '../resources.ts';
+import { GROUP, VERSION } from '@beamline/api/names';
+import { KINDS, resourceClient, type BeamlineObject, type ResourceClient } from '../resources.ts';
 import { parseDuration, waitUntil, waitUntilGone } from '../wait.ts';
 
 interface GlobalOptions {
@@ -35,8 +36,8 @@ interface GlobalOptions {
   readonly namespace?: string;
 }
 
-/** The Application kind as the CLI's resource client serves it (spelled out as resources.ts does, so no command loads @beamline/api's values at start-up). */
-const APPLICATIONS: ResourceKind = { kind: 'Application', plural: 'applications', namespaced: true };
+/** The Application kind as the CLI's resource client serves it. */
+const APPLICATIONS = KINDS.application;
 
 /** The message of a rollback refused because of auto-sync (Argo CD refuses it too). */
 const AUTO_SYNC_ROLLBACK_MESSAGE =
@@ -203,8 +204,8 @@ export function registerApp(program: Command): void {
           const existing = await apps.get(name, namespace);
           const { managedFields: _omitted, ...metadata } = existing.metadata ?? {};
           await config.makeApiClient(CustomObjectsApi).replaceNamespacedCustomObject({
-            group: BEAMLINE_GROUP,
-            version: BEAMLINE_VERSION,
+            group: GROUP,
+            version: VERSION,
             plural: APPLICATIONS.plural,
             namespace,
             name,

@@ -6,7 +6,8 @@ import { getTemplate } from '../templates.ts';
 import { age, CliError, formatTable, parseOutputFormat } from '../output.ts';
 import { listObjects, listTable } from '../list-objects.ts';
 import { cell, printObjects } from '../print.ts';
-import { BEAMLINE_GROUP, BEAMLINE_VERSION, KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
+import { API_VERSION, CLUSTER, CLUSTER_NAME_LABEL, NODE_GROUP, nodeGroupObjectName } from '@beamline/api/names';
+import { KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
 import { parseDuration, waitUntil, waitUntilGone } from '../wait.ts';
 
 interface GlobalOptions {
@@ -26,7 +27,7 @@ const conditionOf = (object: BeamlineObject, type: string): Condition | undefine
   (object.status?.conditions as Condition[] | undefined)?.find((condition) => condition.type === type);
 
 const CLUSTER_TABLE = {
-  kind: 'Cluster',
+  kind: CLUSTER.kind,
   headers: ['name', 'template', 'provider', 'phase', 'version', 'nodes', 'endpoint', 'age'],
   row: (c: BeamlineObject): string[] => {
     const nodes = c.status?.nodes as { total?: number; ready?: number } | undefined;
@@ -60,9 +61,9 @@ export function nodeGroupObject(cluster: string, namespace: string, flag: NodeGr
   if (flag.taints.length > 0) spec.taints = flag.taints;
   if (flag.role !== undefined) spec.role = flag.role;
   return {
-    apiVersion: `${BEAMLINE_GROUP}/${BEAMLINE_VERSION}`,
-    kind: 'NodeGroup',
-    metadata: { name: `${cluster}-${flag.name}`, namespace, labels: { 'beamline.dev/cluster': cluster } },
+    apiVersion: API_VERSION,
+    kind: NODE_GROUP.kind,
+    metadata: { name: nodeGroupObjectName(cluster, flag.name), namespace, labels: { [CLUSTER_NAME_LABEL]: cluster } },
     spec,
   };
 }
@@ -155,7 +156,7 @@ export function registerCluster(program: Command): void {
       // The overrides live in the Cluster's spec (the controller creates the NodeGroups from the
       // template and them): `cluster get -o yaml` shows them, and applying that YAML makes the same cluster.
       if (nodeGroups.length > 0) spec.nodeGroups = merged.map((flag, index) => ({ name: flag.name, ...withoutClusterName(nodeGroups[index]?.spec) }));
-      const body: BeamlineObject = { apiVersion: `${BEAMLINE_GROUP}/${BEAMLINE_VERSION}`, kind: 'Cluster', metadata: { name, namespace }, spec };
+      const body: BeamlineObject = { apiVersion: API_VERSION, kind: CLUSTER.kind, metadata: { name, namespace }, spec };
       const clusters = resourceClient(config, KINDS.cluster);
       await callApi(config, `create cluster "${name}"`, async () => {
         try {
@@ -208,7 +209,7 @@ export function registerCluster(program: Command): void {
         process.stdout.write(`${printObjects([item], format, CLUSTER_TABLE, true)}\n`);
         return;
       }
-      const groups = await callApi(config, 'list node groups', () => resourceClient(config, KINDS.nodeGroup).list(namespace, `beamline.dev/cluster=${name}`));
+      const groups = await callApi(config, 'list node groups', () => resourceClient(config, KINDS.nodeGroup).list(namespace, `${CLUSTER_NAME_LABEL}=${name}`));
       const conditions = (item.status?.conditions as Condition[] | undefined) ?? [];
       const sections = [
         printObjects([item], 'table', CLUSTER_TABLE),
@@ -250,7 +251,7 @@ export function registerCluster(program: Command): void {
       const groupName = `${name}-${options.nodeGroup}`;
       await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace), namespace);
       const groups = resourceClient(config, KINDS.nodeGroup);
-      const existing = await callApi(config, 'list node groups', () => groups.list(namespace, `beamline.dev/cluster=${name}`));
+      const existing = await callApi(config, 'list node groups', () => groups.list(namespace, `${CLUSTER_NAME_LABEL}=${name}`));
       const shortNames = existing.map((g) => String(g.metadata?.name ?? '').slice(name.length + 1)).filter((g) => g !== '');
       if (!existing.some((g) => g.metadata?.name === groupName)) {
         throw new CliError(`cluster "${name}" has no node group "${options.nodeGroup}": ${shortNames.length === 0 ? 'it has none yet' : `node groups: ${shortNames.sort().join(', ')}`}`);

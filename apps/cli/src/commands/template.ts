@@ -5,14 +5,15 @@ import { callApi, loadManagementKubeConfig } from '../kube.ts';
 import { getTemplate } from '../templates.ts';
 import { age, CliError, parseOutputFormat } from '../output.ts';
 import { cell, printObjects } from '../print.ts';
-import { applyObject, BEAMLINE_GROUP, BEAMLINE_VERSION, KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
+import { API_VERSION, CLUSTER_TEMPLATE } from '@beamline/api/names';
+import { applyObject, KINDS, resourceClient, type BeamlineObject } from '../resources.ts';
 
 interface GlobalOptions {
   readonly kubeconfig?: string;
 }
 
 const TEMPLATE_TABLE = {
-  kind: 'ClusterTemplate',
+  kind: CLUSTER_TEMPLATE.kind,
   headers: ['name', 'version', 'control-plane', 'node-groups', 'provider', 'clusters', 'age'],
   row: (t: BeamlineObject): string[] => {
     const spec = t.spec ?? {};
@@ -46,9 +47,9 @@ export async function readTemplateFile(file: string): Promise<BeamlineObject[]> 
     }
     const value = document.toJSON() as BeamlineObject | null;
     if (value === null) continue;
-    if (value.kind !== 'ClusterTemplate' || value.apiVersion !== `${BEAMLINE_GROUP}/${BEAMLINE_VERSION}`) {
+    if (value.kind !== CLUSTER_TEMPLATE.kind || value.apiVersion !== API_VERSION) {
       throw new CliError(
-        `${file}: document ${index + 1} is ${value.apiVersion ?? '?'} ${value.kind ?? '?'}: \`template apply\` takes ${BEAMLINE_GROUP}/${BEAMLINE_VERSION} ClusterTemplate`,
+        `${file}: document ${index + 1} is ${value.apiVersion ?? '?'} ${value.kind ?? '?'}: \`template apply\` takes ${API_VERSION} ${CLUSTER_TEMPLATE.kind}`,
       );
     }
     if (typeof value.metadata?.name !== 'string') throw new CliError(`${file}: document ${index + 1}: metadata.name is required`);
