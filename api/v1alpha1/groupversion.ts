@@ -171,6 +171,8 @@ export function trackedApplication(id: string, object: { readonly group: string;
 }
 /** Label on the NodeGroups (and nodes) of a Cluster: the Cluster's name. */
 export const CLUSTER_NAME_LABEL = 'beamline.dev/cluster';
+/** Label on every node of a kwok Cluster: the short name of its node group (`gpu`, not `mycluster-gpu`). */
+export const NODE_GROUP_NAME_LABEL = 'beamline.dev/node-group';
 /** The key of the admin kubeconfig in the `<cluster>-kubeconfig` Secret (as Cluster API names it). */
 export const KUBECONFIG_SECRET_KEY = 'value';
 

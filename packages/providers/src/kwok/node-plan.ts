@@ -1,9 +1,11 @@
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
 
+import { CLUSTER_NAME_LABEL, NODE_GROUP_NAME_LABEL } from '@beamline/api/names';
+
 /** Label on every node: the short name of its node group (`gpu`, not `mycluster-gpu`). */
-export const NODE_GROUP_LABEL = 'beamline.dev/node-group';
+export const NODE_GROUP_LABEL = NODE_GROUP_NAME_LABEL;
 /** Label on every node: the Beamline cluster it belongs to. */
-export const CLUSTER_LABEL = 'beamline.dev/cluster';
+export const CLUSTER_LABEL = CLUSTER_NAME_LABEL;
 /** Well-known label naming the machine size (the flavor). */
 export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
 /** Well-known zone label; nodes are spread round-robin over their group's zones. */
