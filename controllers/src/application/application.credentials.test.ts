@@ -9,15 +9,13 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
 import { API_VERSION, type Application, type ApplicationSpec } from '@beamline/api';
 import { installApi } from '@beamline/install';
 import { startGitFixture, type GitFixture } from '@beamline/gitops/testing';
 import { clientFor, type KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
-import { Manager } from '@beamline/reconcile';
 import { uniqueName, useTestEnv } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
-import { ApplicationController } from './controller.ts';
+import { startGitopsInProcess, type GitopsInProcess } from './testing/gitops-in-process.ts';
 import { waitForAppStatus } from './testing/wait-for-app.ts';
 
 const env = useTestEnv('gitops-creds');
@@ -39,11 +37,10 @@ async function commandLines(): Promise<string[]> {
 describe('Application controller with repository credentials', () => {
   let fixture: GitFixture;
   let workDir: string;
-  let manager: Manager;
+  let running: GitopsInProcess | undefined;
   let savedPath: string | undefined;
   /** Every argv the manager gave git, one per line: written by a `git` wrapper first on PATH. */
   let gitLog: string;
-  let gitops: ApplicationController;
   const client = (): KubeClient => clientFor(env.kubeConfig);
   const destinations: string[] = [];
 
@@ -67,19 +64,13 @@ describe('Application controller with repository credentials', () => {
     await chmod(join(wrapperDir, 'git'), 0o755);
     savedPath = process.env.PATH;
     process.env.PATH = `${wrapperDir}:${savedPath ?? ''}`;
-    const logger = pino({ level: process.env.BEAMLINE_LOG_LEVEL ?? 'warn' });
-    gitops = new ApplicationController({ kubeConfig: env.kubeConfig, workDir, binaries: env.binaries, kubernetesVersion: '1.36.3', logger });
-    manager = new Manager({ kubeConfig: env.kubeConfig, logger, namespace: env.namespace });
-    manager.add(gitops.controller);
-    gitops.attach(manager);
-    await manager.start();
+    running = await startGitopsInProcess(env, workDir);
   });
 
   after(async () => {
     const apps = await client().list<Application>(RESOURCES.application, { namespace: env.namespace });
     await Promise.all(apps.items.map((app) => client().delete(RESOURCES.application, app.metadata.name ?? '', env.namespace)));
-    await manager?.stop();
-    await gitops?.stop();
+    await running?.stop();
     await Promise.all(destinations.map((name) => client().delete(NAMESPACES, name)));
     await fixture?.stop();
     if (savedPath !== undefined) process.env.PATH = savedPath;

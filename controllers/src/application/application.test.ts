@@ -6,16 +6,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
 import { parse, stringify } from 'yaml';
 import { API_VERSION, formatSyncRequest, SYNC_REQUEST_ANNOTATION, TRACKING_ANNOTATION, type Application, type ApplicationSpec } from '@beamline/api';
 import { defaultTemplates, installApi } from '@beamline/install';
 import { startGitFixture, type GitFixture } from '@beamline/gitops/testing';
 import { clientFor, type KubeClient, type ResourceType } from '@beamline/kube';
-import { Manager } from '@beamline/reconcile';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
-import { ApplicationController } from './controller.ts';
+import { startGitopsInProcess, type GitopsInProcess } from './testing/gitops-in-process.ts';
 import { waitForAppStatus } from './testing/wait-for-app.ts';
 
 const env = useTestEnv('gitops-app');
@@ -40,8 +38,7 @@ const CHART = {
 describe('Application controller (in-cluster destination)', () => {
   let fixture: GitFixture;
   let workDir: string;
-  let manager: Manager;
-  let gitops: ApplicationController;
+  let running: GitopsInProcess | undefined;
   const client = (): KubeClient => clientFor(env.kubeConfig);
   const destinations: string[] = [];
   /** A ClusterTemplate of this file, for the Clusters that stand for other destinations. */
@@ -62,12 +59,7 @@ describe('Application controller (in-cluster destination)', () => {
       },
     });
     workDir = await mkdtemp(join(tmpdir(), 'beamline-gitops-'));
-    const logger = pino({ level: process.env.BEAMLINE_LOG_LEVEL ?? 'warn' });
-    gitops = new ApplicationController({ kubeConfig: env.kubeConfig, workDir, binaries: env.binaries, kubernetesVersion: '1.36.3', logger });
-    manager = new Manager({ kubeConfig: env.kubeConfig, logger, namespace: env.namespace });
-    manager.add(gitops.controller);
-    gitops.attach(manager);
-    await manager.start();
+    running = await startGitopsInProcess(env, workDir);
   });
 
   after(async () => {
@@ -75,8 +67,7 @@ describe('Application controller (in-cluster destination)', () => {
     const apps = await client().list<Application>(RESOURCES.application, { namespace: env.namespace });
     await Promise.all(apps.items.map((app) => client().delete(RESOURCES.application, app.metadata.name ?? '', env.namespace)));
     await waitFor(async () => (await client().list(RESOURCES.application, { namespace: env.namespace })).items.length === 0, { timeoutMs: 30_000, what: 'applications deleted' }).catch(() => undefined);
-    await manager?.stop();
-    await gitops?.stop();
+    await running?.stop();
     await Promise.all((await client().list(RESOURCES.cluster, { namespace: env.namespace })).items.map((item) => client().delete(RESOURCES.cluster, item.metadata?.name ?? '', env.namespace)));
     await client().delete({ apiVersion: API_VERSION, kind: 'ClusterTemplate', plural: 'clustertemplates', namespaced: false }, template);
     await Promise.all(destinations.map((name) => client().delete(NAMESPACES, name)));
