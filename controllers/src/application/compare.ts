@@ -9,6 +9,7 @@ import {
   objectKey,
   syncRole,
   syncWave,
+  type HealthOptions,
   type InventoryEntry,
   type Manifest,
   type ResourceHealth,
@@ -20,14 +21,8 @@ export interface LiveReader {
   resourceFor(apiVersion: string, kind: string): Promise<ResourceType>;
   /** The live object (any shape the API returns; it is compared, not trusted). */
   live(resource: ResourceType, name: string, namespace?: string): object | undefined;
-  /** Whether the cluster publishes load-balancer and ingress addresses (false for kwok clusters); default true. */
-  readonly publishesAddresses?: boolean;
-  /**
-   * Whether the cluster serves the resource metrics API (HPAs need it); default: as
-   * `publishesAddresses`, since the clusters that publish no addresses are the simulated ones,
-   * which serve no metrics either.
-   */
-  readonly servesResourceMetrics?: boolean;
+  /** What the cluster offers that health depends on (addresses, resource metrics); everything by default. */
+  readonly health?: HealthOptions;
 }
 
 /** A desired object ready to apply, with where it is served (unknown until its CRD is established). */
@@ -125,7 +120,7 @@ export async function compare(
   const healths: ResourceHealth[] = [];
   const outOfSync: string[] = [];
   const desiredKeys = new Set<string>();
-  const metrics = { publishesAddresses: options.reader.publishesAddresses ?? true, servesResourceMetrics: options.reader.servesResourceMetrics ?? options.reader.publishesAddresses ?? true };
+  const healthOptions = options.reader.health ?? {};
   for (const { object, resource, hook, notServed } of desired) {
     if (hook === true) continue;
     const key = objectKey(object);
@@ -135,7 +130,7 @@ export async function compare(
     const inSync = applied || (live !== undefined && diffObject(object, live, { ignoreDifferences: ignoredPointers(object, options.ignoreDifferences) }).inSync);
     const health = applied ? { status: 'Progressing' as const, message: 'applied; not seen by the watch yet' }
       : live === undefined && notServed !== undefined ? { status: 'Missing' as const, message: notServed }
-      : objectHealth(live, metrics);
+      : objectHealth(live, healthOptions);
     if (!inSync) outOfSync.push(key);
     healths.push({ resource: key, health });
     resources.push(resourceStatus(inventoryEntryOf(object), inSync ? 'Synced' : 'OutOfSync', health, syncWaveOf(object)));

@@ -20,7 +20,7 @@ function reader(live: readonly Manifest[]): LiveReader {
     },
     live: (resource, name, namespace) =>
       live.find((obj) => obj.apiVersion === resource.apiVersion && obj.kind === resource.kind && obj.metadata.name === name && obj.metadata.namespace === namespace),
-    publishesAddresses: false,
+    health: { publishesAddresses: false, servesResourceMetrics: false },
   };
 }
 

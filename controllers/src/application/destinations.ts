@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ConditionType, IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
-import { inventoryEntryOf, inventoryKey, type InventoryEntry, type Manifest } from '@beamline/gitops';
+import { inventoryEntryOf, inventoryKey, type HealthOptions, type InventoryEntry, type Manifest } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
 import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 import { Informer } from '@beamline/reconcile';
@@ -20,8 +20,11 @@ export class Destination {
   readonly key: string;
   readonly kubeConfig: KubeConfig;
   readonly client: KubeClient;
-  /** False for kwok clusters: nothing there publishes load-balancer or ingress addresses. */
-  readonly publishesAddresses: boolean;
+  /**
+   * What the cluster offers that health rules depend on. A simulated (kwok) cluster has nothing
+   * that publishes load-balancer or ingress addresses and serves no resource metrics.
+   */
+  readonly health: HealthOptions;
   readonly #logger: Logger;
   readonly #onTracked: (appKey: string) => void;
   readonly #watches = new Map<string, Informer>();
@@ -31,9 +34,9 @@ export class Destination {
   /** Per object (inventory key): the app its tracking id names. */
   readonly #owners = new Map<string, string>();
 
-  constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void, publishesAddresses = true) {
+  constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void, simulated = false) {
     this.key = key;
-    this.publishesAddresses = publishesAddresses;
+    this.health = simulated ? { publishesAddresses: false, servesResourceMetrics: false } : {};
     this.kubeConfig = kubeConfig;
     this.client = new KubeClient(kubeConfig);
     this.#logger = logger.child({ destination: key });
@@ -198,7 +201,7 @@ export class DestinationRegistry {
         destination: this.#get(
           key,
           () => workloadKubeConfig(text),
-          cluster.status?.provider !== 'kwok',
+          cluster.status?.provider === 'kwok',
         ),
       };
     } catch (error) {
@@ -213,10 +216,10 @@ export class DestinationRegistry {
     this.#current.clear();
   }
 
-  #get(key: string, load: () => KubeConfig, publishesAddresses = true): Destination {
+  #get(key: string, load: () => KubeConfig, simulated = false): Destination {
     let destination = this.#destinations.get(key);
     if (destination === undefined) {
-      destination = new Destination(key, load(), this.#options.logger, this.#options.onTracked, publishesAddresses);
+      destination = new Destination(key, load(), this.#options.logger, this.#options.onTracked, simulated);
       this.#destinations.set(key, destination);
     }
     return destination;

@@ -77,7 +77,7 @@ export async function syncPhase(scope: ApplicationScope): Promise<Result | undef
       prune,
       tracking: trackingFor(scope.appKey, destination, desired),
       destinationName: app.spec.destination.cluster,
-      health: { publishesAddresses: destination.publishesAddresses, servesResourceMetrics: destination.publishesAddresses },
+      health: destination.health,
       ...((await namespaceToCreate(scope, destination)) === undefined ? {} : { createNamespace: app.spec.destination.namespace }),
       signal: scope.context.signal,
     });
