@@ -9,6 +9,7 @@ import { compare, ignoredPointers, prepareDesired, type LiveReader, type Prepare
 const RESOURCES: Record<string, ResourceType> = {
   'v1/ConfigMap': { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   'v1/Namespace': { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+  'networking.k8s.io/v1/Ingress': { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', namespaced: true },
   'rbac.authorization.k8s.io/v1/ClusterRole': { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
 };
 
@@ -83,6 +84,14 @@ describe('compare: desired objects against the live ones', () => {
     const result = await compare([{ object: rollout, resource: undefined, notServed: 'kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD' }], [], { reader: reader([]) });
     assert.equal(result.sync, 'OutOfSync');
     assert.equal(result.resources[0]?.health?.message, 'kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD');
+  });
+
+  test("the destination's health options reach the health rules: an Ingress without an address is Healthy only where nothing publishes one", async () => {
+    const ingress: Manifest = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'web' }, spec: { rules: [{ host: 'web.example.org' }] } };
+    const simulated = await compare([prepared(ingress)], [], { reader: reader([liveOf(ingress)]) });
+    assert.equal(statusOf(simulated.resources, 'web'), 'Synced/Healthy');
+    const publishing = await compare([prepared(ingress)], [], { reader: { ...reader([liveOf(ingress)]), health: {} } });
+    assert.equal(statusOf(publishing.resources, 'web'), 'Synced/Progressing');
   });
 
   test('hooks are neither compared nor listed', async () => {
