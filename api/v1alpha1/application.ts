@@ -141,6 +141,11 @@ export const ApplicationDestinationSchema = Type.Object(
       maxLength: 63,
       pattern: DNS_LABEL_PATTERN,
     }),
+    clusterNamespace: Type.Optional(
+      DnsLabel(
+        "the namespace of the Cluster when it is not the Application's: a shared cluster of the platform (labelled beamline.dev/shared=true), where the project must own `namespace`.",
+      ),
+    ),
     namespace: DnsLabel('the namespace namespaced objects without one go to (a DNS label).'),
   },
   { description: 'Where the objects go: a cluster and a namespace.' },

@@ -194,3 +194,84 @@ export function nodeGroupShortName(objectName: string, clusterName: string): str
   const prefix = `${clusterName}-`;
   return objectName.startsWith(prefix) && objectName.length > prefix.length ? objectName.slice(prefix.length) : undefined;
 }
+
+/** Project: a cluster-scoped tenant with members, roles, quotas and a namespace of its own. */
+export const PROJECT = {
+  kind: 'Project',
+  listKind: 'ProjectList',
+  plural: 'projects',
+  singular: 'project',
+  // `proj` only: `pr` reads as pull request in the review-environment commands to come.
+  shortNames: ['proj'],
+  scope: 'Cluster',
+  categories: [CATEGORY],
+} as const satisfies KindNames;
+
+/**
+ * Label on every namespace that belongs to a Project (its management namespace, its namespaces on
+ * shared clusters): the project's name. Tenancy decisions read it; only Beamline sets it.
+ */
+export const PROJECT_LABEL = 'beamline.dev/project';
+/** Finalizer the project controller holds on a Project until its namespaces and bindings are gone. */
+export const PROJECT_FINALIZER = 'beamline.dev/project';
+/** The longest Project name: `project-<name>` must stay a DNS label (63). */
+export const PROJECT_NAME_MAX_LENGTH = 55;
+
+/** The namespace of the management cluster a Project owns (its Clusters, NodeGroups, Applications, Secrets): `project-<name>`. */
+export function projectNamespace(projectName: string): string {
+  return `project-${projectName}`;
+}
+
+/** The Project a management namespace name belongs to by its name (`project-<name>`), or `undefined`. Labels decide; this is for messages. */
+export function projectOfNamespaceName(namespace: string): string | undefined {
+  return namespace.startsWith('project-') && namespace.length > 'project-'.length ? namespace.slice('project-'.length) : undefined;
+}
+
+/** A member's role in a Project. */
+export type ProjectRole = 'owner' | 'member' | 'viewer';
+/** Every project role, most powerful first. */
+export const PROJECT_ROLES: readonly ProjectRole[] = ['owner', 'member', 'viewer'];
+
+/** The ClusterRole of the management cluster each project role is bound to in the project's namespace. */
+export const PROJECT_CLUSTER_ROLES: Readonly<Record<ProjectRole, string>> = {
+  owner: 'beamline:project-owner',
+  member: 'beamline:project-member',
+  viewer: 'beamline:project-viewer',
+};
+
+/** The ClusterRole of a workload cluster each project role gets there (owner → cluster-admin, member → edit, viewer → view). */
+export const WORKLOAD_CLUSTER_ROLES: Readonly<Record<ProjectRole, string>> = {
+  owner: 'cluster-admin',
+  member: 'edit',
+  viewer: 'view',
+};
+
+/**
+ * The identity Applications of a project apply as in their destination (impersonated): the user
+ * `beamline:project:<name>` in group {@link PROJECT_DELIVERY_GROUP}. Beamline binds it to
+ * cluster-admin in the project's own clusters and to `admin` in the project's namespaces of shared
+ * clusters, so a tenant's manifests cannot write anywhere else.
+ */
+export function projectDeliveryUser(projectName: string): string {
+  return `beamline:project:${projectName}`;
+}
+/** The group of every project delivery identity. */
+export const PROJECT_DELIVERY_GROUP = 'beamline:projects';
+
+/**
+ * Label on a Cluster (in a namespace of no project) that the platform shares between projects:
+ * `"true"`. Projects get namespaces on it through `Project.spec.sharedNamespaces`.
+ */
+export const SHARED_CLUSTER_LABEL = 'beamline.dev/shared';
+
+/**
+ * Annotation the admission webhook sets on every create and update of a Beamline object: the
+ * user who made the change (as the apiserver authenticated it). Events and history read it.
+ */
+export const CHANGED_BY_ANNOTATION = 'beamline.dev/changed-by';
+
+/** The ClusterRoleBinding (management and workload clusters) that makes PlatformConfig's admin groups cluster-admin. */
+export const PLATFORM_ADMINS_BINDING = 'beamline:platform-admins';
+
+/** The namespace of the manager: its Lease, webhook secrets, admission TLS. */
+export const MANAGER_NAMESPACE = 'beamline-system';

@@ -10,5 +10,6 @@ export * from './nodegroup.ts';
 export * from './clustertemplate.ts';
 export * from './cluster.ts';
 export * from './application.ts';
+export * from './project.ts';
 export * from './kinds.ts';
 export * from './conditions.ts';

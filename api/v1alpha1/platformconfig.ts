@@ -1,6 +1,6 @@
 /** PlatformConfig: the operator's catalogue of flavors and Kubernetes versions (singleton `beamline`). */
 import Type, { type Static } from 'typebox';
-import { cel, FlavorName, KubernetesVersion, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
+import { cel, DnsLabel, FlavorName, KubernetesVersion, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
 import { type KindDefinition, PLATFORM_CONFIG, PLATFORM_CONFIG_NAME, type PrinterColumn } from './groupversion.ts';
 import { kindSchema } from './kind-schema.ts';
 
@@ -31,6 +31,52 @@ export const FlavorSchema = Type.Object(
 /** A flavor: a named node size (`m1.small`: 2 CPUs, 4Gi), optionally with GPUs. */
 export type Flavor = Static<typeof FlavorSchema>;
 
+/** The OIDC issuer every apiserver of the platform trusts, and how its tokens map to Kubernetes users and groups. */
+export const IdentitySchema = Type.Object(
+  {
+    issuer: Type.String({
+      description: 'the issuer URL (https), exactly as the iss claim of its tokens says it.',
+      minLength: 9,
+      maxLength: 2048,
+      pattern: '^https://[^\\s?#]+$',
+    }),
+    clientID: Type.String({ description: 'the OAuth client the CLI, kubectl and the portal log in with; the audience of the ID tokens.', minLength: 1, maxLength: 256 }),
+    clientSecretRef: Type.Optional(
+      Type.Object(
+        {
+          namespace: DnsLabel('the namespace of the Secret (the manager namespace, beamline-system).'),
+          name: DnsLabel('the Secret.'),
+          key: Type.String({ description: 'the key holding the client secret.', minLength: 1, maxLength: 253 }),
+        },
+        { description: "the portal's client secret, when the issuer treats the client as confidential; public clients use PKCE alone." },
+      ),
+    ),
+    certificateAuthority: Type.Optional(
+      Type.String({ description: "PEM of the CA that signed the issuer's serving certificate, when it is not a public one.", maxLength: 65536 }),
+    ),
+    usernameClaim: Type.Optional(Type.String({ description: 'the claim that is the user name (email needs email_verified true).', minLength: 1, maxLength: 256, default: 'email' })),
+    usernamePrefix: Type.Optional(Type.String({ description: 'prepended to every user name, so they cannot clash with system users.', maxLength: 64, default: 'oidc:' })),
+    groupsClaim: Type.Optional(Type.String({ description: 'the claim listing the groups.', minLength: 1, maxLength: 256, default: 'groups' })),
+    groupsPrefix: Type.Optional(Type.String({ description: 'prepended to every group name.', maxLength: 64, default: 'oidc:' })),
+    adminGroups: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+        description: 'groups (without prefix) whose members are platform admins: cluster-admin in the management cluster and every workload cluster.',
+        maxItems: 32,
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
+  },
+  {
+    description: 'The OIDC issuer of the platform: the management apiserver and every workload apiserver Beamline starts trust it, so one login works for the CLI, kubectl and the portal.',
+    'x-kubernetes-validations': [
+      cel("!has(self.usernamePrefix) || !self.usernamePrefix.startsWith('system:')", 'usernamePrefix must not start with system:', { fieldPath: '.usernamePrefix' }),
+      cel("!has(self.groupsPrefix) || !self.groupsPrefix.startsWith('system:')", 'groupsPrefix must not start with system:', { fieldPath: '.groupsPrefix' }),
+    ],
+  },
+);
+/** The OIDC issuer of the platform. */
+export type Identity = Static<typeof IdentitySchema>;
+
 /** The spec of the PlatformConfig. */
 export const PlatformConfigSpecSchema = Type.Object(
   {
@@ -46,8 +92,9 @@ export const PlatformConfigSpecSchema = Type.Object(
       maxItems: 32,
       'x-kubernetes-list-type': 'set',
     }),
+    identity: Type.Optional(IdentitySchema),
   },
-  { description: 'The catalogue: flavors and Kubernetes versions.' },
+  { description: 'The catalogue (flavors and Kubernetes versions) and the identity provider.' },
 );
 /** The spec of the PlatformConfig: `flavors` and `kubernetesVersions`. */
 export type PlatformConfigSpec = Static<typeof PlatformConfigSpecSchema>;

@@ -47,6 +47,7 @@ describe('group, version and names', () => {
       KINDS.map((k) => [k.kind, k.plural, k.scope]),
       [
         ['PlatformConfig', 'platformconfigs', 'Cluster'],
+        ['Project', 'projects', 'Cluster'],
         ['ClusterTemplate', 'clustertemplates', 'Cluster'],
         ['Cluster', 'clusters', 'Namespaced'],
         ['NodeGroup', 'nodegroups', 'Namespaced'],

@@ -108,7 +108,7 @@ describe('CRDs', () => {
   test('one per kind, in install order, named <plural>.beamline.dev', () => {
     assert.deepEqual(
       customResourceDefinitions().map((crd) => crd.metadata.name),
-      ['platformconfigs.beamline.dev', 'clustertemplates.beamline.dev', 'clusters.beamline.dev', 'nodegroups.beamline.dev', 'applications.beamline.dev'],
+      ['platformconfigs.beamline.dev', 'projects.beamline.dev', 'clustertemplates.beamline.dev', 'clusters.beamline.dev', 'nodegroups.beamline.dev', 'applications.beamline.dev'],
     );
   });
 
