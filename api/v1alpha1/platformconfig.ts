@@ -126,3 +126,17 @@ export const PLATFORM_CONFIG_KIND: KindDefinition = {
   schema: PlatformConfigSchema,
   printerColumns: PLATFORM_CONFIG_PRINTER_COLUMNS,
 };
+
+/** The user and group prefixes in effect: PlatformConfig's, else the defaults (`oidc:`). */
+export function identityPrefixes(identity: Identity | undefined): { readonly user: string; readonly group: string } {
+  return { user: identity?.usernamePrefix ?? 'oidc:', group: identity?.groupsPrefix ?? 'oidc:' };
+}
+
+/**
+ * The Kubernetes user or group name of a Project member (`alice@lab.org` → `oidc:alice@lab.org`):
+ * the name the apiservers give the holder of an ID token, and so the subject RBAC bindings name.
+ */
+export function memberSubjectName(identity: Identity | undefined, member: { readonly kind: 'User' | 'Group'; readonly name: string }): string {
+  const prefixes = identityPrefixes(identity);
+  return `${member.kind === 'User' ? prefixes.user : prefixes.group}${member.name}`;
+}
