@@ -5,3 +5,4 @@
  */
 export * from './generate.ts';
 export * from './install.ts';
+export * from './rbac.ts';

@@ -15,6 +15,7 @@ import {
 import { stringify } from 'yaml';
 import { admissionPolicies, customResourceDefinitions, defaultPlatformConfig, NODE_GROUP_POLICY, CLUSTER_TEMPLATE_POLICY } from './generate.ts';
 import { API_VERSION, CLUSTER_TEMPLATE, NODE_GROUP, type ClusterTemplate, type PlatformConfig } from '@beamline/api';
+import { rbacObjects } from './rbac.ts';
 
 /** Options of {@link installApi}. */
 export interface InstallApiOptions {
@@ -75,7 +76,7 @@ function typed(manifest: unknown): KubernetesObject {
 
 /**
  * Installs (or updates) the API: applies the CRDs and waits until they are Established, applies
- * the admission policies, creates or applies the PlatformConfig (see
+ * the admission policies and the tenancy ClusterRoles (`rbac.ts`), creates or applies the PlatformConfig (see
  * {@link InstallApiOptions.platformConfig}), waits until both policies refuse a bad object (a
  * dry-run create: policy enforcement lags the policy's creation by a second or so), then creates
  * the missing `templates`. Idempotent, and safe to run concurrently (test files do).
@@ -101,6 +102,8 @@ export async function installApi(kubeConfig: KubeConfig, options: InstallApiOpti
     await apply(typed(policy));
     await apply(typed(binding));
   }
+  // The tenancy roles: a Project's bindings name them, so they come with the API.
+  for (const object of rbacObjects()) await apply(typed(object));
   // A CRD's endpoint may lag its Established condition by a moment: retry the first object.
   if (options.platformConfig === undefined) {
     await poll('PlatformConfig created', timeoutMs, async () => createIfMissing(objects, defaultPlatformConfig(), fieldManager));
