@@ -7,6 +7,8 @@ export {
   FIELD_MANAGER,
   groupOf,
   KubeClient,
+  type Impersonation,
+  type KubeClientOptions,
   resourcePath,
   type KubeList,
   type KubeObject,

@@ -110,6 +110,23 @@ interface ApiResourceList {
   readonly resources: readonly { readonly name: string; readonly kind: string; readonly namespaced: boolean }[];
 }
 
+/**
+ * An identity to act as (Kubernetes impersonation): the apiserver authorizes each request as this
+ * user in this group, not as the kubeconfig's own credentials (which need the `impersonate` verb).
+ * One group only: client-node's request context holds one value per header, and a comma-joined
+ * value would be read as a single group name.
+ */
+export interface Impersonation {
+  readonly user: string;
+  readonly group?: string;
+}
+
+/** Options of {@link KubeClient}. */
+export interface KubeClientOptions {
+  /** Send every request as this identity. */
+  readonly impersonate?: Impersonation;
+}
+
 interface StatusBody {
   readonly reason?: string;
   readonly message?: string;
@@ -129,8 +146,12 @@ export class KubeClient {
   #auth: Promise<Authentication> | undefined;
   #authAt = 0;
 
-  constructor(kubeConfig: KubeConfig) {
+  readonly #impersonate: Impersonation | undefined;
+
+  /** `options.impersonate`: send every request as that user (and group), as `kubectl --as --as-group` does. */
+  constructor(kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
     this.#kubeConfig = kubeConfig;
+    this.#impersonate = options.impersonate;
   }
 
   /**
@@ -183,6 +204,11 @@ export class KubeClient {
     try {
       const auth = await this.#authentication(server);
       for (const [key, value] of Object.entries(auth.headers)) context.setHeaderParam(key, value);
+      // Set after the kubeconfig's headers: its own `as` (Impersonate-User) must not win over ours.
+      if (this.#impersonate !== undefined) {
+        context.setHeaderParam('Impersonate-User', this.#impersonate.user);
+        if (this.#impersonate.group !== undefined) context.setHeaderParam('Impersonate-Group', this.#impersonate.group);
+      }
       if (auth.dispatcher !== undefined) context.setDispatcher(auth.dispatcher);
       const response = await this.#http.send(context).toPromise();
       status = response.httpStatusCode;
