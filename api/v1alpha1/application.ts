@@ -338,6 +338,12 @@ export const HistoryEntrySchema = Type.Object(
         { description: 'where it was applied: a changed destination is a new target for automated sync.' },
       ),
     ),
+    changedBy: Type.Optional(
+      Type.String({
+        description: 'who last changed the Application before this sync (its beamline.dev/changed-by annotation, set at admission); absent when unknown.',
+        maxLength: 256,
+      }),
+    ),
   },
   { description: 'A successful sync: what was applied, when.' },
 );
@@ -363,7 +369,7 @@ export const ApplicationStatusSchema = Type.Object(
     inventoryDestination: Type.Optional(
       Type.String({
         description:
-          "the destination cluster the inventory's objects are in (destination.cluster when they were applied); when destination.cluster changes, the objects left there are pruned there (prune on) or orphaned with an event.",
+          "the destination cluster the inventory's objects are in (destination.cluster when they were applied, <clusterNamespace>/<cluster> for a Cluster of another namespace); when the destination cluster changes, the objects left there are pruned there (prune on) or orphaned with an event.",
         maxLength: 253,
       }),
     ),
@@ -436,6 +442,12 @@ export const ApplicationConditionReason = {
   FetchFailed: 'FetchFailed',
   /** An Application's Ready=False: the source does not render (YAML that does not parse, values that do not render). */
   RenderFailed: 'RenderFailed',
+  /**
+   * An Application's Ready=False: its project may not deliver there (in-cluster, a Cluster of
+   * another namespace that is not a shared cluster it has the namespace on, or an object outside
+   * its namespaces of a shared cluster); nothing is applied.
+   */
+  DestinationNotPermitted: 'DestinationNotPermitted',
   /** An Application's Ready=False: the last sync had objects refused by the destination. */
   SyncFailed: 'SyncFailed',
   /** An Application's Ready=False: the live objects differ from the source (no automated sync, or waiting for one). */
