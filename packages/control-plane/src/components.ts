@@ -103,6 +103,10 @@ export interface ApiServerFlags {
   readonly endpointReconcilerType?: 'lease' | 'none';
   /** `--feature-gates`, by name. */
   readonly featureGates?: Readonly<Record<string, boolean>>;
+  /** The structured authentication configuration (OIDC issuers), reloaded when it changes; see `writeAuthenticationConfig`. */
+  readonly authenticationConfigFile?: string;
+  /** An audit log of every change (who did what), with its policy file. */
+  readonly audit?: { readonly policyFile: string; readonly logFile: string };
 }
 
 /** Flags of kube-apiserver bound to 127.0.0.1, with RBAC and client-certificate authentication. */
@@ -118,6 +122,10 @@ export function apiServerArgs(flags: ApiServerFlags): string[] {
     `--client-ca-file=${flags.pki.caCert}`,
     '--authorization-mode=RBAC',
     '--anonymous-auth=true', // /readyz, /livez and /healthz stay readable by probes without credentials
+    ...(flags.authenticationConfigFile === undefined ? [] : [`--authentication-config=${flags.authenticationConfigFile}`]),
+    ...(flags.audit === undefined
+      ? []
+      : [`--audit-policy-file=${flags.audit.policyFile}`, `--audit-log-path=${flags.audit.logFile}`, '--audit-log-maxsize=100', '--audit-log-maxbackup=3', '--audit-log-format=json']),
     `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
     `--service-account-key-file=${flags.pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${flags.pki.serviceAccountKey}`,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { BinaryPaths } from '@beamline/binaries';
+import { AUDIT_POLICY, writeAuthenticationConfig, type JwtIssuer } from './authentication.ts';
 import { destroyControlPlane } from './destroy.ts';
 import { writeEtcdPki } from './etcd-tls.ts';
 import { kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
@@ -54,6 +55,13 @@ export interface ControlPlaneOptions {
   readonly unsafeNoFsync?: boolean;
   /** How long each component may take to become ready. Default 60 s. */
   readonly componentTimeoutMs?: number;
+  /**
+   * OIDC issuers the apiservers trust from the start (none by default). Change them later with
+   * `writeAuthenticationConfig(dir, issuers)`: the apiservers reload the file.
+   */
+  readonly authentication?: readonly JwtIssuer[];
+  /** Keep an audit log of every change in `<dir>/logs/audit.log` (the sandbox's management plane does). */
+  readonly auditLog?: boolean;
 }
 
 /** A user and the groups it belongs to, for {@link ControlPlane.kubeConfigFor}. */
@@ -213,6 +221,11 @@ async function startOnce(options: ControlPlaneOptions, lifetime: ControlPlaneLif
       .map(([component, identity]) => ({ path: componentKubeconfig(dir, component), identity }));
     await Promise.all([
       writePki(layout, ca, name),
+      (async () => {
+        // Both live in auth/, which the first write creates.
+        await writeAuthenticationConfig(dir, options.authentication ?? []);
+        if (options.auditLog === true) await writeFile(layout.auditPolicy, AUDIT_POLICY);
+      })(),
       ...[{ path: layout.adminKubeconfig, identity: ADMIN }, ...kubeconfigs].map(async ({ path, identity }) =>
         writeFile(path, kubeconfigYaml(await partsFor(identity)), { mode: 0o600 }),
       ),
@@ -228,6 +241,7 @@ async function startOnce(options: ControlPlaneOptions, lifetime: ControlPlaneLif
       nodeBinary: process.execPath,
       unsafeNoFsync,
       etcdToken: `${name}-${randomBytes(6).toString('hex')}`,
+      auditLog: options.auditLog === true,
     });
     state = {
       version: STATE_VERSION,

@@ -1,3 +1,4 @@
+export { AUDIT_POLICY, authenticationConfigPath, authenticationConfiguration, writeAuthenticationConfig, type JwtIssuer } from './authentication.ts';
 export {
   apiServerArgs,
   controllerManagerArgs,

@@ -9,6 +9,12 @@ export interface Layout {
   readonly pidDir: string;
   readonly adminKubeconfig: string;
   readonly pki: PkiFiles;
+  /** The apiservers' structured authentication configuration (OIDC issuers). */
+  readonly authenticationConfig: string;
+  /** The audit policy, when the plane keeps an audit log. */
+  readonly auditPolicy: string;
+  /** The audit log (JSON lines), when the plane keeps one. */
+  readonly auditLog: string;
 }
 
 /** The layout of the control plane in `dir`. */
@@ -20,6 +26,9 @@ export function layoutOf(dir: string): Layout {
     logDir: join(dir, 'logs'),
     pidDir: join(dir, 'pids'),
     adminKubeconfig: join(dir, 'admin.kubeconfig'),
+    authenticationConfig: join(dir, 'auth', 'authentication.yaml'),
+    auditPolicy: join(dir, 'auth', 'audit-policy.yaml'),
+    auditLog: join(dir, 'logs', 'audit.log'),
     pki: {
       caCert: join(pkiDir, 'ca.crt'),
       caKey: join(pkiDir, 'ca.key'),

@@ -56,6 +56,8 @@ export interface PlanInput {
   readonly unsafeNoFsync: boolean;
   /** Distinguishes this plane's etcd members at bootstrap. */
   readonly etcdToken: string;
+  /** Keep an audit log of changes (`logs/audit.log`). */
+  readonly auditLog?: boolean;
 }
 
 /**
@@ -105,6 +107,8 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
         etcdServers,
         pki: layout.pki,
         serviceClusterIpRange: SERVICE_CIDR,
+        authenticationConfigFile: layout.authenticationConfig,
+        ...(input.auditLog === true ? { audit: { policyFile: layout.auditPolicy, logFile: ha ? layout.auditLog.replace(/\.log$/, `-${i}.log`) : layout.auditLog } } : {}),
         ...(ha ? HA_API_SERVER_FLAGS : {}),
       }),
       stage: 1,
