@@ -1,6 +1,6 @@
 import type { BinaryPaths } from '@beamline/binaries';
-import { ConditionReason, ConditionType, type Cluster, type ClusterTemplate } from '@beamline/api';
-import { ClusterStalledError, defaultProviders, type ClusterProvider, type ClusterRequest, type ProviderRegistry } from '@beamline/providers';
+import { ConditionReason, ConditionType, PLATFORM_CONFIG_NAME, type Cluster, type ClusterTemplate, type PlatformConfig } from '@beamline/api';
+import { ClusterStalledError, defaultProviders, jwtIssuersOf, type ClusterProvider, type ClusterRequest, type ProviderRegistry } from '@beamline/providers';
 import { addFinalizer, isDeleting, patchStatus, removeFinalizer } from '@beamline/kube';
 import type { ReconcileContext, Reconciler, Result } from '@beamline/reconcile';
 import { CLUSTER_FINALIZER, RESOURCES } from '../resources.ts';
@@ -133,6 +133,8 @@ async function reconcileNormal(scope: ClusterScope, providers: ProviderRegistry,
     cluster: scope.cluster,
     template,
     readSecret: (name, key) => readSecretKey(context.client, scope.namespace, name, key),
+    // Read at every pass (health checks included), so an identity set later reaches running clusters.
+    trust: jwtIssuersOf(context.cache.get<PlatformConfig>(RESOURCES.platformConfig, PLATFORM_CONFIG_NAME)?.spec.identity),
   };
 
   // A control plane that ran and died is reported (this pass) before it is repaired (the next), so the outage shows.

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster, ClusterTemplate } from '@beamline/api';
+import type { JwtIssuer } from '@beamline/control-plane';
 import type { NodeGroupShape } from './kwok/node-plan.ts';
 
 /** What a provider is asked to act on: one Cluster, as the reconciler read it. */
@@ -14,6 +15,11 @@ export interface ClusterRequest {
    * the key does not exist. The management cluster is the reconciler's to read, not the provider's.
    */
   readonly readSecret: (name: string, key: string) => Promise<string | undefined>;
+  /**
+   * The OIDC issuers the cluster's apiservers are to trust (PlatformConfig's identity, see
+   * `jwtIssuersOf`). Providers that run the apiservers apply it; an imported cluster's are its owner's.
+   */
+  readonly trust?: readonly JwtIssuer[];
 }
 
 /** The control plane as a provider sees it, without repairing anything. */

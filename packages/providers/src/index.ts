@@ -14,6 +14,7 @@ export { importedProvider } from './imported/imported-provider.ts';
 export { kwokNodeGroups, kwokProvider, type KwokProviderOptions } from './kwok/kwok-provider.ts';
 export { PROVIDER_NOT_FOUND, ProviderRegistry } from './provider-registry.ts';
 export { mapLimit } from './concurrency.ts';
+export { jwtIssuersOf } from './trust.ts';
 export { probeImportedCluster, type ImportedClusterInfo } from './imported/probe.ts';
 export { InvalidKubeconfigError } from './kubeconfig/invalid-kubeconfig-error.ts';
 export { MAX_WORKLOAD_KUBECONFIG_BYTES, workloadKubeConfig } from './kubeconfig/workload-kube-config.ts';

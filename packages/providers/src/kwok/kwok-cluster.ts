@@ -2,7 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BinaryPaths } from '@beamline/binaries';
 import { ClusterStalledError } from '../cluster-stalled-error.ts';
-import { controlPlaneStatus, destroyControlPlane, readStateIfAny, resumeControlPlane, startControlPlane } from '@beamline/control-plane';
+import {
+  authenticationConfigPath,
+  authenticationConfiguration,
+  controlPlaneStatus,
+  destroyControlPlane,
+  readStateIfAny,
+  resumeControlPlane,
+  startControlPlane,
+  writeAuthenticationConfig,
+  type JwtIssuer,
+} from '@beamline/control-plane';
 
 /** What the kwok provider needs to run one cluster. */
 export interface KwokClusterRequest {
@@ -15,6 +25,8 @@ export interface KwokClusterRequest {
   readonly binaries: BinaryPaths;
   /** The Kubernetes version the binaries are (the pins): the only one this provider can run. */
   readonly availableVersion: string;
+  /** The OIDC issuers its apiservers trust: written before the first start, rewritten when they change (the apiservers reload it). */
+  readonly trust: readonly JwtIssuer[];
 }
 
 /** The provider's view of a cluster's control plane after {@link ensureKwokCluster}. */
@@ -66,6 +78,7 @@ export async function ensureKwokCluster(request: KwokClusterRequest): Promise<Kw
       dir,
       name: request.name,
       controlPlaneReplicas: request.controlPlaneReplicas,
+      authentication: request.trust,
     });
     message = `control plane started with ${plane.components.length} components`;
   } else {
@@ -77,6 +90,7 @@ export async function ensureKwokCluster(request: KwokClusterRequest): Promise<Kw
       message = dead.length > 0 ? `restarted ${dead.join(', ')}` : 'the endpoint did not answer; components checked';
     }
   }
+  await ensureTrust(dir, request.trust);
   const after = await controlPlaneStatus(dir);
   const current = await readStateIfAny(dir);
   return {
@@ -86,6 +100,16 @@ export async function ensureKwokCluster(request: KwokClusterRequest): Promise<Kw
     endpoint: current?.server ?? '',
     kubeconfig: await readFile(join(dir, 'admin.kubeconfig'), 'utf8'),
   };
+}
+
+/**
+ * Rewrites the plane's authentication configuration when the issuers changed (PlatformConfig's
+ * identity was set or edited): compared with the file, so an unchanged one is never touched and
+ * the apiservers do not reload for nothing.
+ */
+async function ensureTrust(dir: string, trust: readonly JwtIssuer[]): Promise<void> {
+  const current = await readFile(authenticationConfigPath(dir), 'utf8').catch(() => undefined);
+  if (current !== authenticationConfiguration(trust)) await writeAuthenticationConfig(dir, trust);
 }
 
 /** What {@link kwokClusterHealth} found, without repairing anything. */

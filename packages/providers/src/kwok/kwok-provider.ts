@@ -35,7 +35,7 @@ export function kwokProvider(options: KwokProviderOptions): ClusterProvider {
       if (health.ready && health.dead.length === 0) return { ready: true, message: 'the control plane answers' };
       return { ready: false, message: health.dead.length > 0 ? `${health.dead.join(', ')} not running` : 'the endpoint does not answer' };
     },
-    async ensure({ namespace, name, template }) {
+    async ensure({ namespace, name, template, trust }) {
       const replicas = template.spec.controlPlane.replicas;
       const state = await ensureKwokCluster({
         home: options.home,
@@ -45,6 +45,7 @@ export function kwokProvider(options: KwokProviderOptions): ClusterProvider {
         kubernetesVersion: template.spec.kubernetesVersion,
         availableVersion: options.kubernetesVersion,
         binaries: options.binaries,
+        trust: trust ?? [],
       });
       return {
         controlPlane: { ready: state.ready, reason: state.reason, message: state.message },
