@@ -13,6 +13,7 @@ export { groupNameOf, kubeconfigSecretName, nodeGroupObjectName } from './naming
 export { nodeGroupReconciler } from './nodegroup/reconciler.ts';
 export * from './resources.ts';
 export * from './application/index.ts';
+export * from './project/index.ts';
 
 const spec = (object: KubeObject): Record<string, unknown> => ((object as { spec?: Record<string, unknown> }).spec ?? {});
 
