@@ -12,6 +12,7 @@ import { createGitopsMetrics } from './metrics.ts';
 import { applicationReconciler, type ApplicationReconciler } from './reconciler.ts';
 import { decodeSecretData } from './source-credentials.ts';
 import { SourceLoader } from './source-loader.ts';
+import { appsOfNamespace, appsOfProject, NAMESPACES, PROJECTS } from './tenancy-facts.ts';
 import { pushMatchesSource, type PushEvent } from './webhook/index.ts';
 
 /** How long apps a push did not change wait behind the ones it did. */
@@ -84,7 +85,13 @@ export class ApplicationController {
     this.controller = {
       reconciler: this.#reconciler,
       for: RESOURCES.application,
-      watches: [{ ...RESOURCES.cluster, map: (cluster) => this.#appsOnCluster(cluster) }],
+      // Namespaces and Projects decide tenancy (a project label, spec.sharedNamespaces): a change
+      // re-checks the apps it concerns at once, rather than at the next periodic pass.
+      watches: [
+        { ...RESOURCES.cluster, map: (cluster) => this.#appsOnCluster(cluster) },
+        { ...NAMESPACES, map: (namespace) => requestsOf(this.#cache === undefined ? [] : appsOfNamespace(this.#cache, namespace.metadata?.name ?? '')) },
+        { ...PROJECTS, map: (project) => requestsOf(this.#cache === undefined ? [] : appsOfProject(this.#cache, project.metadata?.name ?? '')) },
+      ],
       trigger: this.trigger,
       concurrency: options.concurrency ?? 16,
     };
@@ -154,11 +161,19 @@ export class ApplicationController {
     await this.destinations.stop();
   }
 
+  /** The apps delivering to a Cluster: of its namespace, or naming its namespace in `destination.clusterNamespace` (a shared cluster). */
   #appsOnCluster(cluster: KubeObject): ReconcileRequest[] {
     const namespace = cluster.metadata?.namespace ?? 'default';
     const name = cluster.metadata?.name;
-    return (this.#cache?.list<Application>(RESOURCES.application, namespace) ?? [])
-      .filter((app) => app.spec.destination.cluster === name)
-      .map((app) => ({ namespace, name: app.metadata.name ?? '' }));
+    return requestsOf(
+      (this.#cache?.list<Application>(RESOURCES.application) ?? []).filter(
+        (app) => app.spec.destination.cluster === name && (app.spec.destination.clusterNamespace ?? app.metadata.namespace) === namespace,
+      ),
+    );
   }
+}
+
+/** The reconcile requests of apps. */
+function requestsOf(apps: readonly Application[]): ReconcileRequest[] {
+  return apps.map((app) => ({ namespace: app.metadata.namespace ?? 'default', name: app.metadata.name ?? '' }));
 }

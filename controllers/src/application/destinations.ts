@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConditionType, IN_CLUSTER, TRACKING_ANNOTATION, trackedApplication, type Application, type Cluster } from '@beamline/api';
 import { inventoryEntryOf, inventoryKey, type HealthOptions, type InventoryEntry, type Manifest } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
-import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
+import { KubeClient, type Impersonation, type KubeObject, type ResourceType } from '@beamline/kube';
 import { Informer } from '@beamline/reconcile';
 import { kubeconfigSecretName } from '../naming.ts';
 import { KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
@@ -12,14 +12,26 @@ import { KUBECONFIG_KEY, RESOURCES } from '../resources.ts';
 const WATCH_SYNC_TIMEOUT_MS = 30_000;
 
 /**
- * One cluster Applications deliver to: a client, and a watch per kind the apps applied there,
- * which maps every change of an object carrying the tracking annotation to its Application.
+ * One cluster Applications deliver to, as one identity: a client that writes as that identity, and
+ * a watch per kind the apps applied there, which maps every change of an object carrying the
+ * tracking annotation to its Application.
  */
 export class Destination {
-  /** `in-cluster`, or `<namespace>/<cluster>@<endpoint>`. */
+  /** `in-cluster`, or `<namespace>/<cluster>@<endpoint>#<secret version>`, then `~<user>` when impersonating. */
   readonly key: string;
   readonly kubeConfig: KubeConfig;
+  /**
+   * Applies, prunes and deletes: as the project's delivery identity when there is one, so the
+   * workload cluster's RBAC confines a tenant's manifests to what the project may do there.
+   */
   readonly client: KubeClient;
+  /** The identity {@link client} impersonates, if any. */
+  readonly identity: Impersonation | undefined;
+  /**
+   * Discovery and the drift watches: the kubeconfig's own (admin) identity. They only read, and a
+   * project identity confined to a few namespaces could not list a kind cluster-wide.
+   */
+  readonly #reader: KubeClient;
   /**
    * What the cluster offers that health rules depend on. A simulated (kwok) cluster has nothing
    * that publishes load-balancer or ingress addresses and serves no resource metrics.
@@ -34,18 +46,20 @@ export class Destination {
   /** Per object (inventory key): the app its tracking id names. */
   readonly #owners = new Map<string, string>();
 
-  constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void, simulated = false) {
+  constructor(key: string, kubeConfig: KubeConfig, logger: Logger, onTracked: (appKey: string) => void, simulated = false, identity?: Impersonation) {
     this.key = key;
     this.health = simulated ? { publishesAddresses: false, servesResourceMetrics: false } : {};
     this.kubeConfig = kubeConfig;
-    this.client = new KubeClient(kubeConfig);
+    this.identity = identity;
+    this.#reader = new KubeClient(kubeConfig);
+    this.client = identity === undefined ? this.#reader : new KubeClient(kubeConfig, { impersonate: identity });
     this.#logger = logger.child({ destination: key });
     this.#onTracked = onTracked;
   }
 
   /** The kind of an object through discovery (cached per destination). */
   resourceFor(apiVersion: string, kind: string): Promise<ResourceType> {
-    return this.client.resourceFor(apiVersion, kind);
+    return this.#reader.resourceFor(apiVersion, kind);
   }
 
   /**
@@ -56,7 +70,7 @@ export class Destination {
     const key = `${resource.plural}.${resource.apiVersion}`;
     let informer = this.#watches.get(key);
     if (informer === undefined) {
-      informer = new Informer({ kubeConfig: this.kubeConfig, client: this.client, resource, logger: this.#logger });
+      informer = new Informer({ kubeConfig: this.kubeConfig, client: this.#reader, resource, logger: this.#logger });
       informer.on((event, object) => this.#track(event, object));
       this.#watches.set(key, informer);
       informer.start();
@@ -170,30 +184,36 @@ export class DestinationRegistry {
     this.#options = options;
   }
 
-  /** The destination of an Application, when its Cluster exists, is Ready, and has a kubeconfig. */
-  async lookup(app: Application, findCluster: ClusterFinder): Promise<DestinationLookup> {
+  /**
+   * The destination of an Application, when its Cluster exists, is Ready, and has a kubeconfig:
+   * the Cluster of `destination.clusterNamespace` (a shared cluster) or of the app's namespace.
+   * With an `identity`, the destination writes as that identity; each identity has a destination
+   * of its own, so two projects never share a client.
+   */
+  async lookup(app: Application, findCluster: ClusterFinder, identity?: Impersonation): Promise<DestinationLookup> {
     const clusterName = app.spec.destination.cluster;
-    if (clusterName === IN_CLUSTER) return { ready: true, destination: this.#get(IN_CLUSTER, () => this.#options.kubeConfig) };
-    const namespace = app.metadata.namespace ?? 'default';
+    const as = identity === undefined ? '' : `~${identity.user}`;
+    if (clusterName === IN_CLUSTER) return { ready: true, destination: this.#get(`${IN_CLUSTER}${as}`, () => this.#options.kubeConfig, false, identity) };
+    const namespace = app.spec.destination.clusterNamespace ?? app.metadata.namespace ?? 'default';
     const cluster = await findCluster(namespace, clusterName);
     const where = `Cluster ${namespace}/${clusterName}`;
+    const clusterKey = `${namespace}/${clusterName}${as}`;
     if (cluster === undefined) {
-      await this.#drop(`${namespace}/${clusterName}`);
+      await this.#drop(clusterKey);
       return { ready: false, message: `${where} does not exist (yet)` };
     }
     const ready = cluster.status?.conditions?.find((condition) => condition.type === ConditionType.Ready);
     if (ready?.status !== 'True') return { ready: false, message: `${where} is not Ready${ready?.message === undefined ? '' : `: ${ready.message}`}` };
-    const clusterKey = `${namespace}/${clusterName}`;
     const known = this.#current.get(clusterKey);
     const knownDestination = known === undefined ? undefined : this.#destinations.get(known);
     if (knownDestination !== undefined && this.#seen.get(clusterKey) === cluster.metadata?.resourceVersion) return { ready: true, destination: knownDestination };
     const found = await readClusterKubeconfig(this.#options.client, cluster);
     if (!found.ok) return { ready: false, message: found.message };
     const { secret, text } = found;
-    const key = `${namespace}/${clusterName}@${cluster.status?.endpoint ?? ''}#${secret?.metadata?.resourceVersion ?? ''}`;
-    const current = this.#current.get(`${namespace}/${clusterName}`);
+    const key = `${namespace}/${clusterName}@${cluster.status?.endpoint ?? ''}#${secret?.metadata?.resourceVersion ?? ''}${as}`;
+    const current = this.#current.get(clusterKey);
     if (current !== undefined && current !== key) await this.#dropKey(current);
-    this.#current.set(`${namespace}/${clusterName}`, key);
+    this.#current.set(clusterKey, key);
     this.#seen.set(clusterKey, cluster.metadata?.resourceVersion ?? '');
     try {
       return {
@@ -202,6 +222,7 @@ export class DestinationRegistry {
           key,
           () => workloadKubeConfig(text),
           cluster.status?.provider === 'kwok',
+          identity,
         ),
       };
     } catch (error) {
@@ -216,10 +237,10 @@ export class DestinationRegistry {
     this.#current.clear();
   }
 
-  #get(key: string, load: () => KubeConfig, simulated = false): Destination {
+  #get(key: string, load: () => KubeConfig, simulated = false, identity?: Impersonation): Destination {
     let destination = this.#destinations.get(key);
     if (destination === undefined) {
-      destination = new Destination(key, load(), this.#options.logger, this.#options.onTracked, simulated);
+      destination = new Destination(key, load(), this.#options.logger, this.#options.onTracked, simulated, identity);
       this.#destinations.set(key, destination);
     }
     return destination;

@@ -6,18 +6,23 @@ import { RESOURCES } from '../resources.ts';
 import { inventoryOf, mergeEntries } from './inventory.ts';
 import { DESTINATION_WAIT_MS } from './phases/destination.ts';
 import type { ApplicationReconcilerDeps } from './scope.ts';
-import { clusterFromCache, trackingFor, withCluster } from './tracking.ts';
+import { NAMESPACES } from './tenancy-facts.ts';
+import { deliveryIdentity, projectOf } from './tenancy.ts';
+import { clusterFromCache, clusterOfName, destinationName, trackingFor, withCluster } from './tracking.ts';
 
 /** Deletes (or orphans) an app's objects, then lets the Application go. */
 export async function finalize(app: Application, context: ReconcileContext<Application>, deps: ApplicationReconcilerDeps): Promise<Result> {
   if (!hasFinalizer(app, APPLICATION_FINALIZER)) return {};
   const inventory = inventoryOf(app.status?.resources);
   // The objects are where they were applied, which is not the spec's cluster when it changed since.
-  const cluster = app.status?.inventoryDestination ?? app.spec.destination.cluster;
+  const cluster = app.status?.inventoryDestination ?? destinationName(app);
   if (app.spec.deletionPolicy !== 'Orphan' && inventory.length > 0) {
-    const lookup = await deps.destinations.lookup(withCluster(app, cluster), clusterFromCache(context));
+    // Deleted as the project's identity, as they were applied: a tenant's app deletes nothing its project could not.
+    const project = projectOf(context.cache.get(NAMESPACES, app.metadata.namespace ?? 'default')?.metadata?.labels);
+    const lookup = await deps.destinations.lookup(withCluster(app, cluster), clusterFromCache(context), project === undefined ? undefined : deliveryIdentity(project));
     if (!lookup.ready) {
-      const clusterGone = context.cache.get(RESOURCES.cluster, cluster, app.metadata.namespace) === undefined && cluster !== 'in-cluster';
+      const where = clusterOfName(app, cluster);
+      const clusterGone = context.cache.get(RESOURCES.cluster, where.name, where.namespace) === undefined && cluster !== 'in-cluster';
       if (!clusterGone) {
         context.logger.info({ reason: lookup.message }, 'waiting for the destination to delete the objects');
         return { requeueAfterMs: DESTINATION_WAIT_MS };

@@ -11,6 +11,7 @@ import type { Destination, DestinationRegistry } from './destinations.ts';
 import type { GitopsMetrics } from './metrics.ts';
 import type { LoadedSource, SourceLoader } from './source-loader.ts';
 import { computeApplicationStatus, type ApplicationObservation } from './status.ts';
+import type { DeliveryScope } from './tenancy.ts';
 
 /** What the controller remembers of an app between reconciles (rebuilt after a restart). */
 export interface AppState {
@@ -76,6 +77,8 @@ export interface ApplicationScope {
   /** The unhandled sync request of the annotation, if any. */
   readonly request: SyncRequest | undefined;
 
+  /** Destination phase: where the app's project may deliver, and as whom (tenancy). */
+  delivery?: DeliveryScope;
   /** Destination phase: the cluster to deliver to. */
   destination?: Destination;
   /** Source phase: the history entry a rollback request goes back to. */

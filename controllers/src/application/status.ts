@@ -10,12 +10,13 @@ export interface ApplicationConditionValue {
 
 /**
  * What one pass of the Application reconciler observed: the input of {@link computeApplicationStatus}.
- * One of: the destination could not be used, the source could not be loaded, the destination did
+ * One of: the destination could not be used, the app's project may not deliver there, the source could not be loaded, the destination did
  * not answer the comparison, the objects were compared, or a sync request was refused before
  * anything was looked at (which changes no condition).
  */
 export type ApplicationObservation =
   | { readonly kind: 'DestinationNotReady'; readonly message: string; readonly previousRevision?: string }
+  | { readonly kind: 'DestinationNotPermitted'; readonly message: string; readonly previousRevision?: string }
   | { readonly kind: 'SourceFailed'; readonly reason: typeof ConditionReason.FetchFailed | typeof ConditionReason.RenderFailed; readonly message: string; readonly previousRevision?: string }
   | { readonly kind: 'CompareFailed'; readonly message: string; readonly revision: string }
   | {
@@ -52,6 +53,9 @@ export function computeApplicationStatus(observed: ApplicationObservation): Comp
       return { conditions: [] };
     case 'DestinationNotReady':
       return { conditions: notReady(ConditionReason.DestinationNotReady, observed.message), sync: unknownSync(observed.previousRevision) };
+    case 'DestinationNotPermitted':
+      // Not Stalled either: a Project, a namespace label or the destination may change, and the app looks again then.
+      return { conditions: notReady(ConditionReason.DestinationNotPermitted, observed.message), sync: unknownSync(observed.previousRevision) };
     case 'SourceFailed':
       return { conditions: notReady(observed.reason, observed.message), sync: unknownSync(observed.previousRevision) };
     case 'CompareFailed':

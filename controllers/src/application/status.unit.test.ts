@@ -35,6 +35,15 @@ const cases: readonly { name: string; observed: ApplicationObservation; ready: s
     sync: { status: 'Unknown' },
   },
   {
+    name: 'destination not permitted (tenancy) keeps the last revision, names the rule',
+    observed: { kind: 'DestinationNotPermitted', message: 'project p1 may not deliver to in-cluster', previousRevision: REV },
+    ready: 'False/DestinationNotPermitted',
+    reconciling: 'False/DestinationNotPermitted',
+    stalled: 'False/DestinationNotPermitted',
+    message: 'project p1 may not deliver to in-cluster',
+    sync: { status: 'Unknown', revision: REV },
+  },
+  {
     name: 'fetch failed',
     observed: { kind: 'SourceFailed', reason: 'FetchFailed', message: 'failed to fetch: repository not found' },
     ready: 'False/FetchFailed',

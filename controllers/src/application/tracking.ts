@@ -26,9 +26,29 @@ export function trackingFor(appKey: string, destination: Destination, desired: r
   };
 }
 
-/** The app as if its destination were `cluster` (to look up the destination its inventory is in). */
-export function withCluster(app: Application, cluster: string): Application {
-  return cluster === app.spec.destination.cluster ? app : { ...app, spec: { ...app.spec, destination: { ...app.spec.destination, cluster } } };
+/**
+ * The destination cluster as status records it (`inventoryDestination`): `destination.cluster`,
+ * or `<clusterNamespace>/<cluster>` for a Cluster of another namespace (a shared cluster), so
+ * that moving to a same-named Cluster of another namespace is a change of destination too.
+ */
+export function destinationName(app: Application): string {
+  const { cluster, clusterNamespace } = app.spec.destination;
+  return clusterNamespace === undefined || clusterNamespace === app.metadata.namespace ? cluster : `${clusterNamespace}/${cluster}`;
+}
+
+/** The app as if its destination were `name`, a {@link destinationName} (to look up the destination its inventory is in). */
+export function withCluster(app: Application, name: string): Application {
+  if (name === destinationName(app)) return app;
+  const { clusterNamespace: _dropped, ...destination } = app.spec.destination;
+  const slash = name.indexOf('/');
+  const moved = slash === -1 ? { ...destination, cluster: name } : { ...destination, clusterNamespace: name.slice(0, slash), cluster: name.slice(slash + 1) };
+  return { ...app, spec: { ...app.spec, destination: moved } };
+}
+
+/** The namespace and name of the Cluster a {@link destinationName} stands for (`in-cluster` has none). */
+export function clusterOfName(app: Application, name: string): { readonly namespace: string; readonly name: string } {
+  const slash = name.indexOf('/');
+  return slash === -1 ? { namespace: app.metadata.namespace ?? 'default', name } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
 }
 
 /** Finds Clusters in the manager's cache. */

@@ -5,12 +5,16 @@ import { compare, prepareDesired, type PreparedObject } from '../compare.ts';
 import type { Destination } from '../destinations.ts';
 import { inventoryOf, mergeEntries } from '../inventory.ts';
 import { finishRequest, observe, type ApplicationScope } from '../scope.ts';
+import { objectsOutsideScope } from '../tenancy.ts';
+import { refuseDelivery } from './destination.ts';
 
 /**
  * Prepare/compare phase: the desired objects for the destination (prepared once per render,
  * destination and namespace: a pass woken by a watch event only compares), the inventory, and
  * how they compare with the destination's watch caches. A destination that does not answer ends
- * the pass with `DestinationNotReady` and an error (a retry with backoff).
+ * the pass with `DestinationNotReady` and an error (a retry with backoff). On a shared cluster,
+ * objects the project may not deliver there (cluster-scoped, or outside its namespaces) end the
+ * pass with `DestinationNotPermitted` before any watch or apply.
  */
 export async function comparePhase(scope: ApplicationScope): Promise<Result | undefined> {
   const { app, state } = scope;
@@ -28,6 +32,20 @@ export async function comparePhase(scope: ApplicationScope): Promise<Result | un
       desired = await prepareDesired(loaded.objects, { namespace: app.spec.destination.namespace, appKey: scope.appKey, reader: destination, clusterName: app.spec.destination.cluster });
       // Only when every kind was found: a kind whose CRD arrives with this sync is looked up again.
       if (scope.rollback === undefined && desired.every((prepared) => prepared.resource !== undefined)) state.prepared = { key: preparedKey, objects: desired };
+    }
+    if (scope.delivery !== undefined) {
+      // Hooks too: a PreSync Job is applied like any object. A kind discovery does not know has the
+      // scope prepareDesired gave it (namespaced, with the destination namespace, unless its CRD says Cluster).
+      const refusal = objectsOutsideScope(
+        scope.delivery,
+        desired.map(({ object, resource }) => ({
+          kind: object.kind,
+          name: object.metadata.name,
+          ...(object.metadata.namespace === undefined ? {} : { namespace: object.metadata.namespace }),
+          namespaced: resource?.namespaced ?? object.metadata.namespace !== undefined,
+        })),
+      );
+      if (refusal !== undefined) return refuseDelivery(scope, refusal, loaded.revision);
     }
     await watchKinds(scope, destination, desired, stored);
     // The inventory is what status lists plus what carries the app's tracking id in the watched

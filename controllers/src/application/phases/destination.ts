@@ -1,20 +1,34 @@
+import { ConditionReason } from '@beamline/api';
 import { syncObjects } from '@beamline/gitops';
 import type { Result } from '@beamline/reconcile';
 import { RESOURCES } from '../../resources.ts';
 import { inventoryOf } from '../inventory.ts';
 import { finishRequest, observe, type ApplicationScope } from '../scope.ts';
-import { clusterFromCache, trackingFor, withCluster } from '../tracking.ts';
+import { deliveryPermissionOf } from '../tenancy-facts.ts';
+import type { DeliveryScope } from '../tenancy.ts';
+import { clusterFromCache, clusterOfName, destinationName, trackingFor, withCluster } from '../tracking.ts';
 
 /** The wait while the destination cluster is missing or not ready (its changes wake the app sooner). */
 export const DESTINATION_WAIT_MS = 15_000;
 
 /**
- * Destination phase: the cluster to deliver to, Ready with its kubeconfig; not there ends the
- * pass (`DestinationNotReady`, a look again in {@link DESTINATION_WAIT_MS}). The inventory belongs
- * to the cluster it was applied to: a changed destination leaves it there first.
+ * The wait after a refused destination: a safety net only. Changes of the app, its namespace's
+ * labels, its Project and the Clusters re-queue it through the controller's watches.
+ */
+export const NOT_PERMITTED_RECHECK_MS = 5 * 60_000;
+
+/**
+ * Destination phase: whether the app's project may deliver there (tenancy; refused ends the pass
+ * with `DestinationNotPermitted`, nothing applied), then the cluster to deliver to, Ready with its
+ * kubeconfig, as the project's identity; not there ends the pass (`DestinationNotReady`, a look
+ * again in {@link DESTINATION_WAIT_MS}). The inventory belongs to the cluster it was applied to:
+ * a changed destination leaves it there first.
  */
 export async function destinationPhase(scope: ApplicationScope): Promise<Result | undefined> {
-  const lookup = await scope.deps.destinations.lookup(scope.app, clusterFromCache(scope.context));
+  const permission = deliveryPermissionOf(scope.app, scope.context.cache);
+  if (!permission.allowed) return refuseDelivery(scope, permission.message, scope.status.sync?.revision);
+  scope.delivery = permission.scope;
+  const lookup = await scope.deps.destinations.lookup(scope.app, clusterFromCache(scope.context), identityOf(permission.scope));
   if (!lookup.ready) {
     observe(scope, { kind: 'DestinationNotReady', message: lookup.message, ...(scope.status.sync?.revision === undefined ? {} : { previousRevision: scope.status.sync.revision }) });
     if (scope.request !== undefined) finishRequest(scope, scope.request, `sync not started: ${lookup.message}`);
@@ -23,6 +37,22 @@ export async function destinationPhase(scope: ApplicationScope): Promise<Result 
   scope.destination = lookup.destination;
   await leaveOldDestination(scope);
   return undefined;
+}
+
+/** The identity a scope's writes impersonate: the project's, or none for the platform admins' apps. */
+export function identityOf(scope: DeliveryScope): { readonly user: string; readonly group?: string } | undefined {
+  return scope.kind === 'admin' ? undefined : scope.identity;
+}
+
+/**
+ * Ends the pass on a tenancy refusal: Ready=False `DestinationNotPermitted` with the rule's
+ * message, a Warning event, a pending sync request ended, nothing applied or pruned.
+ */
+export function refuseDelivery(scope: ApplicationScope, message: string, revision: string | undefined): Result {
+  observe(scope, { kind: 'DestinationNotPermitted', message, ...(revision === undefined ? {} : { previousRevision: revision }) });
+  scope.deps.events.record(scope.app, 'Warning', ConditionReason.DestinationNotPermitted, message);
+  if (scope.request !== undefined) finishRequest(scope, scope.request, `sync refused: ${message}`);
+  return { requeueAfterMs: NOT_PERMITTED_RECHECK_MS };
 }
 
 /**
@@ -35,7 +65,7 @@ export async function destinationPhase(scope: ApplicationScope): Promise<Result 
  */
 async function leaveOldDestination(scope: ApplicationScope): Promise<void> {
   const { app, status } = scope;
-  const current = app.spec.destination.cluster;
+  const current = destinationName(app);
   const previous = status.inventoryDestination;
   status.inventoryDestination = current;
   if (previous === undefined || previous === current) return;
@@ -43,8 +73,10 @@ async function leaveOldDestination(scope: ApplicationScope): Promise<void> {
   const prune = scope.request?.prune ?? app.spec.syncPolicy?.automated?.prune ?? false;
   const change = `destination changed from ${previous} to ${current}`;
   if (stored.length > 0 && prune) {
-    const lookup = await scope.deps.destinations.lookup(withCluster(app, previous), clusterFromCache(scope.context));
-    const gone = !lookup.ready && previous !== 'in-cluster' && scope.context.cache.get(RESOURCES.cluster, previous, app.metadata.namespace) === undefined;
+    // The old objects were written as the identity the app has now; RBAC there decides what it may delete.
+    const lookup = await scope.deps.destinations.lookup(withCluster(app, previous), clusterFromCache(scope.context), scope.delivery === undefined ? undefined : identityOf(scope.delivery));
+    const old = clusterOfName(app, previous);
+    const gone = !lookup.ready && previous !== 'in-cluster' && scope.context.cache.get(RESOURCES.cluster, old.name, old.namespace) === undefined;
     if (lookup.ready) {
       const result = await syncObjects({
         client: lookup.destination.client,

@@ -1,4 +1,4 @@
-import { ConditionReason, ConditionType, type OperationState, type ResourceResult } from '@beamline/api';
+import { CHANGED_BY_ANNOTATION, ConditionReason, ConditionType, type OperationState, type ResourceResult } from '@beamline/api';
 import { objectKey, syncObjects, type ResultEntry } from '@beamline/gitops';
 import type { ResourceType } from '@beamline/kube';
 import type { Result } from '@beamline/reconcile';
@@ -9,6 +9,7 @@ import { mergeInventory } from '../inventory.ts';
 import { writeStatus, type ApplicationScope } from '../scope.ts';
 import { shortRevision } from '../status.ts';
 import { redactSource } from '../source-credentials.ts';
+import { changedByOf } from '../tenancy.ts';
 import { trackingFor } from '../tracking.ts';
 
 const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
@@ -30,6 +31,9 @@ export async function syncPhase(scope: ApplicationScope): Promise<Result | undef
   if (decision?.sync !== true) return undefined;
   if (destination === undefined || desired === undefined || inventory === undefined || loaded === undefined) throw new Error('failed to sync: nothing compared (phase order)');
   const { initiatedBy, prune } = decision;
+  // Who changed the app last (stamped at admission): history and the sync events say who.
+  const changedBy = changedByOf(app.metadata.annotations, CHANGED_BY_ANNOTATION);
+  const by = changedBy === undefined ? '' : ` (last changed by ${changedBy})`;
   const request = scope.request;
   const rollback = scope.rollback;
   const retryCount = decision.retryCount ?? 0;
@@ -89,7 +93,7 @@ export async function syncPhase(scope: ApplicationScope): Promise<Result | undef
     const message = `sync refused: ${(error as Error).message}`;
     finish('Error', message, []);
     deps.metrics.syncTotal.inc({ result: 'Error', initiated_by: initiatedBy });
-    deps.events.record(app, 'Warning', ConditionReason.SyncFailed, message);
+    deps.events.record(app, 'Warning', ConditionReason.SyncFailed, `${message}${by}`);
     scope.synced = { applied: new Map(), versionsBefore };
     return undefined;
   }
@@ -108,7 +112,7 @@ export async function syncPhase(scope: ApplicationScope): Promise<Result | undef
   finish(failed ? 'Failed' : 'Succeeded', message, results);
   deps.metrics.syncTotal.inc({ result: failed ? 'Failed' : 'Succeeded', initiated_by: initiatedBy });
   if (failed) {
-    deps.events.record(app, 'Warning', ConditionReason.SyncFailed, message);
+    deps.events.record(app, 'Warning', ConditionReason.SyncFailed, `${initiatedBy} sync of ${shortRevision(loaded.revision)}${by}: ${message}`);
   } else {
     const history = [...(app.status?.history ?? [])];
     const id = (history.at(-1)?.id ?? 0) + 1;
@@ -118,9 +122,10 @@ export async function syncPhase(scope: ApplicationScope): Promise<Result | undef
       deployedAt: new Date().toISOString(),
       source: redactSource(rollback?.source ?? app.spec.source),
       destination: { cluster: app.spec.destination.cluster, namespace: app.spec.destination.namespace },
+      ...(changedBy === undefined ? {} : { changedBy }),
     });
     status.history = history.slice(-HISTORY_LIMIT);
-    deps.events.record(app, 'Normal', 'Synced', `${initiatedBy} sync of ${shortRevision(loaded.revision)}: ${message}`);
+    deps.events.record(app, 'Normal', 'Synced', `${initiatedBy} sync of ${shortRevision(loaded.revision)}${by}: ${message}`);
   }
   const applied = new Map<string, string>();
   for (const entry of result.applied) if (entry.resourceVersion !== undefined) applied.set(entry.key, entry.resourceVersion);
@@ -135,6 +140,9 @@ export async function syncPhase(scope: ApplicationScope): Promise<Result | undef
  */
 async function namespaceToCreate(scope: ApplicationScope, destination: Destination): Promise<string | undefined> {
   if (scope.app.spec.syncPolicy?.syncOptions?.createNamespace !== true) return undefined;
+  // A project's namespaces on a shared cluster are made by the project controller; a Namespace is
+  // cluster-scoped, which the project's identity may not create there.
+  if (scope.delivery?.kind === 'shared') return undefined;
   const name = scope.app.spec.destination.namespace;
   try {
     await destination.watch(NAMESPACES, scope.context.signal);
