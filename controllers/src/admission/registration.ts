@@ -1,0 +1,111 @@
+/**
+ * The webhook configurations that send Beamline's admission requests to this manager: the
+ * ValidatingWebhookConfiguration `beamline-quota` and the MutatingWebhookConfiguration
+ * `beamline-changed-by`, both pointing at `https://127.0.0.1:<port>` with the admission CA as
+ * caBundle. Written by server-side apply at every start: every manager registers its own URL, the
+ * last one started wins (see docs/design/admission.md).
+ */
+import { GROUP, NODE_GROUP, CLUSTER, PROJECT_LABEL } from '@beamline/api';
+import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
+
+/** The validating configuration (quota and templates). */
+export const QUOTA_WEBHOOK_CONFIGURATION = 'beamline-quota';
+/** The mutating configuration (the changed-by stamp). */
+export const CHANGED_BY_WEBHOOK_CONFIGURATION = 'beamline-changed-by';
+/** The path the apiserver posts quota reviews to. */
+export const QUOTA_PATH = '/validate/quota';
+/** The path the apiserver posts changed-by reviews to. */
+export const CHANGED_BY_PATH = '/mutate/changed-by';
+
+/** The two configuration kinds, as the client addresses them. */
+export const VALIDATING_WEBHOOK_CONFIGURATIONS: ResourceType = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingWebhookConfiguration',
+  plural: 'validatingwebhookconfigurations',
+  namespaced: false,
+};
+/** See {@link VALIDATING_WEBHOOK_CONFIGURATIONS}. */
+export const MUTATING_WEBHOOK_CONFIGURATIONS: ResourceType = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'MutatingWebhookConfiguration',
+  plural: 'mutatingwebhookconfigurations',
+  namespaced: false,
+};
+
+/** A label selector, as webhook configurations take it. */
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; readonly values?: readonly string[] }[];
+}
+
+/** Options of {@link webhookConfigurations}. */
+export interface WebhookRegistration {
+  /** `https://127.0.0.1:<port>`: the server's base URL. */
+  readonly baseUrl: string;
+  /** PEM of the CA that signed the serving certificate. */
+  readonly caPem: string;
+  /** Which namespaces' requests are sent. Default: those labelled PROJECT_LABEL (any value). */
+  readonly namespaceSelector?: LabelSelector;
+  /** The configurations' names. Default {@link QUOTA_WEBHOOK_CONFIGURATION} and {@link CHANGED_BY_WEBHOOK_CONFIGURATION}. */
+  readonly names?: { readonly quota: string; readonly changedBy: string };
+}
+
+/** Every namespace of a project. */
+export const PROJECT_NAMESPACES: LabelSelector = { matchExpressions: [{ key: PROJECT_LABEL, operator: 'Exists' }] };
+
+/** The two configurations to apply: validating (quota) and mutating (changed-by). */
+export function webhookConfigurations(options: WebhookRegistration): { readonly validating: KubeObject; readonly mutating: KubeObject } {
+  const caBundle = Buffer.from(options.caPem, 'utf8').toString('base64');
+  const namespaceSelector = options.namespaceSelector ?? PROJECT_NAMESPACES;
+  const common = {
+    namespaceSelector,
+    sideEffects: 'None',
+    admissionReviewVersions: ['v1'],
+    matchPolicy: 'Equivalent',
+    timeoutSeconds: 5,
+  };
+  const validating = {
+    apiVersion: VALIDATING_WEBHOOK_CONFIGURATIONS.apiVersion,
+    kind: VALIDATING_WEBHOOK_CONFIGURATIONS.kind,
+    metadata: { name: options.names?.quota ?? QUOTA_WEBHOOK_CONFIGURATION },
+    webhooks: [
+      {
+        name: 'quota.beamline.dev',
+        clientConfig: { url: `${options.baseUrl}${QUOTA_PATH}`, caBundle },
+        rules: [
+          { apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE'], resources: [CLUSTER.plural], scope: 'Namespaced' },
+          { apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [NODE_GROUP.plural, `${NODE_GROUP.plural}/scale`], scope: 'Namespaced' },
+        ],
+        // A quota that cannot be checked is not granted: refuse while the webhook is down.
+        failurePolicy: 'Fail',
+        ...common,
+      },
+    ],
+  };
+  const mutating = {
+    apiVersion: MUTATING_WEBHOOK_CONFIGURATIONS.apiVersion,
+    kind: MUTATING_WEBHOOK_CONFIGURATIONS.kind,
+    metadata: { name: options.names?.changedBy ?? CHANGED_BY_WEBHOOK_CONFIGURATION },
+    webhooks: [
+      {
+        name: 'changed-by.beamline.dev',
+        clientConfig: { url: `${options.baseUrl}${CHANGED_BY_PATH}`, caBundle },
+        // `*`: every namespaced Beamline kind, main resources only (a status write is no change of what was asked for;
+        // cluster-scoped kinds are the platform's, outside any project namespace).
+        rules: [{ apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['*'], scope: 'Namespaced' }],
+        // The stamp is a record, not a guard: a manager that is down must not block every change.
+        failurePolicy: 'Ignore',
+        reinvocationPolicy: 'Never',
+        ...common,
+      },
+    ],
+  };
+  return { validating, mutating };
+}
+
+/** Applies both configurations (server-side apply, forced: this manager's URL and CA win). */
+export async function registerWebhooks(client: KubeClient, options: WebhookRegistration): Promise<void> {
+  const { validating, mutating } = webhookConfigurations(options);
+  await client.apply(VALIDATING_WEBHOOK_CONFIGURATIONS, validating);
+  await client.apply(MUTATING_WEBHOOK_CONFIGURATIONS, mutating);
+}

@@ -1,0 +1,128 @@
+/**
+ * The admission webhook server: its own HTTPS listener on 127.0.0.1 (the apiserver requires TLS
+ * for webhooks; the manager's plain HTTP surface is for probes), answering the quota reviews and
+ * the changed-by stamp, then registering both configurations with its URL and CA.
+ */
+import type { AddressInfo } from 'node:net';
+import { fastify, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { httpErrorHandler, InputError } from '@beamline/errors';
+import type { KubeClient } from '@beamline/kube';
+import { changedByResponse } from './changed-by.ts';
+import { admissionReader, reviewQuota, type AdmissionReader, type SyncedCache } from './quota-review.ts';
+import { CHANGED_BY_PATH, QUOTA_PATH, registerWebhooks, type LabelSelector } from './registration.ts';
+import { parseAdmissionReview, reviewAnswer } from './review.ts';
+import { ensureAdmissionTls, type AdmissionTls } from './tls.ts';
+
+/** The largest review body accepted: a review carries the object twice, and Beamline's objects are small. */
+export const ADMISSION_BODY_LIMIT = 1024 * 1024;
+
+/** Options of {@link startAdmissionServer}. */
+export interface AdmissionServerOptions {
+  /** The TLS it serves with. */
+  readonly tls: AdmissionTls;
+  /** What the quota review reads. */
+  readonly reader: AdmissionReader;
+  /** The port; 0 picks a free one. */
+  readonly port: number;
+  /** Where refusals (at debug) and unexpected errors are logged. */
+  readonly logger?: Logger;
+}
+
+/** A running admission server. */
+export interface AdmissionServer {
+  /** `https://127.0.0.1:<port>`, with the port actually bound. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops listening and closes the connections (the apiserver keeps them alive). */
+  close(): Promise<void>;
+}
+
+function routes(app: FastifyInstance, options: AdmissionServerOptions): void {
+  app.post(QUOTA_PATH, async (request) => {
+    const review = parseAdmissionReview(request.body);
+    const response = await reviewQuota(review, options.reader);
+    if (!response.allowed) options.logger?.info({ uid: review.uid, user: review.userInfo.username, namespace: review.namespace, message: response.status?.message }, 'admission refused');
+    return reviewAnswer(response);
+  });
+  app.post(CHANGED_BY_PATH, (request) => Promise.resolve(reviewAnswer(changedByResponse(parseAdmissionReview(request.body)))));
+}
+
+/**
+ * Starts the HTTPS server on 127.0.0.1: `POST /validate/quota` and `POST /mutate/changed-by`,
+ * each taking an `admission.k8s.io/v1` AdmissionReview (at most 1 MiB). A body that is not JSON
+ * or not a review is answered 400 with `{ error, message }`, as every Beamline route answers.
+ */
+export async function startAdmissionServer(options: AdmissionServerOptions): Promise<AdmissionServer> {
+  const app = fastify({
+    logger: false,
+    https: { key: options.tls.keyPem, cert: options.tls.certPem },
+    bodyLimit: ADMISSION_BODY_LIMIT,
+    // The apiserver keeps connections open; closing must not wait for it.
+    forceCloseConnections: true,
+  });
+  app.setErrorHandler(httpErrorHandler(options.logger === undefined ? {} : { logger: options.logger }));
+  app.setNotFoundHandler((request) => Promise.reject(new InputError(`no admission webhook at ${request.method} ${request.url.split('?')[0] ?? ''}`)));
+  routes(app, options);
+  try {
+    await app.listen({ host: '127.0.0.1', port: options.port });
+  } catch (error) {
+    await app.close();
+    throw new Error(`failed to start the admission webhook server on 127.0.0.1:${options.port}: ${(error as Error).message}; choose another --admission-port`, { cause: error });
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  return { url: `https://127.0.0.1:${port}`, port, close: () => app.close() };
+}
+
+/** Options of {@link startAdmission}. */
+export interface AdmissionOptions {
+  /** A client of the management cluster, allowed to read the kinds, write the TLS Secret and the webhook configurations. */
+  readonly client: KubeClient;
+  /** The namespace of the TLS Secret (MANAGER_NAMESPACE). */
+  readonly namespace: string;
+  /** The port; 0 picks a free one. */
+  readonly port: number;
+  /** Which namespaces' requests the apiserver sends. Default: those labelled PROJECT_LABEL (tests narrow it). */
+  readonly namespaceSelector?: LabelSelector;
+  /** The configurations' names (tests make them unique). */
+  readonly names?: { readonly quota: string; readonly changedBy: string };
+  /** The TLS Secret's name. Default `beamline-admission-tls`. */
+  readonly secretName?: string;
+  /** The manager's cache, once there (templates and flavors are read from it when synced). */
+  readonly cache?: () => SyncedCache | undefined;
+  readonly logger?: Logger;
+}
+
+/** A running admission webhook: the server and its registration. */
+export interface Admission extends AdmissionServer {
+  /** PEM of the CA the configurations trust (the caBundle). */
+  readonly caPem: string;
+}
+
+/**
+ * Everything the manager's admission needs, in order: the TLS from its Secret (created or
+ * renewed), the server listening, then both webhook configurations registered with its URL (only
+ * once it answers, so the apiserver is never sent to a port nobody serves).
+ */
+export async function startAdmission(options: AdmissionOptions): Promise<Admission> {
+  const tls = await ensureAdmissionTls(options.client, { namespace: options.namespace, ...(options.secretName === undefined ? {} : { name: options.secretName }) });
+  const server = await startAdmissionServer({
+    tls,
+    reader: admissionReader(options.client, options.cache),
+    port: options.port,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  try {
+    await registerWebhooks(options.client, {
+      baseUrl: server.url,
+      caPem: tls.caPem,
+      ...(options.namespaceSelector === undefined ? {} : { namespaceSelector: options.namespaceSelector }),
+      ...(options.names === undefined ? {} : { names: options.names }),
+    });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  options.logger?.info({ url: server.url }, 'admission webhooks registered');
+  return { ...server, caPem: tls.caPem };
+}
