@@ -13,6 +13,8 @@ export { groupNameOf, kubeconfigSecretName, nodeGroupObjectName } from './naming
 export { nodeGroupReconciler } from './nodegroup/reconciler.ts';
 export * from './resources.ts';
 export * from './application/index.ts';
+export * from './admission/index.ts';
+export { checkQuota, computeProjectUsage, type ProjectUsageInput, type QuotaName, type QuotaViolation } from './quota/usage.ts';
 export * from './project/index.ts';
 
 const spec = (object: KubeObject): Record<string, unknown> => ((object as { spec?: Record<string, unknown> }).spec ?? {});

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { httpErrorHandler, InputError } from '@beamline/errors';
-import type { KubeClient } from '@beamline/kube';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { clientFor } from '@beamline/kube';
 import { changedByResponse } from './changed-by.ts';
 import { admissionReader, reviewQuota, type AdmissionReader, type SyncedCache } from './quota-review.ts';
 import { CHANGED_BY_PATH, QUOTA_PATH, registerWebhooks, type LabelSelector } from './registration.ts';
@@ -76,8 +77,8 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
 
 /** Options of {@link startAdmission}. */
 export interface AdmissionOptions {
-  /** A client of the management cluster, allowed to read the kinds, write the TLS Secret and the webhook configurations. */
-  readonly client: KubeClient;
+  /** The management cluster; its user reads the kinds, namespaces and Projects, writes the TLS Secret and the webhook configurations. */
+  readonly kubeConfig: KubeConfig;
   /** The namespace of the TLS Secret (MANAGER_NAMESPACE). */
   readonly namespace: string;
   /** The port; 0 picks a free one. */
@@ -105,15 +106,16 @@ export interface Admission extends AdmissionServer {
  * once it answers, so the apiserver is never sent to a port nobody serves).
  */
 export async function startAdmission(options: AdmissionOptions): Promise<Admission> {
-  const tls = await ensureAdmissionTls(options.client, { namespace: options.namespace, ...(options.secretName === undefined ? {} : { name: options.secretName }) });
+  const client = clientFor(options.kubeConfig);
+  const tls = await ensureAdmissionTls(client, { namespace: options.namespace, ...(options.secretName === undefined ? {} : { name: options.secretName }) });
   const server = await startAdmissionServer({
     tls,
-    reader: admissionReader(options.client, options.cache),
+    reader: admissionReader(client, options.cache),
     port: options.port,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   try {
-    await registerWebhooks(options.client, {
+    await registerWebhooks(client, {
       baseUrl: server.url,
       caPem: tls.caPem,
       ...(options.namespaceSelector === undefined ? {} : { namespaceSelector: options.namespaceSelector }),
