@@ -101,6 +101,13 @@ export const ClusterStatusSchema = Type.Object(
     conditions: Type.Optional(ConditionsSchema),
     provider: Type.Optional(Type.Enum([...PROVIDERS], { description: "the provider in effect: spec.provider, else the template's." })),
     endpoint: Type.Optional(Type.String({ description: "the URL of the cluster's API server (the load balancer's with 3 replicas).", maxLength: 2048 })),
+    certificateAuthority: Type.Optional(
+      Type.String({
+        description:
+          "PEM of the CA the API server's certificate is signed by (public data): with endpoint, what a kubeconfig needs besides credentials, so a user who may not read the admin kubeconfig Secret can still reach the cluster with their own login (`beamline cluster kubeconfig`).",
+        maxLength: 65536,
+      }),
+    ),
     kubernetesVersion: Type.Optional(Type.String({ description: 'the Kubernetes version the API server reports.', maxLength: 64 })),
     controlPlaneReplicas: Type.Optional(Type.Integer({ description: 'control-plane members running.', minimum: 0 })),
     nodeGroups: Type.Optional(

@@ -9,7 +9,7 @@ import { groupNameOf } from '../naming.ts';
 import { readSecretKey, writeKubeconfigSecret } from './kubeconfig-secret.ts';
 import { desiredNodeGroups, materialiseNodeGroups, nodeGroupsOf } from './node-groups.ts';
 import { providerNameOf } from './provider-name.ts';
-import { computeClusterStatus, type ClusterObservation } from './status.ts';
+import { certificateAuthorityOf, computeClusterStatus, type ClusterObservation } from './status.ts';
 
 export { desiredNodeGroups } from './node-groups.ts';
 
@@ -30,6 +30,7 @@ export interface ClusterReconcilerOptions {
 interface StatusFields {
   provider?: NonNullable<Cluster['status']>['provider'];
   endpoint?: string;
+  certificateAuthority?: string;
   kubernetesVersion?: string;
   controlPlaneReplicas?: number;
   kubeconfigSecretRef?: { name: string; key: string };
@@ -160,6 +161,9 @@ async function reconcileNormal(scope: ClusterScope, providers: ProviderRegistry,
   }
 
   const secretRef = 'publish' in state.kubeconfig ? await writeKubeconfigSecret(context, scope.cluster, state.kubeconfig.publish) : state.kubeconfig.secretRef;
+  // The cluster CA, public, for kubeconfigs of users who may not read the admin kubeconfig Secret.
+  const kubeconfigYaml = 'publish' in state.kubeconfig ? state.kubeconfig.publish : await readSecretKey(context.client, scope.namespace, secretRef.name, secretRef.key).catch(() => undefined);
+  const certificateAuthority = kubeconfigYaml === undefined ? undefined : certificateAuthorityOf(kubeconfigYaml);
   let nodeGroups: ClusterObservation['nodeGroups'];
   let missing: string[] = [];
   if (state.nodeGroups !== undefined) {
@@ -173,6 +177,7 @@ async function reconcileNormal(scope: ClusterScope, providers: ProviderRegistry,
   scope.fields = {
     provider: provider.name as StatusFields['provider'],
     endpoint: state.endpoint,
+    ...(certificateAuthority === undefined ? {} : { certificateAuthority }),
     kubernetesVersion: state.kubernetesVersion,
     ...(state.controlPlaneReplicas === undefined ? {} : { controlPlaneReplicas: state.controlPlaneReplicas }),
     kubeconfigSecretRef: secretRef,

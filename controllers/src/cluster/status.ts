@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, ConditionType } from '@beamline/api';
 
 /** A condition as computed, before its bookkeeping fields are added. */
@@ -128,4 +129,22 @@ export function computeClusterStatus(observed: ClusterObservation): ComputedClus
       { type: ConditionType.Stalled, status: 'False', reason: allReady ? ConditionReason.Available : ConditionReason.Progressing, message: '' },
     ],
   };
+}
+
+/**
+ * The PEM of the cluster CA named by a kubeconfig's current cluster (`certificate-authority-data`),
+ * for `status.certificateAuthority`; undefined when it names none (a cluster served by a public CA)
+ * or cannot be parsed. Only the CA is read: the kubeconfig's credentials never leave this function.
+ */
+export function certificateAuthorityOf(kubeconfigYaml: string): string | undefined {
+  try {
+    const config = new KubeConfig();
+    config.loadFromString(kubeconfigYaml);
+    const data = config.getCurrentCluster()?.caData;
+    if (data === undefined || data === '') return undefined;
+    const pem = Buffer.from(data, 'base64').toString('utf8');
+    return pem.includes('-----BEGIN CERTIFICATE-----') ? pem : undefined;
+  } catch {
+    return undefined;
+  }
 }

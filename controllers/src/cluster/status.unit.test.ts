@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { computeClusterStatus, type ClusterObservation } from './status.ts';
+import { certificateAuthorityOf, computeClusterStatus, type ClusterObservation } from './status.ts';
 
 const condition = (result: ReturnType<typeof computeClusterStatus>, type: string): string => {
   const found = result.conditions.find((c) => c.type === type);
@@ -117,4 +117,27 @@ describe('computeClusterStatus', () => {
       assert.ok(result.conditions.every((x) => x.reason !== ''));
     });
   }
+});
+
+describe('certificateAuthorityOf', () => {
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const kubeconfig = (cluster: Record<string, string>): string =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443', ...cluster } }],
+      users: [{ name: 'admin', user: { 'client-key-data': Buffer.from('PRIVATE').toString('base64') } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'admin' } }],
+      'current-context': 'c',
+    });
+
+  test('reads the current cluster\'s embedded CA, and nothing of the credentials', () => {
+    assert.equal(certificateAuthorityOf(kubeconfig({ 'certificate-authority-data': Buffer.from(pem).toString('base64') })), pem);
+  });
+
+  test('is undefined without an embedded CA, for data that is no certificate, and for garbage', () => {
+    assert.equal(certificateAuthorityOf(kubeconfig({})), undefined);
+    assert.equal(certificateAuthorityOf(kubeconfig({ 'certificate-authority-data': Buffer.from('not a cert').toString('base64') })), undefined);
+    assert.equal(certificateAuthorityOf(': not yaml ['), undefined);
+  });
 });
