@@ -1,0 +1,135 @@
+// The portal's pure parts: sealed cookies, sessions, the identity mapping, the fleet index.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { API_VERSION, PROJECT_LABEL } from '@beamline/api';
+import type { KubeObject } from '@beamline/kube';
+import { FleetIndex } from './fleet.ts';
+import { seal, unseal } from './seal.ts';
+import { csrfMatches, kubernetesIdentity, openLoginState, openSession, sealLoginState, sealSession, type Session } from './session.ts';
+
+const key = randomBytes(32);
+const session: Session = { sid: 'sid-1', user: 'oidc:alice@example.org', groups: ['oidc:physics'], exp: 2_000_000_000, csrf: 'csrf-token' };
+
+describe('sealed cookies', () => {
+  test('what is sealed opens with the same key and purpose, and with nothing else', () => {
+    const sealed = seal(key, 'purpose', { a: 1 });
+    assert.deepEqual(unseal(key, 'purpose', sealed), { a: 1 });
+    assert.equal(unseal(randomBytes(32), 'purpose', sealed), undefined, 'another key');
+    assert.equal(unseal(key, 'other', sealed), undefined, 'another purpose');
+    assert.equal(unseal(key, 'purpose', 'v1.garbage'), undefined);
+    assert.equal(unseal(key, 'purpose', ''), undefined);
+    assert.doesNotMatch(sealed, /"a"/, 'the payload is encrypted');
+  });
+
+  test('any altered byte is refused (GCM tag)', () => {
+    const sealed = seal(key, 'purpose', { user: 'alice' });
+    const raw = Buffer.from(sealed.slice(3), 'base64url');
+    for (const position of [0, 12, raw.length - 17, raw.length - 1]) {
+      const altered = Buffer.from(raw);
+      altered[position] = (altered[position] ?? 0) ^ 1;
+      assert.equal(unseal(key, 'purpose', `v1.${altered.toString('base64url')}`), undefined, `byte ${String(position)}`);
+    }
+  });
+
+  test('a session opens until it expires; a login state is not a session', () => {
+    const cookie = sealSession(key, session);
+    assert.deepEqual(openSession(key, cookie, 1_999_999_999), session);
+    assert.equal(openSession(key, cookie, 2_000_000_000), undefined, 'expired');
+    const login = sealLoginState(key, { state: 's', nonce: 'n', verifier: 'v', exp: 2_000_000_000 });
+    assert.equal(openSession(key, login, 0), undefined);
+    assert.deepEqual(openLoginState(key, login, 0), { state: 's', nonce: 'n', verifier: 'v', exp: 2_000_000_000 });
+    assert.equal(openLoginState(key, cookie, 0), undefined);
+    assert.equal(openSession(key, seal(key, 'beamline_session', { ...session, user: '' }), 0), undefined, 'a session without a user');
+  });
+
+  test('a session of too many groups to fit a cookie is refused', () => {
+    assert.throws(() => sealSession(key, { ...session, groups: Array.from({ length: 200 }, (_, index) => `oidc:group-number-${String(index)}`) }), /does not fit a cookie/);
+  });
+
+  test('the CSRF token must match exactly', () => {
+    assert.equal(csrfMatches(session, 'csrf-token'), true);
+    assert.equal(csrfMatches(session, 'csrf-tokem'), false);
+    assert.equal(csrfMatches(session, 'csrf'), false);
+    assert.equal(csrfMatches(session, undefined), false);
+    assert.equal(csrfMatches(session, ['csrf-token', 'csrf-token']), false);
+  });
+});
+
+describe('kubernetesIdentity', () => {
+  test('the claims with the prefixes, as the apiserver names the user', () => {
+    assert.deepEqual(kubernetesIdentity({ email: 'a@x.org', email_verified: true, groups: ['physics', 'lab'] }, {}), { user: 'oidc:a@x.org', groups: ['oidc:physics', 'oidc:lab'] });
+    assert.deepEqual(kubernetesIdentity({ sub: 'u1', roles: 'admins' }, { usernameClaim: 'sub', usernamePrefix: 'kc:', groupsClaim: 'roles', groupsPrefix: 'kcg:' }), {
+      user: 'kc:u1',
+      groups: ['kcg:admins'],
+    });
+  });
+
+  test('no user claim, or an unverified email, is refused', () => {
+    assert.throws(() => kubernetesIdentity({ groups: [] }, {}), /no email claim/);
+    assert.throws(() => kubernetesIdentity({ email: 'a@x.org', email_verified: false }, {}), /not verified/);
+  });
+});
+
+describe('FleetIndex', () => {
+  const object = (kind: string, namespace: string | undefined, name: string, rest: Record<string, unknown> = {}): KubeObject =>
+    ({ apiVersion: API_VERSION, kind, metadata: { name, ...(namespace === undefined ? {} : { namespace }) }, ...rest });
+
+  test('counts per namespace, GPUs from flavors, filtered by what the user sees', () => {
+    const index = new FleetIndex();
+    index.apply('PlatformConfig', 'add', object('PlatformConfig', undefined, 'beamline', { spec: { flavors: [{ name: 'gpu.large', gpus: { count: 4 } }, { name: 'm1.small' }], kubernetesVersions: ['1.36.3'] } }));
+    index.apply('Namespace', 'add', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'project-physics', labels: { [PROJECT_LABEL]: 'physics' } } });
+    index.apply('Cluster', 'add', object('Cluster', 'project-physics', 'a', { status: { phase: 'Running', nodes: { total: 3, ready: 2 } } }));
+    index.apply('Cluster', 'add', object('Cluster', 'project-physics', 'b', { status: { phase: 'Provisioning' } }));
+    index.apply('Cluster', 'add', object('Cluster', 'other', 'c', { status: { phase: 'Running', nodes: { total: 1, ready: 1 } } }));
+    index.apply('NodeGroup', 'add', object('NodeGroup', 'project-physics', 'a-gpu', { spec: { clusterName: 'a', flavor: 'gpu.large', replicas: 2 }, status: { replicas: 2 } }));
+    index.apply('NodeGroup', 'add', object('NodeGroup', 'project-physics', 'a-cpu', { spec: { clusterName: 'a', flavor: 'm1.small', replicas: 1 } }));
+    index.apply('NodeGroup', 'add', object('NodeGroup', 'project-physics', 'gone-gpu', { spec: { clusterName: 'gone', flavor: 'gpu.large', replicas: 5 } }));
+    index.apply('Application', 'add', object('Application', 'project-physics', 'web', { status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } }));
+    index.apply('Application', 'add', object('Application', 'other', 'db', { status: { sync: { status: 'OutOfSync' }, health: { status: 'Degraded' } } }));
+    index.apply('Application', 'add', object('Application', 'other', 'new', {}));
+
+    const all = index.fleet({ clusters: () => true, applications: () => true });
+    assert.deepEqual(all.totals, {
+      clusters: { total: 3, byPhase: { Running: 2, Provisioning: 1 } },
+      nodes: { total: 4, ready: 3 },
+      gpus: 8,
+      applications: { total: 3, bySync: { Synced: 1, OutOfSync: 1, Unknown: 1 }, byHealth: { Healthy: 1, Degraded: 1, Unknown: 1 } },
+    });
+    assert.deepEqual(
+      all.namespaces.map((namespace) => [namespace.namespace, namespace.project]),
+      [
+        ['other', undefined],
+        ['project-physics', 'physics'],
+      ],
+    );
+
+    const physics = index.fleet({ clusters: (namespace) => namespace === 'project-physics', applications: (namespace) => namespace === 'project-physics' });
+    assert.equal(physics.totals.clusters.total, 2);
+    assert.equal(physics.totals.applications.total, 1);
+    assert.deepEqual(physics.namespaces.map((namespace) => namespace.namespace), ['project-physics']);
+
+    const appsOnly = index.fleet({ clusters: () => false, applications: (namespace) => namespace === 'other' });
+    assert.equal(appsOnly.totals.clusters.total, 0);
+    assert.equal(appsOnly.totals.applications.total, 2);
+
+    index.apply('Cluster', 'delete', object('Cluster', 'project-physics', 'a'));
+    index.apply('Application', 'update', object('Application', 'other', 'db', { status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } }));
+    const after = index.fleet({ clusters: () => true, applications: () => true });
+    assert.equal(after.totals.clusters.total, 2);
+    assert.equal(after.totals.gpus, 0, "a deleted cluster's node groups count no more");
+    assert.deepEqual(after.totals.applications.bySync, { Synced: 2, Unknown: 1 });
+  });
+
+  test('the identity and projects come from their objects', () => {
+    const index = new FleetIndex();
+    assert.equal(index.identity(), undefined);
+    index.apply('PlatformConfig', 'add', object('PlatformConfig', undefined, 'beamline', { spec: { flavors: [], kubernetesVersions: [], identity: { issuer: 'https://idp.example', clientID: 'beamline' } } }));
+    index.apply('PlatformConfig', 'add', object('PlatformConfig', undefined, 'not-the-singleton', { spec: { flavors: [], kubernetesVersions: [] } }));
+    assert.deepEqual(index.identity(), { issuer: 'https://idp.example', clientID: 'beamline' });
+    index.apply('Project', 'add', object('Project', undefined, 'physics', { spec: { displayName: 'Physics', members: [], quota: { clusters: 3 } }, status: { usage: { clusters: 1, nodes: 2, gpus: 0, cpu: '4', memory: '8Gi' } } }));
+    assert.deepEqual(index.projects(), [{ name: 'physics', displayName: 'Physics', namespace: 'project-physics', quota: { clusters: 3 }, usage: { clusters: 1, nodes: 2, gpus: 0, cpu: '4', memory: '8Gi' } }]);
+    index.apply('Project', 'delete', object('Project', undefined, 'physics'));
+    assert.deepEqual(index.projects(), []);
+  });
+});

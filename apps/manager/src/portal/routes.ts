@@ -1,0 +1,435 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { GROUP, type Identity } from '@beamline/api';
+import { HttpError, InputError, NotAllowedError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from '@beamline/errors';
+import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
+import type { AccessReviewer, AccessQuery } from './access.ts';
+import { EventStream } from './events.ts';
+import type { KubeUpstream } from './kube-upstream.ts';
+import { OidcClient, type OidcFetch } from './oidc.ts';
+import type { PortalCache, PortalChange } from './portal-cache.ts';
+import {
+  CSRF_HEADER,
+  csrfMatches,
+  DEFAULT_SESSION_MAX_AGE_S,
+  kubernetesIdentity,
+  LOGIN_COOKIE,
+  LOGIN_MAX_AGE_S,
+  openLoginState,
+  openSession,
+  randomToken,
+  sealLoginState,
+  sealSession,
+  SESSION_COOKIE,
+  type Session,
+} from './session.ts';
+
+/** The largest body the proxy forwards: 4 MiB (a big ConfigMap or CRD, not a file store). */
+export const MAX_PROXY_BODY_BYTES = 4 * 1024 * 1024;
+
+/** 429: too many requests from one session or address. */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(429, message, options);
+  }
+}
+
+/** Requests per minute, per session (logged in) and per address (not). */
+export interface PortalRateLimits {
+  readonly perSession: number;
+  readonly perAddress: number;
+}
+
+/** Generous: a dashboard polling several views, and the fleet benchmark's 200 requests/s, stay under it. */
+export const DEFAULT_RATE_LIMITS: PortalRateLimits = { perSession: 30_000, perAddress: 1_200 };
+
+/** What the portal's routes run on. */
+export interface PortalDeps {
+  readonly cache: PortalCache;
+  readonly upstream: KubeUpstream;
+  readonly access: AccessReviewer;
+  /** The manager's own client (the session key Secret, the client secret). */
+  readonly client: KubeClient;
+  /** The session key, loaded (or created) once. */
+  readonly sessionKey: () => Promise<Buffer>;
+  /** The management apiserver's URL and CA, for `/api/auth/config`. */
+  readonly managementServer: { readonly server: string; readonly certificateAuthority?: string };
+  readonly logger: Logger;
+  /** The manager's URL as browsers reach it (`<publicUrl>/auth/callback` is the redirect URI); default: the request's loopback origin. */
+  readonly publicUrl?: string;
+  readonly sessionMaxAgeS?: number;
+  readonly rateLimits?: PortalRateLimits;
+  /** The issuer to use instead of PlatformConfig `spec.identity` (tests beside others sharing the singleton). */
+  readonly identity?: Identity;
+  /** Wraps the OIDC client's fetch (tests forge an issuer's answers with it). */
+  readonly wrapOidcFetch?: (inner: OidcFetch) => OidcFetch;
+}
+
+const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Request headers the proxy forwards; everything else (cookies, Authorization, Impersonate-*, the CSRF token) stays here. */
+const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-encoding', 'content-type'];
+/** Response headers the proxy passes back. */
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'content-encoding', 'cache-control', 'audit-id', 'warning', 'retry-after'];
+const NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const VERB_PATTERN = /^[a-z*]{1,32}$/;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The session of the request's cookie, once {@link PortalRoutes.authenticate} ran. */
+    portalSession: Session | null;
+  }
+}
+
+function nowS(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Cookie attributes: HttpOnly (no script reads it), Secure, SameSite=Lax (sent on top-level navigations only, so cross-site POSTs carry none). */
+function cookieOptions(path: string, maxAgeS: number): { httpOnly: true; secure: true; sameSite: 'lax'; path: string; maxAge: number } {
+  return { httpOnly: true, secure: true, sameSite: 'lax', path, maxAge: Math.max(0, maxAgeS) };
+}
+
+/**
+ * The portal's HTTP surface (see `docs/design/portal-server.md`), registered as one encapsulated
+ * Fastify plugin so its cookie parser, security headers and rate limits stay off the manager's
+ * probes and webhook.
+ */
+export class PortalRoutes {
+  readonly #deps: PortalDeps;
+  readonly #revoked = new Map<string, number>();
+  readonly #streams = new Map<string, Set<EventStream>>();
+  #oidc: { key: string; client: Promise<OidcClient> } | undefined;
+
+  constructor(deps: PortalDeps) {
+    this.#deps = deps;
+  }
+
+  /** Closes every event stream (the manager is stopping). */
+  closeStreams(): void {
+    for (const streams of this.#streams.values()) for (const stream of streams) stream.close();
+  }
+
+  /** Registers the routes on `app`. */
+  register(app: FastifyInstance): void {
+    void app.register(async (scope) => {
+      await scope.register(fastifyCookie);
+      await scope.register(fastifyHelmet, {
+        // JSON and event streams only, no pages yet: nothing may load, frame or run from them.
+        contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"] } },
+        crossOriginResourcePolicy: { policy: 'same-origin' },
+        referrerPolicy: { policy: 'no-referrer' },
+      });
+      const limits = this.#deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+      await scope.register(fastifyRateLimit, {
+        timeWindow: 60_000,
+        keyGenerator: (request) => this.#rateLimitKey(request),
+        max: (_request, key) => (key.startsWith('s:') ? limits.perSession : limits.perAddress),
+        errorResponseBuilder: (_request, context) => new TooManyRequestsError(`too many requests: at most ${String(context.max)} a minute; retry in ${context.after}`),
+      });
+      scope.decorateRequest('portalSession', null);
+
+      scope.get('/api/auth/config', () => this.#authConfig());
+      scope.get('/auth/login', (request, reply) => this.#login(request, reply));
+      scope.get('/auth/callback', (request, reply) => this.#callback(request, reply));
+      scope.post('/auth/logout', (request, reply) => this.#logout(request, reply));
+      scope.get('/api/session', (request) =>
+        this.#authenticate(request).then((session) => ({ user: session.user, groups: session.groups, csrfToken: session.csrf, expiresAt: new Date(session.exp * 1000).toISOString() })),
+      );
+      scope.get('/api/fleet', async (request) => this.#fleet(await this.#authenticate(request)));
+      scope.get('/api/projects/usage', async (request) => this.#projectsUsage(await this.#authenticate(request)));
+      scope.get('/api/access', async (request) => this.#accessCheck(await this.#authenticate(request), request.query as Record<string, unknown>));
+      scope.get('/api/events', async (request, reply) => this.#events(await this.#authenticate(request), request, reply));
+
+      // The proxy reads bodies as bytes (any content type: JSON, merge and apply patches, YAML) up to the limit.
+      await scope.register((kube, _options, registered) => {
+        kube.removeAllContentTypeParsers();
+        kube.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_PROXY_BODY_BYTES }, (_request, body, done) => done(null, body));
+        kube.all('/api/kube/*', async (request, reply) => this.#proxy(await this.#authenticate(request), request, reply));
+        registered();
+      });
+    });
+  }
+
+  /**
+   * The request's session, or a 401 (no cookie, forged, altered, expired, logged out); for a
+   * state-changing method also the CSRF token, or a 403.
+   */
+  async #authenticate(request: FastifyRequest): Promise<Session> {
+    if (request.portalSession !== null) return request.portalSession;
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie === undefined) throw new UnauthorizedError('not logged in: log in at /auth/login');
+    const session = openSession(await this.#deps.sessionKey(), cookie, nowS());
+    if (session === undefined || this.#revoked.has(session.sid)) throw new UnauthorizedError('the session is not valid or has expired: log in again at /auth/login');
+    if (!SAFE_METHODS.has(request.method) && !csrfMatches(session, request.headers[CSRF_HEADER])) {
+      throw new NotAllowedError(`missing or wrong ${CSRF_HEADER} header: send the csrfToken of GET /api/session with every state-changing call`);
+    }
+    request.portalSession = session;
+    return session;
+  }
+
+  async #rateLimitKey(request: FastifyRequest): Promise<string> {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie !== undefined) {
+      try {
+        // Only a session this key sealed counts as one: random cookies do not buy fresh buckets.
+        const session = openSession(await this.#deps.sessionKey(), cookie, nowS());
+        if (session !== undefined) return `s:${session.sid}`;
+      } catch {
+        // The key is not loaded yet: count by address.
+      }
+    }
+    return `ip:${request.ip}`;
+  }
+
+  #identity(): Identity {
+    if (this.#deps.identity !== undefined) return this.#deps.identity;
+    this.#requireSynced();
+    const identity = this.#deps.cache.index.identity();
+    if (identity === undefined) throw new NotFoundError('no identity provider is configured: set spec.identity of PlatformConfig beamline');
+    return identity;
+  }
+
+  #authConfig(): Record<string, unknown> {
+    const identity = this.#identity();
+    return {
+      issuer: identity.issuer,
+      clientID: identity.clientID,
+      ...(identity.certificateAuthority === undefined ? {} : { certificateAuthority: identity.certificateAuthority }),
+      usernameClaim: identity.usernameClaim ?? 'email',
+      usernamePrefix: identity.usernamePrefix ?? 'oidc:',
+      groupsClaim: identity.groupsClaim ?? 'groups',
+      groupsPrefix: identity.groupsPrefix ?? 'oidc:',
+      managementServer: this.#deps.managementServer.server,
+      managementCertificateAuthority: this.#deps.managementServer.certificateAuthority ?? null,
+    };
+  }
+
+  #publicUrl(request: FastifyRequest): string {
+    if (this.#deps.publicUrl !== undefined) return this.#deps.publicUrl.replace(/\/$/, '');
+    // Without a configured URL only a loopback origin is trusted: the Host header is the client's to write.
+    const host = request.host;
+    if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/.test(host)) throw new NotFoundError('the portal has no public URL configured: start the manager with its public URL');
+    return `http://${host}`;
+  }
+
+  async #oidcClient(identity: Identity, redirectUri: string): Promise<OidcClient> {
+    const secretRef = identity.clientSecretRef;
+    const key = JSON.stringify([identity.issuer, identity.clientID, identity.certificateAuthority ?? '', secretRef ?? null, redirectUri]);
+    if (this.#oidc?.key !== key) {
+      const client = (async () => {
+        let clientSecret: string | undefined;
+        if (secretRef !== undefined) {
+          const secret = await this.#deps.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, secretRef.name, secretRef.namespace);
+          const encoded = secret?.data?.[secretRef.key];
+          if (encoded === undefined) throw new ServiceUnavailableError(`the OIDC client secret ${secretRef.namespace}/${secretRef.name} key ${secretRef.key} does not exist`);
+          clientSecret = Buffer.from(encoded, 'base64').toString('utf8');
+        }
+        return OidcClient.discover({ identity, redirectUri, ...(clientSecret === undefined ? {} : { clientSecret }), ...(this.#deps.wrapOidcFetch === undefined ? {} : { wrapFetch: this.#deps.wrapOidcFetch }) });
+      })();
+      this.#oidc = { key, client };
+      // A failed discovery is not kept: the next login tries again.
+      client.catch(() => {
+        if (this.#oidc?.client === client) this.#oidc = undefined;
+      });
+    }
+    try {
+      return await this.#oidc.client;
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      this.#deps.logger.warn({ err: (error as Error).message, issuer: identity.issuer }, 'failed to discover the OIDC issuer');
+      throw new ServiceUnavailableError('the identity provider cannot be reached: see the manager log', { cause: error });
+    }
+  }
+
+  async #login(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const identity = this.#identity();
+    const oidc = await this.#oidcClient(identity, `${this.#publicUrl(request)}/auth/callback`);
+    const login = await oidc.start();
+    const sealed = sealLoginState(await this.#deps.sessionKey(), { state: login.state, nonce: login.nonce, verifier: login.verifier, exp: nowS() + LOGIN_MAX_AGE_S });
+    return reply.setCookie(LOGIN_COOKIE, sealed, cookieOptions('/auth', LOGIN_MAX_AGE_S)).header('cache-control', 'no-store').redirect(login.url, 302);
+  }
+
+  async #callback(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const identity = this.#identity();
+    const cookie = request.cookies[LOGIN_COOKIE];
+    const key = await this.#deps.sessionKey();
+    const login = cookie === undefined ? undefined : openLoginState(key, cookie, nowS());
+    if (login === undefined) throw new UnauthorizedError('no login in progress, or it took too long: start again at /auth/login');
+    const query = request.query as Record<string, unknown>;
+    if (typeof query.error === 'string') throw new UnauthorizedError(`the identity provider refused the login: ${query.error.slice(0, 200)}`);
+    const base = this.#publicUrl(request);
+    const oidc = await this.#oidcClient(identity, `${base}/auth/callback`);
+    let result;
+    try {
+      result = await oidc.finish(new URL(request.url, base), login);
+    } catch (error) {
+      // Why is logged (it names no token: openid-client's messages describe checks); the client learns only that it failed.
+      this.#deps.logger.warn({ err: (error as Error).message }, 'refused an OIDC login');
+      throw new UnauthorizedError('the login could not be verified: start again at /auth/login', { cause: error });
+    }
+    let who;
+    try {
+      who = kubernetesIdentity(result.claims, identity);
+    } catch (error) {
+      throw new UnauthorizedError(`the login could not be used: ${(error as Error).message}`, { cause: error });
+    }
+    const exp = Math.min(result.exp, nowS() + (this.#deps.sessionMaxAgeS ?? DEFAULT_SESSION_MAX_AGE_S));
+    const session: Session = { sid: randomToken(), user: who.user, groups: who.groups, exp, csrf: randomToken() };
+    let sealed;
+    try {
+      sealed = sealSession(key, session);
+    } catch (error) {
+      throw new InputError(`the login could not be used: ${(error as Error).message}`, { cause: error });
+    }
+    this.#deps.logger.info({ user: session.user, groups: session.groups.length }, 'portal login');
+    return reply
+      .clearCookie(LOGIN_COOKIE, { path: '/auth' })
+      .setCookie(SESSION_COOKIE, sealed, cookieOptions('/', exp - nowS()))
+      .header('cache-control', 'no-store')
+      .redirect('/', 302);
+  }
+
+  async #logout(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const session = await this.#authenticate(request);
+    this.#revoke(session);
+    for (const stream of this.#streams.get(session.sid) ?? []) stream.close();
+    return reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204).send();
+  }
+
+  /** Remembers a logged-out session until it would have expired anyway (the cookie is stateless: a copy would still open). */
+  #revoke(session: Session): void {
+    const now = nowS();
+    for (const [sid, exp] of this.#revoked) if (exp <= now) this.#revoked.delete(sid);
+    this.#revoked.set(session.sid, session.exp);
+  }
+
+  #requireSynced(): void {
+    if (!this.#deps.cache.synced) throw new ServiceUnavailableError('the portal is starting: its caches have not synced yet; retry in a few seconds');
+  }
+
+  async #fleet(session: Session): Promise<unknown> {
+    this.#requireSynced();
+    const index = this.#deps.cache.index;
+    const namespaces = index.namespaces();
+    const [clusters, applications] = await Promise.all([
+      this.#deps.access.namespacesAllowed(session, { verb: 'list', group: GROUP, resource: 'clusters' }, namespaces),
+      this.#deps.access.namespacesAllowed(session, { verb: 'list', group: GROUP, resource: 'applications' }, namespaces),
+    ]);
+    return index.fleet({
+      clusters: (namespace) => clusters.all || clusters.namespaces.has(namespace),
+      applications: (namespace) => applications.all || applications.namespaces.has(namespace),
+    });
+  }
+
+  async #projectsUsage(session: Session): Promise<unknown> {
+    this.#requireSynced();
+    const projects = this.#deps.cache.index.projects();
+    if ((await this.#deps.access.review(session, { verb: 'list', group: GROUP, resource: 'projects' })).allowed) return { projects };
+    const allowed = await Promise.all(projects.map((project) => this.#deps.access.review(session, { verb: 'get', group: GROUP, resource: 'projects', name: project.name })));
+    return { projects: projects.filter((_, index) => allowed[index]?.allowed === true) };
+  }
+
+  async #accessCheck(session: Session, query: Record<string, unknown>): Promise<unknown> {
+    const text = (field: string, pattern: RegExp, required: boolean): string | undefined => {
+      const value = query[field];
+      if (value === undefined || value === '') {
+        if (required) throw new InputError(`query parameter ${field} is required`);
+        return undefined;
+      }
+      if (typeof value !== 'string' || !pattern.test(value)) throw new InputError(`query parameter ${field} is not valid`);
+      return value;
+    };
+    const verb = text('verb', VERB_PATTERN, true) ?? '';
+    const resourceParameter = text('resource', /^[a-z0-9*][-a-z0-9.*]{0,252}$/, true) ?? '';
+    // `clusters.beamline.dev` names the group too, as kubectl writes it; `group` may say it instead.
+    const dot = resourceParameter.indexOf('.');
+    const resource = dot === -1 ? resourceParameter : resourceParameter.slice(0, dot);
+    const group = dot === -1 ? (text('group', /^[a-z0-9.-]{0,253}$/, false) ?? '') : resourceParameter.slice(dot + 1);
+    const namespace = text('namespace', NAME_PATTERN, false);
+    const name = text('name', NAME_PATTERN, false);
+    const subresource = text('subresource', /^[a-z]{1,63}$/, false);
+    const accessQuery: AccessQuery = { verb, group, resource, ...(namespace === undefined ? {} : { namespace }), ...(name === undefined ? {} : { name }), ...(subresource === undefined ? {} : { subresource }) };
+    const answer = await this.#review(session, accessQuery);
+    return { ...accessQuery, allowed: answer.allowed, ...(answer.reason === undefined ? {} : { reason: answer.reason }) };
+  }
+
+  async #review(session: Session, query: AccessQuery): Promise<{ allowed: boolean; reason?: string }> {
+    try {
+      return await this.#deps.access.review(session, query);
+    } catch (error) {
+      throw new ServiceUnavailableError('the management apiserver cannot answer access reviews now; retry later', { cause: error });
+    }
+  }
+
+  #events(session: Session, request: FastifyRequest, reply: FastifyReply): void {
+    this.#requireSynced();
+    const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+    reply.hijack();
+    reply.raw.writeHead(200, headers);
+    const visible = async (change: PortalChange): Promise<boolean> => {
+      const resource = change.kind === 'Cluster' ? 'clusters' : change.kind === 'Application' ? 'applications' : 'projects';
+      const query: AccessQuery =
+        change.kind === 'Project' ? { verb: 'get', group: GROUP, resource, name: change.name } : { verb: 'list', group: GROUP, resource, ...(change.namespace === undefined ? {} : { namespace: change.namespace }) };
+      return (await this.#deps.access.review(session, query)).allowed;
+    };
+    const teardown: { unsubscribe?: () => void; expiry?: NodeJS.Timeout } = {};
+    const stream = new EventStream(reply.raw, visible, () => {
+      teardown.unsubscribe?.();
+      clearTimeout(teardown.expiry);
+      const streams = this.#streams.get(session.sid);
+      streams?.delete(stream);
+      if (streams?.size === 0) this.#streams.delete(session.sid);
+    });
+    if (stream.closed) return;
+    const streams = this.#streams.get(session.sid) ?? new Set<EventStream>();
+    streams.add(stream);
+    this.#streams.set(session.sid, streams);
+    teardown.unsubscribe = this.#deps.cache.subscribe((change) => stream.push(change));
+    // The session's end ends the stream: a browser reconnecting without a session gets its 401.
+    teardown.expiry = setTimeout(() => stream.close(), Math.max(0, session.exp * 1000 - Date.now()));
+    teardown.expiry.unref();
+    request.raw.on('close', () => stream.close());
+  }
+
+  async #proxy(session: Session, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const path = request.url.slice('/api/kube'.length);
+    if (!path.startsWith('/')) throw new NotFoundError('no route: the proxy serves /api/kube/<apiserver path>');
+    const headers: OutgoingHttpHeaders = {};
+    for (const name of FORWARDED_REQUEST_HEADERS) {
+      const value = request.headers[name];
+      if (value !== undefined) headers[name] = value;
+    }
+    const abort = new AbortController();
+    // A client gone (a watch closed, a tab shut) ends the apiserver request too.
+    request.raw.on('close', () => abort.abort());
+    reply.raw.on('close', () => abort.abort());
+    let upstream: IncomingMessage;
+    try {
+      upstream = await this.#deps.upstream.request({
+        method: request.method,
+        path,
+        headers,
+        ...(Buffer.isBuffer(request.body) && request.body.length > 0 ? { body: request.body } : {}),
+        as: session,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      if (abort.signal.aborted) return reply;
+      this.#deps.logger.warn({ err: (error as Error).message }, 'the proxy could not reach the management apiserver');
+      throw new ServiceUnavailableError('the management apiserver cannot be reached; retry later', { cause: error });
+    }
+    reply.code(upstream.statusCode ?? 502);
+    for (const name of FORWARDED_RESPONSE_HEADERS) {
+      const value = upstream.headers[name];
+      if (value !== undefined) reply.header(name, value);
+    }
+    upstream.on('error', () => undefined);
+    return reply.send(upstream);
+  }
+}
+
