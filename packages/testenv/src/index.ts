@@ -1,4 +1,4 @@
-export { SHARED_STATE_ENV, type SharedControlPlane } from './shared-state.ts';
+export { SHARED_STATE_ENV, type SharedControlPlane, type SharedIdentity } from './shared-state.ts';
 export { uniqueName, useTestEnv, waitFor, type TestEnv, type WaitOptions } from './testenv.ts';
 export { alive, killProcessesMentioning, processesMentioning } from './processes.ts';
 export { apiOutcome, type ApiOutcome } from './api-errors.ts';

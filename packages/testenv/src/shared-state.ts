@@ -13,4 +13,20 @@ export interface SharedControlPlane {
   /** Folder of the binaries the plane runs, for tests that start processes of their own. */
   readonly binDir: string;
   readonly mode: 'minimal' | 'full';
+  /**
+   * The run's OIDC provider (a real one, `@beamline/oidc-provider`, with its demo users) that the
+   * shared plane's apiserver trusts: tokens of these users authenticate as `oidc:<email>` in
+   * `oidc:<group>` groups. Tests that change what the apiserver trusts start a plane of their own.
+   */
+  readonly identity: SharedIdentity;
+}
+
+/** The shared plane's identity provider. */
+export interface SharedIdentity {
+  readonly issuer: string;
+  /** PEM of the CA of the issuer's serving certificate. */
+  readonly caPem: string;
+  readonly clientID: string;
+  readonly usernamePrefix: string;
+  readonly groupsPrefix: string;
 }

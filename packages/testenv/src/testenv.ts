@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { binaryPathsIn, ensureBinaries, stderrProgress, type BinaryPaths } from '@beamline/binaries';
-import { kubeconfigYamlForDir, startControlPlane, type UserIdentity } from '@beamline/control-plane';
-import { SHARED_STATE_ENV, type SharedControlPlane } from './shared-state.ts';
+import { binaryPathsIn, type BinaryPaths } from '@beamline/binaries';
+import { kubeconfigYamlForDir, type UserIdentity } from '@beamline/control-plane';
+import { startSharedPlane, type StartedSharedPlane } from './shared-plane.ts';
+import { SHARED_STATE_ENV, type SharedControlPlane, type SharedIdentity } from './shared-state.ts';
 
 /** The control plane a test file works against. */
 export interface TestEnv {
@@ -16,6 +17,8 @@ export interface TestEnv {
   readonly binaries: BinaryPaths;
   /** A namespace created for this test file and deleted after it. */
   readonly namespace: string;
+  /** The OIDC provider the plane's apiserver trusts (demo users of `@beamline/oidc-provider`). */
+  readonly identity: SharedIdentity;
   /** A kubeconfig authenticating as any user and groups (client certificate from the plane's CA). */
   kubeConfigFor(identity: UserIdentity): Promise<KubeConfig>;
   /**
@@ -26,7 +29,7 @@ export interface TestEnv {
   onCleanup(cleanup: () => Promise<unknown>): void;
 }
 
-let ownPlane: Promise<{ shared: SharedControlPlane; stop: () => Promise<void> }> | undefined;
+let ownPlane: Promise<StartedSharedPlane> | undefined;
 
 /**
  * The run's shared control plane. When a test file runs on its own (without the global setup,
@@ -35,14 +38,7 @@ let ownPlane: Promise<{ shared: SharedControlPlane; stop: () => Promise<void> }>
 async function sharedPlane(): Promise<SharedControlPlane> {
   const statePath = process.env[SHARED_STATE_ENV];
   if (statePath !== undefined) return JSON.parse(readFileSync(statePath, 'utf8')) as SharedControlPlane;
-  ownPlane ??= (async () => {
-    const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
-    const plane = await startControlPlane({ binaries: binaries.paths, mode: 'full', name: 'testenv' });
-    return {
-      shared: { kubeconfigPath: plane.kubeconfigPath, server: plane.server, dir: plane.dir, binDir: binaries.dir, mode: 'full' },
-      stop: () => plane.stop(),
-    };
-  })();
+  ownPlane ??= startSharedPlane();
   return (await ownPlane).shared;
 }
 
@@ -68,6 +64,7 @@ export function useTestEnv(prefix = 'test'): TestEnv {
     env.server = shared.server;
     env.binaries = binaryPathsIn(shared.binDir);
     env.namespace = uniqueName(prefix);
+    env.identity = shared.identity;
     env.kubeConfigFor = async (identity) => {
       const config = new KubeConfig();
       config.loadFromString(await kubeconfigYamlForDir(shared.dir, identity));

@@ -59,6 +59,7 @@ export function registerSandbox(program: Command): void {
       const home = beamlineHome();
       const progress = stderrProgress('up');
       const { sandboxDown, sandboxUp } = await import('../sandbox/sandbox.ts');
+      const { identityLines } = await import('../sandbox/identity.ts');
       // Listening before the (long) start: a Ctrl-C during it is not lost, and the start is not
       // cut half-way (that would leave processes without pid files); once up, it stops like `down`.
       const wait = options.detach === true ? undefined : untilSignal();
@@ -76,11 +77,13 @@ export function registerSandbox(program: Command): void {
         `  management kubeconfig:  ${info.kubeconfigPath}`,
         `  manager:                ${info.managerUrl}  (log: ${info.managerLog})`,
         `  webhook URL:            ${info.managerUrl}/api/webhook`,
+        ...identityLines(info.issuer),
         '',
         'Try:',
         '  npx beamline template list',
         '  npx beamline cluster create demo --template small --wait',
         '  npx beamline kubectl get clusters,nodegroups -A',
+        '  npx beamline login --device        (as alice: a cluster of project physics lives in namespace project-physics)',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
       if (wait === undefined) return;

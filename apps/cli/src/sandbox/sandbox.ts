@@ -6,6 +6,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { defaultTemplates, installApi } from '@beamline/install';
 import { ensureBinaries, type Progress } from '@beamline/binaries';
 import {
+  authenticationConfigPath,
+  authenticationConfiguration,
   controlPlaneStatus,
   destroyControlPlane,
   freePort,
@@ -17,8 +19,13 @@ import {
   startControlPlane,
   startProcess,
   stopProcess,
+  writeAuthenticationConfig,
 } from '@beamline/control-plane';
+import { stopIdentityProvider } from '@beamline/oidc-provider';
+import { jwtIssuersOf } from '@beamline/providers';
+import type { Identity } from '@beamline/api';
 import { MANAGER_NODE_FLAGS } from '../manager-flags.ts';
+import { applyIdentity, ensureDemoProjects, ensureIdentityProvider, identityProviderDir, sandboxIdentity } from './identity.ts';
 import { chooseManagerPort, isPortFree } from './manager-port.ts';
 import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from './private-files.ts';
 
@@ -58,6 +65,8 @@ export interface SandboxInfo {
   readonly alreadyRunning: boolean;
   /** Said when the manager's port is not the one asked for or used before (its webhook URL changed). */
   readonly portNotice?: string;
+  /** The embedded OIDC provider every apiserver trusts (its demo users are printed). */
+  readonly issuer: string;
 }
 
 /** Options of {@link sandboxUp}. */
@@ -87,10 +96,14 @@ function portOf(record: ManagerRecord | undefined): number | undefined {
 }
 
 /** Starts the management control plane, or resumes it (same ports, data and PKI) after `down`. */
-async function ensureManagementPlane(layout: SandboxLayout, progress: Progress): Promise<boolean> {
+async function ensureManagementPlane(layout: SandboxLayout, progress: Progress, identity: Identity): Promise<boolean> {
   const binaries = (await ensureBinaries({ progress })).paths;
+  const trust = jwtIssuersOf(identity);
   const state = await readStateIfAny(layout.managementDir);
   if (state?.ready === true) {
+    // A plane of an older Beamline, or an issuer that moved: the apiserver reloads the file.
+    const authentication = await readFile(authenticationConfigPath(layout.managementDir), 'utf8').catch(() => undefined);
+    if (authentication !== authenticationConfiguration(trust)) await writeAuthenticationConfig(layout.managementDir, trust);
     const status = await controlPlaneStatus(layout.managementDir);
     if (status.ready && status.components.every((component) => component.alive)) return true;
     progress.step('resuming the management control plane');
@@ -106,6 +119,9 @@ async function ensureManagementPlane(layout: SandboxLayout, progress: Progress):
     lifetime: 'detached',
     dir: layout.managementDir,
     name: 'beamline-management',
+    // Every apiserver of the platform trusts the identity provider; who changed what is audited.
+    authentication: trust,
+    auditLog: true,
   });
   return false;
 }
@@ -114,21 +130,29 @@ async function ensureManagementPlane(layout: SandboxLayout, progress: Progress):
  * Starts `beamline manager` as a detached process unless it already runs; waits for its /readyz.
  * Its port is stable across `up` (see {@link chooseManagerPort}), so webhook URLs keep working.
  */
-async function ensureManager(layout: SandboxLayout, progress: Progress, requestedPort: number | undefined): Promise<{ record: ManagerRecord; notice?: string }> {
+/** The manager's port, decided before anything starts (the identity provider allows its callback): the running manager's, or a chosen one. */
+type ManagerPlan = { readonly running: ManagerRecord; readonly port: number } | { readonly running?: undefined; readonly port: number; readonly notice?: string };
+
+async function planManager(layout: SandboxLayout, requestedPort: number | undefined): Promise<ManagerPlan> {
   const existing = await readManager(layout);
+  if (existing !== undefined && isSameProcessAlive(existing) && (await probeStatus(`${existing.url}/healthz`)) === 200) {
+    if (requestedPort !== undefined && portOf(existing) !== requestedPort) {
+      throw new Error(`the manager already runs at ${existing.url}: \`beamline down\` first to move it to port ${requestedPort}`);
+    }
+    return { running: existing, port: portOf(existing) ?? 0 };
+  }
+  const choice = await chooseManagerPort({ requested: requestedPort, remembered: portOf(existing), isFree: isPortFree, anyFreePort: freePort });
+  return { port: choice.port, ...(choice.notice === undefined ? {} : { notice: choice.notice }) };
+}
+
+async function ensureManager(layout: SandboxLayout, progress: Progress, plan: ManagerPlan): Promise<{ record: ManagerRecord; notice?: string }> {
   await ensurePrivateDir(layout.logDir);
   await ensurePrivateDir(layout.pidDir);
   const logFile = join(layout.logDir, 'manager.log');
   // Also tightens a log an older Beamline left world-readable.
   await ensurePrivateFile(logFile);
-  if (existing !== undefined && isSameProcessAlive(existing) && (await probeStatus(`${existing.url}/healthz`)) === 200) {
-    if (requestedPort !== undefined && portOf(existing) !== requestedPort) {
-      throw new Error(`the manager already runs at ${existing.url}: \`beamline down\` first to move it to port ${requestedPort}`);
-    }
-    return { record: existing };
-  }
-  const choice = await chooseManagerPort({ requested: requestedPort, remembered: portOf(existing), isFree: isPortFree, anyFreePort: freePort });
-  const port = choice.port;
+  if (plan.running !== undefined) return { record: plan.running };
+  const port = plan.port;
   const url = `http://127.0.0.1:${port}`;
   progress.step(`starting the manager on port ${port} (log: ${logFile})`);
   const child = startProcess({
@@ -150,7 +174,7 @@ async function ensureManager(layout: SandboxLayout, progress: Progress, requeste
     if (Date.now() > deadline) throw new Error(`failed to start the manager: not ready after 120 s (see ${logFile})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { record, ...(choice.notice === undefined ? {} : { notice: choice.notice }) };
+  return { record, ...(plan.notice === undefined ? {} : { notice: plan.notice }) };
 }
 
 /**
@@ -163,18 +187,26 @@ export async function sandboxUp(home: string, progress: Progress, options: Sandb
   const layout = sandboxLayout(home);
   // 0700, and an existing home is tightened: the admin kubeconfig, PKI and etcd data are inside.
   await ensurePrivateDir(home);
-  const alreadyRunning = await ensureManagementPlane(layout, progress);
+  const plan = await planManager(layout, options.port);
+  progress.step('starting the identity provider (OIDC, with demo users)');
+  const provider = await ensureIdentityProvider(home, plan.port);
+  const identity = sandboxIdentity(provider);
+  const firstStart = (await readStateIfAny(layout.managementDir))?.ready !== true;
+  const alreadyRunning = await ensureManagementPlane(layout, progress, identity);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(layout.kubeconfigPath);
-  progress.step('installing the API (CRDs, admission policies, PlatformConfig, default templates)');
+  progress.step('installing the API (CRDs, admission policies, roles, PlatformConfig, default templates)');
   await installApi(kubeConfig, { templates: defaultTemplates() });
-  const manager = await ensureManager(layout, progress, options.port);
+  await applyIdentity(kubeConfig, identity);
+  await ensureDemoProjects(kubeConfig, firstStart);
+  const manager = await ensureManager(layout, progress, plan);
   return {
     kubeconfigPath: layout.kubeconfigPath,
     managerUrl: manager.record.url,
     managerLog: join(layout.logDir, 'manager.log'),
     alreadyRunning,
     ...(manager.notice === undefined ? {} : { portNotice: manager.notice }),
+    issuer: provider.issuer,
   };
 }
 
@@ -208,6 +240,10 @@ export async function sandboxDown(home: string, purge: boolean, progress: Progre
   for (const dir of await clusterDirs(layout)) {
     if (purge) await destroyControlPlane(dir);
     else if ((await stopPlane(dir)) > 0) progress.step(`stopped cluster ${dir.slice(layout.clustersDir.length + 1)}`);
+  }
+  if (existsSync(identityProviderDir(layout.home))) {
+    progress.step('stopping the identity provider');
+    await stopIdentityProvider(identityProviderDir(layout.home));
   }
   if (existsSync(layout.managementDir)) {
     progress.step('stopping the management control plane');
