@@ -3,10 +3,12 @@
  * ValidatingWebhookConfiguration `beamline-quota` and the MutatingWebhookConfiguration
  * `beamline-changed-by`, both pointing at `https://127.0.0.1:<port>` with the admission CA as
  * caBundle. Written by server-side apply at every start: every manager registers its own URL, the
- * last one started wins (see docs/design/admission.md).
+ * last one started wins; a manager repairs a registration whose server no longer answers, and
+ * removes its own when it stops (see docs/design/admission.md).
  */
-import { GROUP, NODE_GROUP, CLUSTER, PROJECT_LABEL } from '@beamline/api';
-import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
+import { request as httpsRequest } from 'node:https';
+import { CLUSTER, GROUP, NODE_GROUP, PROJECT_LABEL } from '@beamline/api';
+import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 
 /** The validating configuration (quota and templates). */
 export const QUOTA_WEBHOOK_CONFIGURATION = 'beamline-quota';
@@ -108,4 +110,52 @@ export async function registerWebhooks(client: KubeClient, options: WebhookRegis
   const { validating, mutating } = webhookConfigurations(options);
   await client.apply(VALIDATING_WEBHOOK_CONFIGURATIONS, validating);
   await client.apply(MUTATING_WEBHOOK_CONFIGURATIONS, mutating);
+}
+
+/** The URL and resourceVersion of the registered quota webhook, or `undefined` when the configuration is missing. */
+export async function registeredQuotaWebhook(client: KubeClient, names?: WebhookRegistration['names']): Promise<{ readonly url: string | undefined; readonly resourceVersion: string | undefined } | undefined> {
+  const configuration = await client.get<KubeObject & { webhooks?: { clientConfig?: { url?: string } }[] }>(VALIDATING_WEBHOOK_CONFIGURATIONS, names?.quota ?? QUOTA_WEBHOOK_CONFIGURATION);
+  if (configuration === undefined) return undefined;
+  return { url: configuration.webhooks?.[0]?.clientConfig?.url, resourceVersion: configuration.metadata?.resourceVersion };
+}
+
+/**
+ * Whether a webhook server answers at `url` (its `/healthz`, over TLS with `caPem`) within two
+ * seconds: the registration of a manager that crashed names a port nobody serves.
+ */
+export function webhookAnswers(url: string, caPem: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL('/healthz', url);
+    } catch {
+      resolve(false);
+      return;
+    }
+    const request = httpsRequest(target, { method: 'GET', ca: caPem, timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+    request.end();
+  });
+}
+
+/**
+ * Deletes both configurations, on the condition that the quota one is still at `resourceVersion`
+ * (another manager that registered since keeps its registration).
+ */
+export async function unregisterWebhooks(client: KubeClient, resourceVersion: string | undefined, names?: WebhookRegistration['names']): Promise<void> {
+  const preconditions = resourceVersion === undefined ? undefined : { resourceVersion };
+  try {
+    await client.request('DELETE', resourcePath(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: names?.quota ?? QUOTA_WEBHOOK_CONFIGURATION }), {
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', ...(preconditions === undefined ? {} : { preconditions }) },
+    });
+  } catch (error) {
+    // Gone already, or re-registered by another manager since it was read (409): leave it.
+    if (isNotFound(error) || isConflict(error)) return;
+    throw error;
+  }
+  await client.delete(MUTATING_WEBHOOK_CONFIGURATIONS, names?.changedBy ?? CHANGED_BY_WEBHOOK_CONFIGURATION);
 }

@@ -11,7 +11,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { clientFor } from '@beamline/kube';
 import { changedByResponse } from './changed-by.ts';
 import { admissionReader, reviewQuota, type AdmissionReader, type SyncedCache } from './quota-review.ts';
-import { CHANGED_BY_PATH, QUOTA_PATH, registerWebhooks, type LabelSelector } from './registration.ts';
+import { CHANGED_BY_PATH, QUOTA_PATH, registeredQuotaWebhook, registerWebhooks, unregisterWebhooks, webhookAnswers, type LabelSelector, type WebhookRegistration } from './registration.ts';
 import { parseAdmissionReview, reviewAnswer } from './review.ts';
 import { ensureAdmissionTls, type AdmissionTls } from './tls.ts';
 
@@ -46,6 +46,8 @@ function routes(app: FastifyInstance, options: AdmissionServerOptions): void {
     if (!response.allowed) options.logger?.info({ uid: review.uid, user: review.userInfo.username, namespace: review.namespace, message: response.status?.message }, 'admission refused');
     return reviewAnswer(response);
   });
+  // What another manager probes before it takes the registration over (see webhookAnswers).
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.post(CHANGED_BY_PATH, (request) => Promise.resolve(reviewAnswer(changedByResponse(parseAdmissionReview(request.body)))));
 }
 
@@ -89,6 +91,8 @@ export interface AdmissionOptions {
   readonly names?: { readonly quota: string; readonly changedBy: string };
   /** The TLS Secret's name. Default `beamline-admission-tls`. */
   readonly secretName?: string;
+  /** How often the registration is checked and repaired when the server it names does not answer. Default 10 s. */
+  readonly keepRegisteredMs?: number;
   /** The manager's cache, once there (templates and flavors are read from it when synced). */
   readonly cache?: () => SyncedCache | undefined;
   readonly logger?: Logger;
@@ -103,7 +107,11 @@ export interface Admission extends AdmissionServer {
 /**
  * Everything the manager's admission needs, in order: the TLS from its Secret (created or
  * renewed), the server listening, then both webhook configurations registered with its URL (only
- * once it answers, so the apiserver is never sent to a port nobody serves).
+ * once it answers, so the apiserver is never sent to a port nobody serves). Then, every
+ * `keepRegisteredMs`, the registration is checked: missing, or naming a server that does not
+ * answer (a manager that crashed), it is taken over. `close` removes the registration when it is
+ * still this server's (or names a dead one), then stops the server, so a manager stopped cleanly
+ * does not leave the apiserver refusing every Cluster for a port nobody serves.
  */
 export async function startAdmission(options: AdmissionOptions): Promise<Admission> {
   const client = clientFor(options.kubeConfig);
@@ -114,17 +122,51 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
     port: options.port,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
+  const registration: WebhookRegistration = {
+    baseUrl: server.url,
+    caPem: tls.caPem,
+    ...(options.namespaceSelector === undefined ? {} : { namespaceSelector: options.namespaceSelector }),
+    ...(options.names === undefined ? {} : { names: options.names }),
+  };
+  const ownUrl = (path: string | undefined): boolean => path?.startsWith(`${server.url}/`) === true;
   try {
-    await registerWebhooks(client, {
-      baseUrl: server.url,
-      caPem: tls.caPem,
-      ...(options.namespaceSelector === undefined ? {} : { namespaceSelector: options.namespaceSelector }),
-      ...(options.names === undefined ? {} : { names: options.names }),
-    });
+    await registerWebhooks(client, registration);
   } catch (error) {
     await server.close();
     throw error;
   }
   options.logger?.info({ url: server.url }, 'admission webhooks registered');
-  return { ...server, caPem: tls.caPem };
+
+  let keeping: Promise<void> = Promise.resolve();
+  const keep = async (): Promise<void> => {
+    try {
+      const registered = await registeredQuotaWebhook(client, options.names);
+      if (registered !== undefined && (ownUrl(registered.url) || (registered.url !== undefined && (await webhookAnswers(registered.url, tls.caPem))))) return;
+      await registerWebhooks(client, registration);
+      options.logger?.info({ url: server.url, replaced: registered?.url }, 'admission webhooks re-registered: the registered server did not answer');
+    } catch (error) {
+      options.logger?.warn({ err: (error as Error).message }, 'failed to check the admission webhook registration; retrying');
+    }
+  };
+  const timer = setInterval(() => {
+    keeping = keeping.then(keep);
+  }, options.keepRegisteredMs ?? 10_000);
+  timer.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    clearInterval(timer);
+    await keeping;
+    try {
+      const registered = await registeredQuotaWebhook(client, options.names);
+      if (registered !== undefined && (ownUrl(registered.url) || registered.url === undefined || !(await webhookAnswers(registered.url, tls.caPem)))) {
+        await unregisterWebhooks(client, registered.resourceVersion, options.names);
+      }
+    } catch (error) {
+      options.logger?.warn({ err: (error as Error).message }, 'failed to remove the admission webhook registration');
+    } finally {
+      await server.close();
+    }
+  };
+  return { ...server, caPem: tls.caPem, close: () => (closing ??= close()) };
 }
