@@ -1,3 +1,4 @@
+export { admissionCapability, type AdmissionCapability, type AdmissionCapabilityOptions } from './admission-capability.ts';
 export { beamlineCapabilities, type BeamlineCapabilitiesOptions } from './beamline-capabilities.ts';
 export type { Capability, CapabilityContext } from './capability.ts';
 export { clustersCapability, type ClustersCapabilityOptions } from './clusters-capability.ts';
