@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Capability } from './capability.ts';
 import { clustersCapability } from './clusters-capability.ts';
 import { deliveryCapability } from './delivery-capability.ts';
+import { tenancyCapability } from './tenancy-capability.ts';
 
 /** Options of {@link beamlineCapabilities}. */
 export interface BeamlineCapabilitiesOptions {
@@ -24,6 +25,7 @@ export async function beamlineCapabilities(options: BeamlineCapabilitiesOptions)
   const { home, binaries, kubernetesVersion } = options;
   return [
     clustersCapability({ home, binaries, kubernetesVersion }),
+    tenancyCapability(),
     await deliveryCapability({ kubeConfig: options.kubeConfig, home, binaries, kubernetesVersion, webhookSecretNamespace: options.namespace }),
   ];
 }
