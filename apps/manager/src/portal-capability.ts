@@ -29,8 +29,8 @@ export interface PortalOptions {
   readonly accessTtlMs?: number;
   /** Wraps the OIDC client's fetch (tests forge an issuer's answers with it). */
   readonly wrapOidcFetch?: (inner: OidcFetch) => OidcFetch;
-  /** The issuer to use instead of PlatformConfig `spec.identity` (tests beside others sharing the singleton). */
-  readonly identity?: Identity;
+  /** The issuer to use instead of PlatformConfig `spec.identity` (tests beside others sharing the singleton, the benchmark). */
+  readonly identity?: () => Identity | undefined;
   readonly logger?: Logger;
 }
 

@@ -63,8 +63,8 @@ export interface PortalDeps {
   readonly publicUrl?: string;
   readonly sessionMaxAgeS?: number;
   readonly rateLimits?: PortalRateLimits;
-  /** The issuer to use instead of PlatformConfig `spec.identity` (tests beside others sharing the singleton). */
-  readonly identity?: Identity;
+  /** The issuer to use instead of PlatformConfig `spec.identity` (tests beside others sharing the singleton, the benchmark). */
+  readonly identity?: () => Identity | undefined;
   /** Wraps the OIDC client's fetch (tests forge an issuer's answers with it). */
   readonly wrapOidcFetch?: (inner: OidcFetch) => OidcFetch;
 }
@@ -187,9 +187,13 @@ export class PortalRoutes {
   }
 
   #identity(): Identity {
-    if (this.#deps.identity !== undefined) return this.#deps.identity;
-    this.#requireSynced();
-    const identity = this.#deps.cache.index.identity();
+    let identity: Identity | undefined;
+    if (this.#deps.identity !== undefined) {
+      identity = this.#deps.identity();
+    } else {
+      this.#requireSynced();
+      identity = this.#deps.cache.index.identity();
+    }
     if (identity === undefined) throw new NotFoundError('no identity provider is configured: set spec.identity of PlatformConfig beamline');
     return identity;
   }

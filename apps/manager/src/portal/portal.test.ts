@@ -1,0 +1,364 @@
+// The portal server in process against the shared apiserver and a real OIDC provider process:
+// login through the provider's pages, sessions, CSRF, RBAC as the user through impersonation.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Registry } from 'prom-client';
+import { API_VERSION, APPLICATION, CLUSTER, type Identity } from '@beamline/api';
+import { installApi } from '@beamline/install';
+import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
+import { DEMO_USERS, startIdentityProvider, type IdentityProvider } from '@beamline/oidc-provider';
+import { browserLogin } from '@beamline/oidc-provider/testing';
+import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { createPortal, type Portal } from '../portal-capability.ts';
+import { startManagerServer, type ManagerServer } from '../server.ts';
+import type { OidcFetch } from './oidc.ts';
+import { seal } from './seal.ts';
+import { SESSION_KEY_SECRET } from './session-key.ts';
+
+const env = useTestEnv('portal');
+
+const CLUSTERS: ResourceType = { apiVersion: API_VERSION, kind: CLUSTER.kind, plural: CLUSTER.plural, namespaced: true };
+const APPLICATIONS: ResourceType = { apiVersion: API_VERSION, kind: APPLICATION.kind, plural: APPLICATION.plural, namespaced: true };
+const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+const ROLES: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true };
+const ROLE_BINDINGS: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true };
+const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+
+function password(username: string): string {
+  const user = DEMO_USERS.find((candidate) => candidate.username === username);
+  if (user === undefined) throw new Error(`no demo user ${username}`);
+  return user.password;
+}
+
+/** The `name=value` of a Set-Cookie header of `response`, and the whole header. */
+function setCookie(response: Response, name: string): { pair: string; header: string } | undefined {
+  const header = response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
+  return header === undefined ? undefined : { pair: header.split(';')[0] ?? '', header };
+}
+
+/** An ID token with the same header and claims, signed by another key: what a forger could make. */
+function forgeIdToken(idToken: string): string {
+  const [header, payload] = idToken.split('.');
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const signingInput = `${header ?? ''}.${payload ?? ''}`;
+  return `${signingInput}.${sign('sha256', Buffer.from(signingInput), privateKey).toString('base64url')}`;
+}
+
+describe('portal server', () => {
+  let server: ManagerServer | undefined;
+  let portal: Portal | undefined;
+  let idp: IdentityProvider | undefined;
+  let idpDir: string | undefined;
+  let otherNamespace = '';
+  let forgeNextIdToken = false;
+  const identity: { current?: Identity } = {};
+  const client = (): KubeClient => new KubeClient(env.kubeConfig);
+  const url = (): string => server?.url ?? '';
+
+  before(async () => {
+    await installApi(env.kubeConfig, { fieldManager: 'beamline-test', probeNamespace: env.namespace, templates: [] });
+    otherNamespace = uniqueName('portal-other');
+    await client().create(NAMESPACES, { metadata: { name: otherNamespace } });
+    const rules = (write: boolean): unknown[] => [
+      { apiGroups: ['beamline.dev'], resources: ['clusters', 'applications'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: write ? ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] : ['get', 'list', 'watch'] },
+    ];
+    const bind = async (namespace: string, role: string, group: string): Promise<void> => {
+      await client().create(ROLE_BINDINGS, {
+        metadata: { name: `${role}-${group.replace(/[^a-z-]/g, '-')}`, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+      } as KubeObject);
+    };
+    for (const namespace of [env.namespace, otherNamespace]) {
+      await client().create(ROLES, { metadata: { name: 'portal-view', namespace }, rules: rules(false) } as KubeObject);
+      await client().create(ROLES, { metadata: { name: 'portal-edit', namespace }, rules: rules(true) } as KubeObject);
+    }
+    await bind(env.namespace, 'portal-edit', 'oidc:physics');
+    await bind(env.namespace, 'portal-view', 'oidc:physics-viewers');
+    await bind(otherNamespace, 'portal-view', 'oidc:chemistry');
+
+    const seedCluster = async (namespace: string, name: string, phase: string, nodes: number): Promise<void> => {
+      await client().create(CLUSTERS, { metadata: { name, namespace }, spec: { templateRef: { name: 'small' } } } as KubeObject);
+      await client().patch(CLUSTERS, name, namespace, { status: { phase, nodes: { total: nodes, ready: nodes } } }, 'merge', { subresource: 'status' });
+    };
+    const seedApp = async (namespace: string, name: string, sync: string, health: string): Promise<void> => {
+      await client().create(APPLICATIONS, {
+        metadata: { name, namespace },
+        spec: { source: { repoURL: 'https://git.example.org/apps.git', path: 'web' }, destination: { cluster: 'in-cluster', namespace: 'web' } },
+      } as KubeObject);
+      await client().patch(APPLICATIONS, name, namespace, { status: { sync: { status: sync }, health: { status: health } } }, 'merge', { subresource: 'status' });
+    };
+    await seedCluster(env.namespace, 'physics-a', 'Running', 3);
+    await seedCluster(env.namespace, 'physics-b', 'Provisioning', 0);
+    await seedCluster(otherNamespace, 'chemistry-a', 'Running', 2);
+    await seedApp(env.namespace, 'web', 'Synced', 'Healthy');
+    await seedApp(env.namespace, 'db', 'OutOfSync', 'Progressing');
+    await seedApp(otherNamespace, 'lab', 'Synced', 'Healthy');
+
+    const wrapOidcFetch = (inner: OidcFetch): OidcFetch => async (target, options) => {
+      const response = await inner(target, options);
+      if (!forgeNextIdToken || !target.endsWith('/token')) return response;
+      forgeNextIdToken = false;
+      const body = (await response.json()) as { id_token?: string };
+      if (body.id_token !== undefined) body.id_token = forgeIdToken(body.id_token);
+      return new Response(JSON.stringify(body), { status: response.status, headers: { 'content-type': 'application/json' } });
+    };
+    portal = createPortal({ kubeConfig: env.kubeConfig, sessionKeyNamespace: env.namespace, identity: () => identity.current, wrapOidcFetch });
+    const started = portal;
+    server = await startManagerServer({ port: 0, manager: { readiness: () => ({ ready: true, notReady: [] }) }, registry: new Registry(), routes: (app) => started.register(app) });
+    portal.start();
+    idpDir = await mkdtemp(join(tmpdir(), 'beamline-portal-idp-'));
+    idp = await startIdentityProvider({ dir: idpDir, users: DEMO_USERS, redirectUris: [`${server.url}/auth/callback`] });
+    identity.current = { issuer: idp.issuer, clientID: idp.clientID, certificateAuthority: idp.caPem };
+    await portal.cache.whenSynced();
+  });
+
+  after(async () => {
+    await server?.close();
+    await portal?.stop();
+    await idp?.stop();
+    if (idpDir !== undefined) await rm(idpDir, { recursive: true, force: true });
+    if (otherNamespace !== '') await client().delete(NAMESPACES, otherNamespace).catch(() => undefined);
+  });
+
+  /** Logs in through /auth/login, the provider's pages and /auth/callback; returns the callback's answer. */
+  const loginAnswer = async (username: string): Promise<Response> => {
+    const start = await fetch(`${url()}/auth/login`, { redirect: 'manual' });
+    assert.equal(start.status, 302, await start.clone().text());
+    const loginCookie = setCookie(start, 'beamline_login');
+    assert.ok(loginCookie !== undefined, 'the login state cookie is set');
+    assert.match(loginCookie.header, /HttpOnly/i);
+    const location = start.headers.get('location') ?? '';
+    assert.ok(location.startsWith(idp?.issuer ?? 'no issuer'), `redirected to the issuer: ${location}`);
+    assert.match(location, /code_challenge_method=S256/);
+    const callback = await browserLogin(location, { username, password: password(username) }, { caPem: idp?.caPem ?? '' });
+    assert.ok(callback.startsWith(`${url()}/auth/callback?`), callback);
+    return fetch(callback, { redirect: 'manual', headers: { cookie: loginCookie.pair } });
+  };
+
+  const users = new Map<string, { cookie: string; csrf: string }>();
+  const login = async (username: string): Promise<{ cookie: string; csrf: string }> => {
+    const known = users.get(username);
+    if (known !== undefined) return known;
+    const answer = await loginAnswer(username);
+    assert.equal(answer.status, 302, await answer.clone().text());
+    const session = setCookie(answer, 'beamline_session');
+    assert.ok(session !== undefined, 'the session cookie is set');
+    const info = (await (await fetch(`${url()}/api/session`, { headers: { cookie: session.pair } })).json()) as { csrfToken: string };
+    const result = { cookie: session.pair, csrf: info.csrfToken };
+    users.set(username, result);
+    return result;
+  };
+  const get = async (username: string, path: string): Promise<Response> => fetch(`${url()}${path}`, { headers: { cookie: (await login(username)).cookie } });
+
+  test('a login through the provider gives a session cookie (HttpOnly, Secure, SameSite=Lax) naming the user and groups as the apiserver would', async () => {
+    const answer = await loginAnswer('alice');
+    assert.equal(answer.status, 302);
+    const session = setCookie(answer, 'beamline_session');
+    assert.ok(session !== undefined);
+    assert.match(session.header, /HttpOnly/i);
+    assert.match(session.header, /Secure/i);
+    assert.match(session.header, /SameSite=Lax/i);
+    assert.match(session.header, /Path=\//);
+    assert.match(session.header, /Max-Age=\d+/);
+    assert.doesNotMatch(session.pair, /alice/, 'the cookie is sealed');
+    const info = await fetch(`${url()}/api/session`, { headers: { cookie: session.pair } });
+    assert.equal(info.status, 200);
+    const body = (await info.json()) as { user: string; groups: string[]; csrfToken: string; expiresAt: string };
+    assert.equal(body.user, 'oidc:alice@beamline.example');
+    assert.deepEqual(body.groups, ['oidc:physics']);
+    assert.ok(body.csrfToken.length >= 32);
+    assert.ok(Date.parse(body.expiresAt) > Date.now());
+    assert.match(info.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.equal(info.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  test('/api/auth/config says the issuer, the prefixes and the management server', async () => {
+    const response = await fetch(`${url()}/api/auth/config`);
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as Record<string, unknown>;
+    assert.equal(body.issuer, idp?.issuer);
+    assert.equal(body.clientID, idp?.clientID);
+    assert.equal(body.usernamePrefix, 'oidc:');
+    assert.equal(body.groupsPrefix, 'oidc:');
+    assert.equal(body.managementServer, env.kubeConfig.getCurrentCluster()?.server);
+    assert.match(String(body.managementCertificateAuthority), /BEGIN CERTIFICATE/);
+    assert.doesNotMatch(JSON.stringify(body), /PRIVATE KEY|client-key/);
+  });
+
+  test('the fleet view shows each user only the namespaces RBAC lets them list', async () => {
+    interface Fleet {
+      totals: { clusters: { total: number; byPhase: Record<string, number> }; nodes: { total: number }; applications: { total: number; bySync: Record<string, number> } };
+      namespaces: { namespace: string }[];
+    }
+    const fleetOf = async (username: string): Promise<Fleet> => {
+      const response = await get(username, '/api/fleet');
+      assert.equal(response.status, 200, await response.clone().text());
+      return (await response.json()) as Fleet;
+    };
+    const alice = await fleetOf('alice');
+    assert.deepEqual(alice.namespaces.map((entry) => entry.namespace), [env.namespace]);
+    assert.deepEqual(alice.totals.clusters, { total: 2, byPhase: { Running: 1, Provisioning: 1 } });
+    assert.equal(alice.totals.nodes.total, 3);
+    assert.deepEqual(alice.totals.applications.bySync, { Synced: 1, OutOfSync: 1 });
+    const carol = await fleetOf('carol');
+    assert.deepEqual(carol.namespaces.map((entry) => entry.namespace), [otherNamespace]);
+    assert.equal(carol.totals.clusters.total, 1);
+    assert.equal(carol.totals.applications.total, 1);
+  });
+
+  test('the proxy reads as the user: their namespace yes, another no', async () => {
+    const own = await get('alice', `/api/kube/apis/beamline.dev/v1alpha1/namespaces/${env.namespace}/clusters`);
+    assert.equal(own.status, 200);
+    assert.deepEqual(((await own.json()) as { items: KubeObject[] }).items.map((item) => item.metadata?.name).sort(), ['physics-a', 'physics-b']);
+    const other = await get('alice', `/api/kube/apis/beamline.dev/v1alpha1/namespaces/${otherNamespace}/clusters`);
+    assert.equal(other.status, 403);
+    assert.match(((await other.json()) as { message: string }).message, /oidc:alice@beamline\.example/, 'refused by RBAC as the user');
+    const carol = await get('carol', `/api/kube/apis/beamline.dev/v1alpha1/namespaces/${env.namespace}/applications`);
+    assert.equal(carol.status, 403);
+  });
+
+  test('writes: a member may, a viewer is refused by RBAC whatever headers it sends, and no CSRF token is a 403', async () => {
+    const configMap = (name: string): string => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: 'b' } });
+    const path = `/api/kube/api/v1/namespaces/${env.namespace}/configmaps`;
+    const post = async (username: string, body: string, headers: Record<string, string> = {}): Promise<Response> => {
+      const { cookie, csrf } = await login(username);
+      return fetch(`${url()}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json', ...headers }, body });
+    };
+    const created = await post('alice', configMap('from-alice'));
+    assert.equal(created.status, 201, await created.clone().text());
+    assert.equal((await client().get(SECRETS, 'from-alice', env.namespace)) === undefined, true, 'a ConfigMap, not a Secret');
+
+    const viewer = await post('dave', configMap('from-dave'), {
+      authorization: 'Bearer made-up',
+      'impersonate-user': 'system:admin',
+      'impersonate-group': 'system:masters',
+    });
+    assert.equal(viewer.status, 403);
+    const status = (await viewer.json()) as { kind: string; message: string };
+    assert.equal(status.kind, 'Status', "the apiserver's refusal");
+    assert.match(status.message, /oidc:dave@beamline\.example/);
+
+    const { cookie } = await login('alice');
+    const noCsrf = await fetch(`${url()}${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: configMap('no-csrf') });
+    assert.equal(noCsrf.status, 403);
+    assert.equal(((await noCsrf.json()) as { error: { name: string } }).error.name, 'NotAllowedError');
+    const wrongCsrf = await fetch(`${url()}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': 'guess', 'content-type': 'application/json' }, body: configMap('no-csrf') });
+    assert.equal(wrongCsrf.status, 403);
+
+    const big = await post('alice', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { a: 'x'.repeat(5 * 1024 * 1024) } }));
+    assert.equal(big.status, 413);
+    assert.equal(((await big.json()) as { error: { name: string } }).error.name, 'PayloadTooLargeError');
+  });
+
+  test('/api/access answers as the user', async () => {
+    const ask = async (username: string, query: string): Promise<{ allowed: boolean }> => (await (await get(username, `/api/access?${query}`)).json()) as { allowed: boolean };
+    assert.equal((await ask('alice', `verb=create&resource=configmaps&namespace=${env.namespace}`)).allowed, true);
+    assert.equal((await ask('dave', `verb=create&resource=configmaps&namespace=${env.namespace}`)).allowed, false);
+    assert.equal((await ask('dave', `verb=list&resource=clusters.beamline.dev&namespace=${env.namespace}`)).allowed, true);
+    assert.equal((await get('dave', '/api/access?verb=list')).status, 400);
+  });
+
+  test('no cookie, a forged cookie, a tampered cookie and an expired session are all 401', async () => {
+    const status = async (cookie?: string): Promise<[number, string | undefined]> => {
+      const response = await fetch(`${url()}/api/fleet`, cookie === undefined ? {} : { headers: { cookie } });
+      return [response.status, ((await response.json()) as { error?: { name: string } }).error?.name];
+    };
+    assert.deepEqual(await status(), [401, 'UnauthorizedError']);
+    assert.deepEqual(await status(`beamline_session=v1.${Buffer.alloc(80, 7).toString('base64url')}`), [401, 'UnauthorizedError']);
+    const { cookie } = await login('alice');
+    const value = cookie.slice('beamline_session='.length);
+    const tampered = `${value.slice(0, 20)}${value[20] === 'A' ? 'B' : 'A'}${value.slice(21)}`;
+    assert.deepEqual(await status(`beamline_session=${tampered}`), [401, 'UnauthorizedError']);
+    const secret = await client().get<KubeObject & { data: { key: string } }>(SECRETS, SESSION_KEY_SECRET, env.namespace);
+    assert.ok(secret !== undefined, 'the session key Secret was created');
+    const key = Buffer.from(secret.data.key, 'base64');
+    const expired = seal(key, 'beamline_session', { sid: 'x', user: 'oidc:alice@beamline.example', groups: ['oidc:physics'], exp: Math.floor(Date.now() / 1000) - 1, csrf: 'c' });
+    assert.deepEqual(await status(`beamline_session=${expired}`), [401, 'UnauthorizedError']);
+    const valid = seal(key, 'beamline_session', { sid: 'x', user: 'oidc:alice@beamline.example', groups: ['oidc:physics'], exp: Math.floor(Date.now() / 1000) + 60, csrf: 'c' });
+    assert.equal((await status(`beamline_session=${valid}`))[0], 200, 'the same session unexpired opens: the expiry is what refused it');
+  });
+
+  test('an ID token signed by another key is refused at the callback', async () => {
+    forgeNextIdToken = true;
+    const answer = await loginAnswer('carol');
+    assert.equal(forgeNextIdToken, false, 'the token answer was forged');
+    assert.equal(answer.status, 401);
+    assert.equal(setCookie(answer, 'beamline_session'), undefined);
+    assert.equal(((await answer.json()) as { error: { name: string } }).error.name, 'UnauthorizedError');
+  });
+
+  test('a callback without the login cookie is refused', async () => {
+    const response = await fetch(`${url()}/auth/callback?code=x&state=y`, { redirect: 'manual' });
+    assert.equal(response.status, 401);
+  });
+
+  test('events: changes the user may see arrive, others do not; a watch through the proxy streams', async () => {
+    const { cookie } = await login('alice');
+    const abort = new AbortController();
+    try {
+      const events = await fetch(`${url()}/api/events`, { headers: { cookie }, signal: abort.signal });
+      assert.equal(events.status, 200);
+      assert.match(events.headers.get('content-type') ?? '', /text\/event-stream/);
+      const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = events.body?.getReader();
+      assert.ok(reader !== undefined);
+      let text = '';
+      const decoder = new TextDecoder();
+      const readUntil = async (pattern: RegExp): Promise<void> => {
+        while (!pattern.test(text)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`the stream ended before ${String(pattern)}: ${text}`);
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      await readUntil(/event: ready/);
+      // The other namespace's change first: changes go out in order, so it would come before the own one.
+      await client().create(CLUSTERS, { metadata: { name: 'event-other', namespace: otherNamespace }, spec: { templateRef: { name: 'small' } } } as KubeObject);
+      await client().create(CLUSTERS, { metadata: { name: 'event-own', namespace: env.namespace }, spec: { templateRef: { name: 'small' } } } as KubeObject);
+      await readUntil(/"name":"event-own"/);
+      assert.doesNotMatch(text, /event-other/);
+
+      const watch = await fetch(`${url()}/api/kube/api/v1/namespaces/${env.namespace}/configmaps?watch=1`, { headers: { cookie }, signal: abort.signal });
+      assert.equal(watch.status, 200);
+      const watchReader: ReadableStreamDefaultReader<Uint8Array> | undefined = watch.body?.getReader();
+      assert.ok(watchReader !== undefined);
+      await client().create({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true }, { metadata: { name: 'watched', namespace: env.namespace } });
+      let watched = '';
+      await waitFor(
+        async () => {
+          const { value } = await watchReader.read();
+          watched += decoder.decode(value);
+          return watched.includes('"name":"watched"');
+        },
+        { what: 'the ConfigMap in the watch' },
+      );
+    } finally {
+      abort.abort();
+    }
+  });
+
+  test('logout ends the session and its event streams', async () => {
+    const { cookie, csrf } = await login('bob');
+    const abort = new AbortController();
+    try {
+      const events = await fetch(`${url()}/api/events`, { headers: { cookie }, signal: abort.signal });
+      const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = events.body?.getReader();
+      assert.ok(reader !== undefined);
+      await reader.read();
+      const noCsrf = await fetch(`${url()}/auth/logout`, { method: 'POST', headers: { cookie } });
+      assert.equal(noCsrf.status, 403);
+      const out = await fetch(`${url()}/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
+      assert.equal(out.status, 204);
+      assert.match(setCookie(out, 'beamline_session')?.header ?? '', /Expires=Thu, 01 Jan 1970/i);
+      await waitFor(async () => (await reader.read()).done, { what: 'the event stream closed' });
+      assert.equal((await fetch(`${url()}/api/session`, { headers: { cookie } })).status, 401, 'the old cookie is refused');
+    } finally {
+      abort.abort();
+    }
+  });
+});
