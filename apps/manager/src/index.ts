@@ -3,5 +3,6 @@ export { beamlineCapabilities, type BeamlineCapabilitiesOptions } from './beamli
 export type { Capability, CapabilityContext } from './capability.ts';
 export { clustersCapability, type ClustersCapabilityOptions } from './clusters-capability.ts';
 export { deliveryCapability, type DeliveryCapabilityOptions } from './delivery-capability.ts';
+export { createPortal, portalCapability, type Portal, type PortalCapabilityOptions, type PortalOptions } from './portal-capability.ts';
 export { DEFAULT_LEASE_NAME, runManager, type RunManagerOptions } from './run-manager.ts';
 export { startManagerServer, type ManagerServer, type ManagerServerOptions } from './server.ts';
