@@ -19,7 +19,7 @@ export async function finalize(app: Application, context: ReconcileContext<Appli
   if (app.spec.deletionPolicy !== 'Orphan' && inventory.length > 0) {
     // Deleted as the project's identity, as they were applied: a tenant's app deletes nothing its project could not.
     const project = projectOf(context.cache.get(NAMESPACES, app.metadata.namespace ?? 'default')?.metadata?.labels);
-    const lookup = await deps.destinations.lookup(withCluster(app, cluster), clusterFromCache(context), project === undefined ? undefined : deliveryIdentity(project));
+    const lookup = await deps.destinations.lookup(withCluster(app, cluster), clusterFromCache(context, app.metadata.namespace), project === undefined ? undefined : deliveryIdentity(project));
     if (!lookup.ready) {
       const where = clusterOfName(app, cluster);
       const clusterGone = context.cache.get(RESOURCES.cluster, where.name, where.namespace) === undefined && cluster !== 'in-cluster';
@@ -42,12 +42,26 @@ export async function finalize(app: Application, context: ReconcileContext<Appli
         destinationName: cluster,
         signal: context.signal,
       });
-      if (result.failed.length > 0) {
-        const first = result.failed[0];
-        throw new Error(`failed to delete ${result.failed.length} objects of the application: ${first?.message ?? ''}`);
+      // An entry the project's identity may not delete is one it could not have written either (an
+      // apply outside its namespaces, refused, still enters the inventory first): waiting for it
+      // would keep the Application forever. It is left, and said so.
+      const forbidden = lookup.destination.identity === undefined ? [] : result.failed.filter((entry) => /\b403 Forbidden\b/.test(entry.message ?? ''));
+      const failed = result.failed.filter((entry) => !forbidden.includes(entry));
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new Error(`failed to delete ${failed.length} objects of the application: ${first?.message ?? ''}`);
       }
       const left = result.skipped.length === 0 ? '' : `; left ${result.skipped.length} that are not this application's`;
       deps.events.record(app, 'Normal', 'Deleted', `deleted ${result.pruned.length} objects${left}`);
+      if (forbidden.length > 0) {
+        const first = forbidden[0];
+        deps.events.record(
+          app,
+          'Warning',
+          'DeleteForbidden',
+          `left ${forbidden.length} objects the project's identity may not delete (first: ${first?.kind ?? ''} ${first?.namespace ?? ''}/${first?.name ?? ''}: ${first?.message ?? ''})`,
+        );
+      }
     }
   }
   await removeFinalizer(context.kubeConfig, app, APPLICATION_FINALIZER, { resource: RESOURCES.application, signal: context.signal });

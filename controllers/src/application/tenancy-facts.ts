@@ -1,7 +1,8 @@
-import { API_VERSION, PROJECT, type Application, type Cluster, type Project } from '@beamline/api';
+import { API_VERSION, PROJECT, type Application, type Project } from '@beamline/api';
 import type { KubeObject, ResourceType } from '@beamline/kube';
 import type { CacheReader } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
+import type { ClusterFinder } from './destinations.ts';
 import { deliveryPermission, isOtherClusterNamespace, projectOf, type DeliveryPermission } from './tenancy.ts';
 
 /** Namespaces of the management cluster: their project label decides an app's project. */
@@ -11,9 +12,10 @@ export const PROJECTS: ResourceType = { apiVersion: API_VERSION, kind: PROJECT.k
 
 /**
  * The tenancy decision for an app, from the manager's caches (the controller watches Namespaces,
- * Projects and Clusters, so a change of any of them re-queues the apps it concerns).
+ * Projects and Clusters, so a change of any of them re-queues the apps it concerns); the Cluster
+ * of another namespace through `findCluster` (see `clusterFromCache`).
  */
-export function deliveryPermissionOf(app: Application, cache: CacheReader): DeliveryPermission {
+export async function deliveryPermissionOf(app: Application, cache: CacheReader, findCluster: ClusterFinder): Promise<DeliveryPermission> {
   const appNamespace = app.metadata.namespace ?? 'default';
   const appNamespaceLabels = cache.get<KubeObject>(NAMESPACES, appNamespace)?.metadata?.labels;
   const { destination } = app.spec;
@@ -24,7 +26,7 @@ export function deliveryPermissionOf(app: Application, cache: CacheReader): Deli
     destination,
     appNamespaceLabels,
     clusterNamespaceLabels: cache.get<KubeObject>(NAMESPACES, destination.clusterNamespace)?.metadata?.labels ?? {},
-    clusterLabels: cache.get<Cluster>(RESOURCES.cluster, destination.cluster, destination.clusterNamespace)?.metadata.labels,
+    clusterLabels: (await findCluster(destination.clusterNamespace, destination.cluster))?.metadata.labels,
     projectSpec: project === undefined ? undefined : cache.get<Project>(PROJECTS, project)?.spec,
   });
 }

@@ -51,7 +51,15 @@ export function clusterOfName(app: Application, name: string): { readonly namesp
   return slash === -1 ? { namespace: app.metadata.namespace ?? 'default', name } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
 }
 
-/** Finds Clusters in the manager's cache. */
-export function clusterFromCache(context: ReconcileContext<Application>): (namespace: string, name: string) => Cluster | undefined {
-  return (namespace, name) => context.cache.get<Cluster>(RESOURCES.cluster, name, namespace);
+/**
+ * Finds Clusters in the manager's cache; a Cluster of a namespace other than `appNamespace` (a
+ * shared cluster) that the cache does not hold is read live, because a manager may watch one
+ * namespace only (`Manager({ namespace })`), and a shared cluster sits in another.
+ */
+export function clusterFromCache(context: ReconcileContext<Application>, appNamespace: string | undefined): (namespace: string, name: string) => Cluster | undefined | Promise<Cluster | undefined> {
+  return (namespace, name) => {
+    const cached = context.cache.get<Cluster>(RESOURCES.cluster, name, namespace);
+    if (cached !== undefined || namespace === appNamespace) return cached;
+    return context.client.get<Cluster>(RESOURCES.cluster, name, namespace, { signal: context.signal });
+  };
 }

@@ -25,10 +25,11 @@ export const NOT_PERMITTED_RECHECK_MS = 5 * 60_000;
  * a changed destination leaves it there first.
  */
 export async function destinationPhase(scope: ApplicationScope): Promise<Result | undefined> {
-  const permission = deliveryPermissionOf(scope.app, scope.context.cache);
+  const findCluster = clusterFromCache(scope.context, scope.app.metadata.namespace);
+  const permission = await deliveryPermissionOf(scope.app, scope.context.cache, findCluster);
   if (!permission.allowed) return refuseDelivery(scope, permission.message, scope.status.sync?.revision);
   scope.delivery = permission.scope;
-  const lookup = await scope.deps.destinations.lookup(scope.app, clusterFromCache(scope.context), identityOf(permission.scope));
+  const lookup = await scope.deps.destinations.lookup(scope.app, findCluster, identityOf(permission.scope));
   if (!lookup.ready) {
     observe(scope, { kind: 'DestinationNotReady', message: lookup.message, ...(scope.status.sync?.revision === undefined ? {} : { previousRevision: scope.status.sync.revision }) });
     if (scope.request !== undefined) finishRequest(scope, scope.request, `sync not started: ${lookup.message}`);
@@ -74,7 +75,7 @@ async function leaveOldDestination(scope: ApplicationScope): Promise<void> {
   const change = `destination changed from ${previous} to ${current}`;
   if (stored.length > 0 && prune) {
     // The old objects were written as the identity the app has now; RBAC there decides what it may delete.
-    const lookup = await scope.deps.destinations.lookup(withCluster(app, previous), clusterFromCache(scope.context), scope.delivery === undefined ? undefined : identityOf(scope.delivery));
+    const lookup = await scope.deps.destinations.lookup(withCluster(app, previous), clusterFromCache(scope.context, scope.app.metadata.namespace), scope.delivery === undefined ? undefined : identityOf(scope.delivery));
     const old = clusterOfName(app, previous);
     const gone = !lookup.ready && previous !== 'in-cluster' && scope.context.cache.get(RESOURCES.cluster, old.name, old.namespace) === undefined;
     if (lookup.ready) {
