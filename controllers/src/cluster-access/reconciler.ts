@@ -6,8 +6,10 @@
  * `app.kubernetes.io/managed-by=beamline`; those no longer wanted are removed.
  */
 import {
+  PLATFORM_ADMINS_BINDING,
   PLATFORM_CONFIG_NAME,
   PROJECT_LABEL,
+  PROJECT_ROLES,
   WORKLOAD_CLUSTER_ROLES,
   type Cluster,
   type PlatformConfig,
@@ -16,7 +18,7 @@ import {
 import { isDeleting, type KubeClient } from '@beamline/kube';
 import type { ReconcileContext, Reconciler, Result } from '@beamline/reconcile';
 import { RESOURCES } from '../resources.ts';
-import { deliveryBinding, memberBindings, platformAdminsBinding, type Binding } from '../project/desired.ts';
+import { DELIVERY_BINDING, deliveryBinding, memberBindings, platformAdminsBinding, roleBindingName, type Binding } from '../project/desired.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, TENANCY_RESOURCES as R } from '../project/kinds.ts';
 import type { WorkloadClients } from './workload-client.ts';
 
@@ -44,14 +46,23 @@ export function desiredWorkloadBindings(platform: PlatformConfig | undefined, pr
   return bindings;
 }
 
-/** Applies `bindings` and removes the managed ClusterRoleBindings not among them. */
+/**
+ * Whether a ClusterRoleBinding is one this controller writes: by name as well as by label, so that
+ * a cluster that is also the management cluster (imported) keeps Beamline's other bindings there
+ * (the catalogue reader, the project readers).
+ */
+function isAccessBinding(name: string): boolean {
+  return name === PLATFORM_ADMINS_BINDING || name === DELIVERY_BINDING || PROJECT_ROLES.some((role) => name === roleBindingName(role));
+}
+
+/** Applies `bindings` and removes the managed access ClusterRoleBindings not among them. */
 export async function writeWorkloadBindings(client: KubeClient, bindings: readonly Binding[]): Promise<void> {
   for (const binding of bindings) await client.apply(R.clusterRoleBinding, binding);
   const wanted = new Set(bindings.map((binding) => binding.metadata.name));
   const existing = await client.list(R.clusterRoleBinding, { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}` });
   for (const object of existing.items) {
     const name = object.metadata?.name ?? '';
-    if (!wanted.has(name)) await client.delete(R.clusterRoleBinding, name);
+    if (!wanted.has(name) && isAccessBinding(name)) await client.delete(R.clusterRoleBinding, name);
   }
 }
 
