@@ -6,11 +6,13 @@ import { printResult, type BenchSuite } from './report.ts';
 import { clustersSuite } from './suites/clusters.ts';
 import { controlPlaneSuite } from './suites/controlplane.ts';
 import { gitopsSuite } from './suites/gitops.ts';
+import { portalSuite } from './suites/portal.ts';
 
 const SUITES: Readonly<Record<string, BenchSuite>> = {
   clusters: clustersSuite,
   controlplane: controlPlaneSuite,
   gitops: gitopsSuite,
+  portal: portalSuite,
 };
 
 const name = process.argv[2];
