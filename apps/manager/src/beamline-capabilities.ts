@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import { admissionCapability } from './admission-capability.ts';
 import type { Capability } from './capability.ts';
 import { clustersCapability } from './clusters-capability.ts';
 import { deliveryCapability } from './delivery-capability.ts';
@@ -13,8 +14,10 @@ export interface BeamlineCapabilitiesOptions {
   readonly binaries: Parameters<typeof clustersCapability>[0]['binaries'];
   /** The Kubernetes version of the binaries. */
   readonly kubernetesVersion: string;
-  /** The manager's namespace (its Lease and the webhook Secret). */
+  /** The manager's namespace (its Lease, the webhook Secret and the admission TLS Secret). */
   readonly namespace: string;
+  /** Port of the admission webhooks' HTTPS server on 127.0.0.1. Default 0: a free port. */
+  readonly admissionPort?: number;
 }
 
 /**
@@ -27,5 +30,6 @@ export async function beamlineCapabilities(options: BeamlineCapabilitiesOptions)
     clustersCapability({ home, binaries, kubernetesVersion }),
     tenancyCapability(),
     await deliveryCapability({ kubeConfig: options.kubeConfig, home, binaries, kubernetesVersion, webhookSecretNamespace: options.namespace }),
+    await admissionCapability({ kubeConfig: options.kubeConfig, namespace: options.namespace, port: options.admissionPort ?? 0 }),
   ];
 }

@@ -57,7 +57,7 @@ describe('admission webhooks: quota, templates, changed-by', () => {
   const admin = (): KubeClient => clientFor(env.kubeConfig);
 
   const start = (): Promise<Admission> =>
-    startAdmission({ kubeConfig: env.kubeConfig, namespace: env.namespace, port: 0, namespaceSelector: { matchLabels: { [testLabel]: id } }, names });
+    startAdmission({ kubeConfig: env.kubeConfig, namespace: env.namespace, port: 0, namespaceSelector: { matchLabels: { [testLabel]: id } }, names, keepRegisteredMs: 200 });
 
   // Imported, so that a manager of another test file that watches every namespace does not start a control plane for it.
   const cluster = (name: string, template: string, namespace = env.namespace): KubeObject =>
@@ -175,6 +175,9 @@ describe('admission webhooks: quota, templates, changed-by', () => {
     assert.ok(before !== undefined);
     const first = admission;
     await first?.close();
+    // A clean stop removes the registration that names it: the apiserver is not left calling a closed port.
+    assert.equal(await admin().get(VALIDATING_WEBHOOK_CONFIGURATIONS, names.quota), undefined);
+    assert.equal(await admin().get(MUTATING_WEBHOOK_CONFIGURATIONS, names.changedBy), undefined);
     admission = await start();
     assert.equal(admission.caPem, first?.caPem);
     assert.equal(await caBundle(), before);
@@ -184,6 +187,22 @@ describe('admission webhooks: quota, templates, changed-by', () => {
       timeoutMs: 30_000,
     });
     assert.equal((await outcome(dryRunCreate(user, RESOURCES.nodeGroup, nodeGroup('first', 'small', 1)))).code, 200);
+  });
+
+  test('a registration naming a server that does not answer (a crashed manager) is taken over', async () => {
+    assert.ok(admission !== undefined);
+    const registered = async (): Promise<string | undefined> =>
+      (await admin().get<KubeObject & { webhooks?: { clientConfig?: { url?: string } }[] }>(VALIDATING_WEBHOOK_CONFIGURATIONS, names.quota))?.webhooks?.[0]?.clientConfig?.url;
+    const dead = 'https://127.0.0.1:1/validate/quota';
+    await admin().patch(
+      VALIDATING_WEBHOOK_CONFIGURATIONS,
+      names.quota,
+      undefined,
+      [{ op: 'replace', path: '/webhooks/0/clientConfig/url', value: dead }],
+      'json',
+    );
+    const own = `${admission.url}/validate/quota`;
+    await waitFor(async () => (await registered()) === own, { what: 'the registration taken back', timeoutMs: 30_000 });
   });
 
   test('bodies that are not AdmissionReviews get 400 with a message; over 1 MiB gets 413', async () => {

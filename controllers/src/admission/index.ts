@@ -7,10 +7,14 @@ export {
   PROJECT_NAMESPACES,
   QUOTA_PATH,
   QUOTA_WEBHOOK_CONFIGURATION,
+  registeredQuotaWebhook,
   registerWebhooks,
+  registrationAnswers,
+  unregisterWebhooks,
   VALIDATING_WEBHOOK_CONFIGURATIONS,
   webhookConfigurations,
   type LabelSelector,
+  type RegisteredWebhook,
   type WebhookRegistration,
 } from './registration.ts';
 export { ADMISSION_REVIEW_API_VERSION, allow, deny, parseAdmissionReview, reviewAnswer, type AdmissionRequest, type AdmissionResponse, type AdmissionReviewAnswer } from './review.ts';

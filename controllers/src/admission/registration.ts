@@ -112,11 +112,36 @@ export async function registerWebhooks(client: KubeClient, options: WebhookRegis
   await client.apply(MUTATING_WEBHOOK_CONFIGURATIONS, mutating);
 }
 
-/** The URL and resourceVersion of the registered quota webhook, or `undefined` when the configuration is missing. */
-export async function registeredQuotaWebhook(client: KubeClient, names?: WebhookRegistration['names']): Promise<{ readonly url: string | undefined; readonly resourceVersion: string | undefined } | undefined> {
-  const configuration = await client.get<KubeObject & { webhooks?: { clientConfig?: { url?: string } }[] }>(VALIDATING_WEBHOOK_CONFIGURATIONS, names?.quota ?? QUOTA_WEBHOOK_CONFIGURATION);
+/** What the quota configuration names: the URL, the CA (PEM) and the resourceVersion; `undefined` when it is missing. */
+export interface RegisteredWebhook {
+  readonly url: string | undefined;
+  readonly caPem: string | undefined;
+  readonly resourceVersion: string | undefined;
+}
+
+/** The registered quota webhook, or `undefined` when the configuration is missing. */
+export async function registeredQuotaWebhook(client: KubeClient, names?: WebhookRegistration['names']): Promise<RegisteredWebhook | undefined> {
+  const configuration = await client.get<KubeObject & { webhooks?: { clientConfig?: { url?: string; caBundle?: string } }[] }>(
+    VALIDATING_WEBHOOK_CONFIGURATIONS,
+    names?.quota ?? QUOTA_WEBHOOK_CONFIGURATION,
+  );
   if (configuration === undefined) return undefined;
-  return { url: configuration.webhooks?.[0]?.clientConfig?.url, resourceVersion: configuration.metadata?.resourceVersion };
+  const clientConfig = configuration.webhooks?.[0]?.clientConfig;
+  return {
+    url: clientConfig?.url,
+    caPem: clientConfig?.caBundle === undefined ? undefined : Buffer.from(clientConfig.caBundle, 'base64').toString('utf8'),
+    resourceVersion: configuration.metadata?.resourceVersion,
+  };
+}
+
+/**
+ * Whether the registered webhook answers as the apiserver would reach it: its server's
+ * `/healthz` at the registered URL, over TLS trusting the registered caBundle, within two seconds.
+ * The registration of a manager that crashed names a port nobody serves.
+ */
+export function registrationAnswers(registered: RegisteredWebhook): Promise<boolean> {
+  if (registered.url === undefined || registered.caPem === undefined) return Promise.resolve(false);
+  return webhookAnswers(registered.url, registered.caPem);
 }
 
 /**

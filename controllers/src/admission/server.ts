@@ -11,7 +11,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { clientFor } from '@beamline/kube';
 import { changedByResponse } from './changed-by.ts';
 import { admissionReader, reviewQuota, type AdmissionReader, type SyncedCache } from './quota-review.ts';
-import { CHANGED_BY_PATH, QUOTA_PATH, registeredQuotaWebhook, registerWebhooks, unregisterWebhooks, webhookAnswers, type LabelSelector, type WebhookRegistration } from './registration.ts';
+import { CHANGED_BY_PATH, QUOTA_PATH, registeredQuotaWebhook, registerWebhooks, registrationAnswers, unregisterWebhooks, type LabelSelector, type WebhookRegistration } from './registration.ts';
 import { parseAdmissionReview, reviewAnswer } from './review.ts';
 import { ensureAdmissionTls, type AdmissionTls } from './tls.ts';
 
@@ -141,7 +141,7 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
   const keep = async (): Promise<void> => {
     try {
       const registered = await registeredQuotaWebhook(client, options.names);
-      if (registered !== undefined && (ownUrl(registered.url) || (registered.url !== undefined && (await webhookAnswers(registered.url, tls.caPem))))) return;
+      if (registered !== undefined && (ownUrl(registered.url) || (await registrationAnswers(registered)))) return;
       await registerWebhooks(client, registration);
       options.logger?.info({ url: server.url, replaced: registered?.url }, 'admission webhooks re-registered: the registered server did not answer');
     } catch (error) {
@@ -159,7 +159,7 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
     await keeping;
     try {
       const registered = await registeredQuotaWebhook(client, options.names);
-      if (registered !== undefined && (ownUrl(registered.url) || registered.url === undefined || !(await webhookAnswers(registered.url, tls.caPem)))) {
+      if (registered !== undefined && (ownUrl(registered.url) || !(await registrationAnswers(registered)))) {
         await unregisterWebhooks(client, registered.resourceVersion, options.names);
       }
     } catch (error) {

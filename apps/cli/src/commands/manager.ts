@@ -23,10 +23,12 @@ export function registerManager(program: Command): void {
     .description('run the Beamline controllers (leader-elected) with /healthz, /readyz and /metrics; `beamline up` starts it for you')
     .option('--home <dir>', 'where kwok clusters keep their processes (default $BEAMLINE_HOME or ~/.beamline)')
     .option('--port <port>', 'port of the HTTP server on 127.0.0.1 (0 = any free port)', '8080')
+    .option('--admission-port <port>', 'port of the admission webhooks\' HTTPS server on 127.0.0.1 (0 = any free port)', '0')
     .option('--identity <id>', 'leader-election identity (default hostname and pid)')
     .option('--lease-namespace <namespace>', 'namespace of the leader-election Lease', 'beamline-system')
-    .action(async (options: { home?: string; port: string; identity?: string; leaseNamespace: string }, command: Command) => {
+    .action(async (options: { home?: string; port: string; admissionPort: string; identity?: string; leaseNamespace: string }, command: Command) => {
       if (!/^\d+$/.test(options.port)) throw new CliError(`invalid value "${options.port}" for --port: a port number is needed`, 2);
+      if (!/^\d+$/.test(options.admissionPort)) throw new CliError(`invalid value "${options.admissionPort}" for --admission-port: a port number is needed`, 2);
       const kubeConfig = loadManagementKubeConfig(command.optsWithGlobals<{ kubeconfig?: string }>().kubeconfig);
       const binaries = await ensureBinaries({ progress: stderrProgress('setup') });
       await ensureNamespace(kubeConfig, options.leaseNamespace);
@@ -37,9 +39,16 @@ export function registerManager(program: Command): void {
       await ensurePrivateDir(home);
       await runManager({
         kubeConfig,
-        // The composition root: clusters and delivery (its git mirrors in a stable folder of this
-        // process, its webhook beside the Lease's namespace).
-        capabilities: await beamlineCapabilities({ kubeConfig, home, binaries: binaries.paths, kubernetesVersion: binaries.pins.kubernetes, namespace: options.leaseNamespace }),
+        // The composition root: clusters, delivery (its git mirrors in a stable folder of this
+        // process, its webhook beside the Lease's namespace) and admission (its TLS Secret there too).
+        capabilities: await beamlineCapabilities({
+          kubeConfig,
+          home,
+          binaries: binaries.paths,
+          kubernetesVersion: binaries.pins.kubernetes,
+          namespace: options.leaseNamespace,
+          admissionPort: Number(options.admissionPort),
+        }),
         port: Number(options.port),
         identity: options.identity ?? `${hostname()}-${process.pid}`,
         leaseNamespace: options.leaseNamespace,
