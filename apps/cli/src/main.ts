@@ -5,6 +5,7 @@ import { registerKubeconfig } from './commands/kubeconfig.ts';
 import { registerKubectl } from './commands/kubectl.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerManager } from './commands/manager.ts';
+import { registerProject } from './commands/project.ts';
 import { registerSandbox } from './commands/sandbox.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerTemplate } from './commands/template.ts';
@@ -30,6 +31,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   registerTemplate(program);
   registerCluster(program);
   registerApp(program);
+  registerProject(program);
   registerKubeconfig(program);
   registerKubectl(program, argv);
   registerLogin(program);
