@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { API_VERSION, APPLICATION, CLUSTER } from '@beamline/api';
@@ -153,7 +155,13 @@ export async function portalSuite(): Promise<BenchResult> {
     progress(`warm-up ${String(WARMUP_S)} s at ${String(RATE_PER_S)}/s`);
     await pacedLoad(url, cookie, WARMUP_S);
     progress(`measuring ${String(DURATION_S)} s at ${String(RATE_PER_S)}/s`);
+    // The event loop's delay tells a stall of this process (CPU starved by other work on the
+    // machine, a GC pause) from a slow view: every request waits for the loop either way.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const load = loadavg()[0] ?? 0;
     const { latencies, errors, sent } = await pacedLoad(url, cookie, DURATION_S);
+    loopDelay.disable();
     const sorted = [...latencies].sort((a, b) => a - b);
     const p99 = percentile(sorted, 0.99);
     return {
@@ -168,6 +176,7 @@ export async function portalSuite(): Promise<BenchResult> {
         `${String(sent)} GET /api/fleet at ${String(RATE_PER_S)}/s for ${String(DURATION_S)} s (after ${String(WARMUP_S)} s of warm-up), one session, latency from each request's due time`,
         `${String(CLUSTERS)} Clusters and ${String(APPLICATIONS)} Applications with statuses in ${String(PROJECTS)} project namespaces, seeded directly; the user sees them through a RoleBinding per namespace`,
         'the portal runs in the bench process (the load generator shares its event loop), against etcd + kube-apiserver of this machine',
+        `event-loop delay during the run: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms; load average ${load.toFixed(1)} on ${String(cpus().length)} CPUs at the start`,
       ],
     };
   } finally {

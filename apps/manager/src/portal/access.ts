@@ -20,6 +20,13 @@ interface SelfSubjectAccessReview {
   readonly status?: { readonly allowed?: boolean; readonly denied?: boolean; readonly reason?: string };
 }
 
+interface CachedAnswer {
+  at: number;
+  answer: Promise<AccessAnswer>;
+  settled?: AccessAnswer;
+  refreshing: boolean;
+}
+
 /** How long an answer is reused for the same user: short, so a new RoleBinding shows within seconds. */
 export const DEFAULT_ACCESS_TTL_MS = 10_000;
 const MAX_ENTRIES = 50_000;
@@ -34,7 +41,7 @@ export class AccessReviewer {
   readonly #upstream: KubeUpstream;
   readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #answers = new Map<string, { at: number; answer: Promise<AccessAnswer> }>();
+  readonly #answers = new Map<string, CachedAnswer>();
 
   constructor(upstream: KubeUpstream, options: { readonly ttlMs?: number; readonly now?: () => number } = {}) {
     this.#upstream = upstream;
@@ -42,17 +49,41 @@ export class AccessReviewer {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Whether `as` may do `query`; throws when the apiserver cannot answer. */
+  /**
+   * Whether `as` may do `query`; throws when the apiserver cannot answer. An answer younger than
+   * the TTL is reused; one older, but younger than three TTLs, is reused while a new review runs
+   * in the background (so requests do not all wait for the apiserver each time an answer ages);
+   * older than that, the caller waits for the new review.
+   */
   review(as: Impersonation, query: AccessQuery): Promise<AccessAnswer> {
     const key = JSON.stringify([as.user, [...as.groups].sort(), query.verb, query.group, query.resource, query.namespace ?? '', query.name ?? '', query.subresource ?? '']);
     const now = this.#now();
     const cached = this.#answers.get(key);
     if (cached !== undefined && now - cached.at < this.#ttlMs) return cached.answer;
+    if (cached?.settled !== undefined && now - cached.at < 3 * this.#ttlMs) {
+      if (!cached.refreshing) {
+        cached.refreshing = true;
+        const refreshed = this.#ask(as, query);
+        refreshed.then(
+          (answer) => this.#answers.set(key, { at: this.#now(), answer: refreshed, settled: answer, refreshing: false }),
+          () => {
+            cached.refreshing = false;
+          },
+        );
+      }
+      return Promise.resolve(cached.settled);
+    }
     if (this.#answers.size >= MAX_ENTRIES) this.#prune(now);
     const answer = this.#ask(as, query);
-    this.#answers.set(key, { at: now, answer });
-    // A failed review is not remembered: the next request asks again.
-    answer.catch(() => this.#answers.delete(key));
+    const entry: CachedAnswer = { at: now, answer, refreshing: false };
+    this.#answers.set(key, entry);
+    answer.then(
+      (settled) => (entry.settled = settled),
+      // A failed review is not remembered: the next request asks again.
+      () => {
+        if (this.#answers.get(key) === entry) this.#answers.delete(key);
+      },
+    );
     return answer;
   }
 
@@ -89,7 +120,7 @@ export class AccessReviewer {
   }
 
   #prune(now: number): void {
-    for (const [key, entry] of this.#answers) if (now - entry.at >= this.#ttlMs) this.#answers.delete(key);
+    for (const [key, entry] of this.#answers) if (now - entry.at >= 3 * this.#ttlMs) this.#answers.delete(key);
     // Still full (a flood of distinct questions): start over rather than grow without bound.
     if (this.#answers.size >= MAX_ENTRIES) this.#answers.clear();
   }

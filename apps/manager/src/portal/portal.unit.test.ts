@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { API_VERSION, PROJECT_LABEL } from '@beamline/api';
 import type { KubeObject } from '@beamline/kube';
+import { AccessReviewer } from './access.ts';
 import { FleetIndex } from './fleet.ts';
+import type { KubeUpstream } from './kube-upstream.ts';
 import { seal, unseal } from './seal.ts';
 import { csrfMatches, kubernetesIdentity, openLoginState, openSession, sealLoginState, sealSession, type Session } from './session.ts';
 
@@ -65,8 +67,10 @@ describe('kubernetesIdentity', () => {
     });
   });
 
-  test('no user claim, or an unverified email, is refused', () => {
+  test('no user claim, an unverified email, or a system: name is refused; system: groups are dropped', () => {
     assert.throws(() => kubernetesIdentity({ groups: [] }, {}), /no email claim/);
+    assert.throws(() => kubernetesIdentity({ sub: 'system:admin' }, { usernameClaim: 'sub', usernamePrefix: '' }), /system: user/);
+    assert.deepEqual(kubernetesIdentity({ sub: 'u', groups: ['system:masters', 'lab'] }, { usernameClaim: 'sub', groupsPrefix: '' }).groups, ['lab']);
     assert.throws(() => kubernetesIdentity({ email: 'a@x.org', email_verified: false }, {}), /not verified/);
   });
 });
@@ -131,5 +135,43 @@ describe('FleetIndex', () => {
     assert.deepEqual(index.projects(), [{ name: 'physics', displayName: 'Physics', namespace: 'project-physics', quota: { clusters: 3 }, usage: { clusters: 1, nodes: 2, gpus: 0, cpu: '4', memory: '8Gi' } }]);
     index.apply('Project', 'delete', object('Project', undefined, 'physics'));
     assert.deepEqual(index.projects(), []);
+  });
+});
+
+describe('AccessReviewer', () => {
+  test('answers are reused for the TTL, refreshed in the background until three TTLs, then awaited; failures are not kept', async () => {
+    let now = 0;
+    let calls = 0;
+    let allowed = true;
+    let fail = false;
+    const upstream = {
+      json: () => {
+        calls++;
+        if (fail) return Promise.reject(new Error('apiserver down'));
+        return Promise.resolve({ status: 201, body: { status: { allowed } } });
+      },
+    } as unknown as KubeUpstream;
+    const reviewer = new AccessReviewer(upstream, { ttlMs: 1000, now: () => now });
+    const alice = { user: 'oidc:alice', groups: ['oidc:physics'] };
+    const query = { verb: 'list', group: 'beamline.dev', resource: 'clusters', namespace: 'a' };
+    assert.equal((await reviewer.review(alice, query)).allowed, true);
+    assert.equal((await reviewer.review(alice, query)).allowed, true);
+    assert.equal(calls, 1, 'reused within the TTL');
+    assert.equal((await reviewer.review({ ...alice, groups: [] }, query)).allowed, true);
+    assert.equal(calls, 2, 'another identity is another question');
+
+    allowed = false;
+    now = 1500;
+    assert.equal((await reviewer.review(alice, query)).allowed, true, 'the old answer while the new review runs');
+    assert.equal(calls, 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal((await reviewer.review(alice, query)).allowed, false, 'the new answer once it came');
+
+    now = 10_000;
+    fail = true;
+    await assert.rejects(reviewer.review(alice, query), /apiserver down/, 'too old: the caller waits, and hears the failure');
+    fail = false;
+    allowed = true;
+    assert.equal((await reviewer.review(alice, query)).allowed, true, 'the failure was not kept');
   });
 });

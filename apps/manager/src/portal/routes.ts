@@ -28,6 +28,9 @@ import {
   type Session,
 } from './session.ts';
 
+/** Event streams one session may hold open; a new one beyond closes the oldest (a tab reloaded many times). */
+export const MAX_STREAMS_PER_SESSION = 4;
+
 /** The largest body the proxy forwards: 4 MiB (a big ConfigMap or CRD, not a file store). */
 export const MAX_PROXY_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -391,6 +394,7 @@ export class PortalRoutes {
     });
     if (stream.closed) return;
     const streams = this.#streams.get(session.sid) ?? new Set<EventStream>();
+    if (streams.size >= MAX_STREAMS_PER_SESSION) [...streams][0]?.close();
     streams.add(stream);
     this.#streams.set(session.sid, streams);
     teardown.unsubscribe = this.#deps.cache.subscribe((change) => stream.push(change));

@@ -110,5 +110,10 @@ export function kubernetesIdentity(
   const rawGroups = claims[identity.groupsClaim ?? 'groups'];
   const groups = Array.isArray(rawGroups) ? rawGroups.filter((group): group is string => typeof group === 'string' && group.length > 0) : typeof rawGroups === 'string' ? [rawGroups] : [];
   const groupsPrefix = identity.groupsPrefix ?? 'oidc:';
-  return { user: `${identity.usernamePrefix ?? 'oidc:'}${name}`, groups: groups.map((group) => `${groupsPrefix}${group}`) };
+  const user = `${identity.usernamePrefix ?? 'oidc:'}${name}`;
+  // With an empty prefix a claim could name a system user or group (system:masters); the portal
+  // impersonates with what it gets here, so those are refused outright, as the apiserver's own
+  // JWT authenticator refuses them.
+  if (user.startsWith('system:')) throw new Error('the ID token names a system: user');
+  return { user, groups: groups.map((group) => `${groupsPrefix}${group}`).filter((group) => !group.startsWith('system:')) };
 }
