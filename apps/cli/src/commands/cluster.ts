@@ -295,15 +295,38 @@ export function registerCluster(program: Command): void {
 
   cluster
     .command('kubeconfig <name>')
-    .description("print the cluster's admin kubeconfig")
-    .action(async (name: string, _options: unknown, command: Command) => {
+    .description(
+      "print a kubeconfig for the cluster: the admin one for platform admins (who may read its Secret), else one that logs in as you through `beamline token` (run `beamline login` first)",
+    )
+    .option('--user', 'the kubeconfig that logs in as you, even if you may read the admin one')
+    .action(async (name: string, options: { user?: boolean }, command: Command) => {
       const { config, namespace } = context(command);
       const item = await callApi(config, `get cluster "${name}" in namespace "${namespace}"`, () => resourceClient(config, KINDS.cluster).get(name, namespace), namespace);
       const ref = item.status?.kubeconfigSecretRef as { name?: string; key?: string } | undefined;
-      if (ref?.name === undefined) throw new CliError(`cluster "${name}" has no kubeconfig yet (phase ${cell(item.status?.phase ?? 'Pending')}): try again when it is provisioned`);
-      const secret = await callApi(config, `read Secret "${ref.name}"`, () => config.makeApiClient(CoreV1Api).readNamespacedSecret({ name: ref.name ?? '', namespace }));
-      const data = secret.data?.[ref.key ?? 'value'];
-      if (data === undefined) throw new CliError(`Secret "${ref.name}" has no key "${ref.key ?? 'value'}"`);
-      process.stdout.write(Buffer.from(data, 'base64').toString('utf8'));
+      if (options.user !== true) {
+        if (ref?.name === undefined) throw new CliError(`cluster "${name}" has no kubeconfig yet (phase ${cell(item.status?.phase ?? 'Pending')}): try again when it is provisioned`);
+        // Whoever may read the Secret is a platform admin (or was granted it): they keep the admin kubeconfig.
+        const secret = await config
+          .makeApiClient(CoreV1Api)
+          .readNamespacedSecret({ name: ref.name, namespace })
+          .catch((error: unknown) => {
+            if (apiStatus(error) === 403) return undefined;
+            return callApi(config, `read Secret "${ref.name ?? ''}"`, () => Promise.reject(error as Error));
+          });
+        if (secret !== undefined) {
+          const data = secret.data?.[ref.key ?? 'value'];
+          if (data === undefined) throw new CliError(`Secret "${ref.name}" has no key "${ref.key ?? 'value'}"`);
+          process.stdout.write(Buffer.from(data, 'base64').toString('utf8'));
+          return;
+        }
+      }
+      // Everyone else: the endpoint and CA from the Cluster's status, the user's own login as credentials.
+      const endpoint = item.status?.endpoint as string | undefined;
+      if (endpoint === undefined || endpoint === '') throw new CliError(`cluster "${name}" has no endpoint yet (phase ${cell(item.status?.phase ?? 'Pending')}): try again when it is provisioned`);
+      const certificateAuthority = item.status?.certificateAuthority as string | undefined;
+      const { execConfig, execKubeconfig } = await import('../identity/exec-credential.ts');
+      process.stdout.write(
+        execKubeconfig({ name: `${namespace}-${name}`, server: endpoint, ...(certificateAuthority === undefined ? {} : { certificateAuthority }), exec: execConfig() }),
+      );
     });
 }
