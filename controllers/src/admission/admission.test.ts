@@ -152,6 +152,14 @@ describe('admission webhooks: quota, templates, changed-by', () => {
     await user.patch(RESOURCES.nodeGroup, name, env.namespace, { spec: { replicas: 3 } }, 'merge', { subresource: 'scale' });
     assert.equal((await admin().get<NodeGroup>(RESOURCES.nodeGroup, name, env.namespace))?.spec.replicas, 3);
     await user.patch(RESOURCES.nodeGroup, name, env.namespace, { spec: { replicas: 1 } }, 'merge');
+    // Bookkeeping by another identity (a controller adding its finalizer) does not replace the author.
+    const kept = await admin().patch<NodeGroup>(RESOURCES.nodeGroup, name, env.namespace, { metadata: { finalizers: ['beamline.dev/admission-test'] } }, 'merge');
+    assert.equal(kept.metadata?.annotations?.[CHANGED_BY_ANNOTATION], username);
+    await admin().patch(RESOURCES.nodeGroup, name, env.namespace, { metadata: { finalizers: null } }, 'merge');
+    // A change of what was asked for by another identity does.
+    const relabelled = await admin().patch<NodeGroup>(RESOURCES.nodeGroup, name, env.namespace, { metadata: { labels: { touched: 'yes' } } }, 'merge');
+    assert.notEqual(relabelled.metadata?.annotations?.[CHANGED_BY_ANNOTATION], username);
+    assert.ok((relabelled.metadata?.annotations?.[CHANGED_BY_ANNOTATION] ?? '') !== '');
   });
 
   test('a template the project may not use is refused, naming the allowed ones', async () => {

@@ -77,6 +77,23 @@ describe('changed-by', () => {
     assert.deepEqual(changedByPatch(request({ metadata: {} }, null)), []);
   });
 
+  test('updates are stamped when they change what was asked for, not for a finalizer a controller adds', () => {
+    const stored = { metadata: { name: 'x', annotations: { [CHANGED_BY_ANNOTATION]: 'oidc:bob', note: 'a' }, labels: { l: '1' } }, spec: { replicas: 1 } };
+    const update = (object: Record<string, unknown>): AdmissionRequest => ({ ...request(object), operation: 'UPDATE', oldObject: stored });
+    const patched = (object: Record<string, unknown>): boolean => changedByResponse(update(object)).patch !== undefined;
+    assert.equal(patched({ ...stored, metadata: { ...stored.metadata, finalizers: ['beamline.dev/x'] } }), false, 'finalizer only');
+    assert.equal(patched({ ...stored, metadata: { ...stored.metadata, resourceVersion: '7' } }), false, 'nothing asked for');
+    assert.equal(patched({ ...stored, spec: { replicas: 2 } }), true, 'spec');
+    assert.equal(patched({ ...stored, metadata: { ...stored.metadata, labels: { l: '2' } } }), true, 'labels');
+    assert.equal(patched({ ...stored, metadata: { ...stored.metadata, annotations: { [CHANGED_BY_ANNOTATION]: 'oidc:bob', note: 'b' } } }), true, 'annotations');
+    // A forged author is replaced by the real one, also in an update that changes nothing else.
+    const forged = changedByResponse(update({ ...stored, metadata: { ...stored.metadata, annotations: { [CHANGED_BY_ANNOTATION]: 'oidc:carol', note: 'a' } } }));
+    assert.deepEqual(JSON.parse(Buffer.from(forged.patch ?? '', 'base64').toString('utf8')), [
+      { op: 'add', path: '/metadata/annotations/beamline.dev~1changed-by', value: 'oidc:alice/x~y' },
+    ]);
+    assert.equal(patched({ ...stored, metadata: { ...stored.metadata, annotations: { note: 'a' } } }), true, 'stamp removed');
+  });
+
   test('the response carries the patch base64-encoded as a JSONPatch', () => {
     const response = changedByResponse(request({ metadata: {} }));
     assert.equal(response.allowed, true);

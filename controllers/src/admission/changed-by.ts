@@ -3,6 +3,7 @@
  * namespace is stamped with who made it (CHANGED_BY_ANNOTATION), so events and the Application
  * history can say who, without trusting anything the client wrote.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { CHANGED_BY_ANNOTATION } from '@beamline/api';
 import { allow, type AdmissionRequest, type AdmissionResponse } from './review.ts';
 
@@ -34,9 +35,35 @@ export function changedByPatch(request: AdmissionRequest): JsonPatchOperation[] 
   return [{ op: 'add', path: `/metadata/annotations/${escapeJsonPointer(CHANGED_BY_ANNOTATION)}`, value: username }];
 }
 
-/** The mutating answer: allowed, with the patch when there is one. */
+/** The parts of an object a change of what was asked for touches: spec, labels, annotations (but the stamp). */
+function askedFor(object: Record<string, unknown> | undefined): unknown {
+  const metadata = (object?.metadata ?? {}) as { labels?: unknown; annotations?: Record<string, unknown> };
+  const { [CHANGED_BY_ANNOTATION]: _stamp, ...annotations } = metadata.annotations ?? {};
+  return { spec: object?.spec, labels: metadata.labels ?? {}, annotations };
+}
+
+/**
+ * Whether an update changes what was asked for (spec, labels, annotations other than the stamp),
+ * rather than only the bookkeeping controllers do (finalizers, owner references): a controller
+ * adding its finalizer right after a person created an object must not replace that person as
+ * the author the Application history reads. An update that writes or removes the stamp itself
+ * counts as a change, so a forged author is always replaced by the real one.
+ */
+export function changesWhatWasAskedFor(request: AdmissionRequest): boolean {
+  if (request.operation !== 'UPDATE' || request.oldObject === undefined) return true;
+  const stamp = (object: Record<string, unknown> | undefined): unknown => (object?.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations?.[CHANGED_BY_ANNOTATION];
+  // A client writing the stamp is answered with the real author: it cannot be forged.
+  if (stamp(request.object) !== stamp(request.oldObject)) return true;
+  return !isDeepStrictEqual(askedFor(request.object), askedFor(request.oldObject));
+}
+
+/**
+ * The mutating answer: allowed, with the patch when there is one. Creates are always stamped;
+ * updates when they change what was asked for (see {@link changesWhatWasAskedFor}).
+ */
 export function changedByResponse(request: AdmissionRequest): AdmissionResponse {
-  const patch = request.operation === 'CREATE' || request.operation === 'UPDATE' ? changedByPatch(request) : [];
+  const stamped = request.operation === 'CREATE' || (request.operation === 'UPDATE' && changesWhatWasAskedFor(request));
+  const patch = stamped ? changedByPatch(request) : [];
   if (patch.length === 0) return allow(request.uid);
   return { uid: request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
 }
