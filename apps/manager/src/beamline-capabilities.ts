@@ -3,6 +3,7 @@ import { admissionCapability } from './admission-capability.ts';
 import type { Capability } from './capability.ts';
 import { clustersCapability } from './clusters-capability.ts';
 import { deliveryCapability } from './delivery-capability.ts';
+import { portalCapability } from './portal-capability.ts';
 import { tenancyCapability } from './tenancy-capability.ts';
 
 /** Options of {@link beamlineCapabilities}. */
@@ -18,6 +19,8 @@ export interface BeamlineCapabilitiesOptions {
   readonly namespace: string;
   /** Port of the admission webhooks' HTTPS server on 127.0.0.1. Default 0: a free port. */
   readonly admissionPort?: number;
+  /** The manager's URL as browsers reach it (the portal's OIDC redirect URI is `<portalUrl>/auth/callback`). Default: the request's loopback origin. */
+  readonly portalUrl?: string;
 }
 
 /**
@@ -31,5 +34,6 @@ export async function beamlineCapabilities(options: BeamlineCapabilitiesOptions)
     tenancyCapability(),
     await deliveryCapability({ kubeConfig: options.kubeConfig, home, binaries, kubernetesVersion, webhookSecretNamespace: options.namespace }),
     await admissionCapability({ kubeConfig: options.kubeConfig, namespace: options.namespace, port: options.admissionPort ?? 0 }),
+    portalCapability({ sessionKeyNamespace: options.namespace, ...(options.portalUrl === undefined ? {} : { publicUrl: options.portalUrl }) }),
   ];
 }
