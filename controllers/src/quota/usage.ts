@@ -14,7 +14,7 @@ import {
   type ProjectUsage,
 } from '@beamline/api';
 import { desiredNodeGroups } from '../cluster/node-groups.ts';
-import { formatMilli, formatUnits, parseMilli, parseUnits } from './quantity.ts';
+import { formatMilli, formatUnits, parseMilli, parseUnits, QuantityError } from './quantity.ts';
 
 /** The objects of one project namespace that usage is computed from. */
 export interface ProjectUsageInput {
@@ -56,10 +56,24 @@ export function computeProjectUsage(input: ProjectUsageInput): ProjectUsage {
     const flavor = flavors.get(group.flavor);
     if (flavor === undefined) continue;
     gpus += (flavor.gpus?.count ?? 0) * group.replicas;
-    cpu += parseMilli(flavor.cpu) * BigInt(group.replicas);
-    memory += parseUnits(flavor.memory) * BigInt(group.replicas);
+    cpu += lenient(parseMilli, flavor.cpu) * BigInt(group.replicas);
+    memory += lenient(parseUnits, flavor.memory) * BigInt(group.replicas);
   }
   return { clusters: input.clusters.length, nodes, gpus, cpu: formatMilli(cpu), memory: formatUnits(memory) };
+}
+
+/**
+ * A flavor's size, or 0 when it is not a quantity the arithmetic reads: the CRD's pattern lets a
+ * few strings through that the apiserver's quantity parser refuses (`1e1.5`); one bad flavor must
+ * not make every review and every status write of every project fail.
+ */
+function lenient(parse: (text: string) => bigint, text: string): bigint {
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof QuantityError) return 0n;
+    throw error;
+  }
 }
 
 /** The groups a Cluster will get that have no NodeGroup object yet. */
@@ -117,12 +131,22 @@ export function checkQuota(quota: ProjectQuota | undefined, before: ProjectUsage
   for (const [name, parse, format] of QUOTA_UNITS) {
     const limitField = quota[name];
     if (limitField === undefined) continue;
-    const limit = parse(String(limitField));
     const used = parse(String(before[name]));
     const wanted = parse(String(after[name]));
-    if (wanted <= used || wanted <= limit) continue;
-    const left = limit > used ? limit - used : 0n;
+    if (wanted <= used) continue;
     const of = project === undefined ? '' : ` of project ${project}`;
+    let limit: bigint;
+    try {
+      limit = parse(String(limitField));
+    } catch (error) {
+      if (!(error instanceof QuantityError)) throw error;
+      // A limit nobody can read grants nothing more (growth is refused, shrinking still allowed); the message says why.
+      const needs = format(wanted - used);
+      violations.push({ quota: name, limit: String(limitField), used: format(used), needs, left: '0', message: `exceeds the ${name} quota${of}: its limit ${JSON.stringify(String(limitField))} is not a quantity (needs ${needs} more)` });
+      continue;
+    }
+    if (wanted <= limit) continue;
+    const left = limit > used ? limit - used : 0n;
     const violation = { quota: name, limit: format(limit), used: format(used), needs: format(wanted - used), left: format(left) };
     violations.push({
       ...violation,

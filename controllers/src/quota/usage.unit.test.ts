@@ -140,6 +140,16 @@ test('checkQuota', () => {
   }
 });
 
+test('a limit that is not a quantity refuses growth, and says so; a flavor that is not one counts no cpu or memory', () => {
+  assert.deepEqual(
+    checkQuota({ cpu: '1e1.5' }, usage(0, 0, 0, '1', '0'), usage(0, 0, 0, '2', '0'), 'physics').map((violation) => violation.message),
+    ['exceeds the cpu quota of project physics: its limit "1e1.5" is not a quantity (needs 1 more)'],
+  );
+  assert.deepEqual(checkQuota({ cpu: '1e1.5' }, usage(0, 0, 0, '2', '0'), usage(0, 0, 0, '1', '0')), []);
+  const odd: Flavor[] = [{ name: 'odd', cpu: '1e1.5', memory: '4Gi' }];
+  assert.deepEqual(computeProjectUsage({ clusters: [], nodeGroups: [nodeGroup('a', 'x', 'odd', 2)], templates, flavors: odd }), usage(0, 2, 0, '0', '8Gi'));
+});
+
 test('checkQuota without a project name and the violation fields', () => {
   const [violation] = checkQuota({ nodes: 10 }, usage(0, 8, 0, '0', '0'), usage(0, 13, 0, '0', '0'));
   assert.deepEqual(violation, { quota: 'nodes', limit: '10', used: '8', needs: '5', left: '2', message: 'exceeds the nodes quota: needs 5 more, 2 left (8 of 10 used)' });
