@@ -7,7 +7,7 @@ import { inventoryOf, mergeEntries } from './inventory.ts';
 import { DESTINATION_WAIT_MS } from './phases/destination.ts';
 import type { ApplicationReconcilerDeps } from './scope.ts';
 import { NAMESPACES } from './tenancy-facts.ts';
-import { deliveryIdentity, projectOf } from './tenancy.ts';
+import { deliveryIdentity, isForbidden, projectOf } from './tenancy.ts';
 import { clusterFromCache, clusterOfName, destinationName, trackingFor, withCluster } from './tracking.ts';
 
 /** Deletes (or orphans) an app's objects, then lets the Application go. */
@@ -45,7 +45,7 @@ export async function finalize(app: Application, context: ReconcileContext<Appli
       // An entry the project's identity may not delete is one it could not have written either (an
       // apply outside its namespaces, refused, still enters the inventory first): waiting for it
       // would keep the Application forever. It is left, and said so.
-      const forbidden = lookup.destination.identity === undefined ? [] : result.failed.filter((entry) => /\b403 Forbidden\b/.test(entry.message ?? ''));
+      const forbidden = lookup.destination.identity === undefined ? [] : result.failed.filter((entry) => isForbidden(entry.message));
       const failed = result.failed.filter((entry) => !forbidden.includes(entry));
       if (failed.length > 0) {
         const first = failed[0];

@@ -134,6 +134,16 @@ function list(names: readonly string[]): string {
   return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
 }
 
+/**
+ * Whether a sync result's message is the destination's RBAC refusing the request (403). An app
+ * writing as its project's identity gets it for objects outside the project's rights: an apply
+ * that was refused still entered the inventory first (crash safety), and deleting it is refused
+ * too, so such entries are left with an event rather than retried forever.
+ */
+export function isForbidden(message: string | undefined): boolean {
+  return /\b403 Forbidden\b/.test(message ?? '');
+}
+
 /** The longest `changedBy` kept: a user name of the identity provider with its prefix. */
 const CHANGED_BY_MAX = 256;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CHANGED_BY_ANNOTATION, PROJECT_LABEL, SHARED_CLUSTER_LABEL } from '@beamline/api';
-import { changedByOf, deliveryPermission, objectsOutsideScope, projectOf, type DeliveryScope, type TenancyFacts } from './tenancy.ts';
+import { changedByOf, deliveryPermission, isForbidden, objectsOutsideScope, projectOf, type DeliveryScope, type TenancyFacts } from './tenancy.ts';
 
 const P1 = { [PROJECT_LABEL]: 'p1' };
 const SHARED = { [SHARED_CLUSTER_LABEL]: 'true' };
@@ -163,6 +163,11 @@ describe('projectOf and changedByOf', () => {
     assert.equal(projectOf(undefined), undefined);
     assert.equal(projectOf({ other: 'p1' }), undefined);
     assert.equal(projectOf(P1), 'p1');
+  });
+  test('isForbidden: a 403 of the destination, not any message mentioning forbidden', () => {
+    assert.equal(isForbidden('failed to prune /ConfigMap/x/y: 403 Forbidden: configmaps "y" is forbidden: User "beamline:project:p1" cannot delete'), true);
+    assert.equal(isForbidden('failed to PATCH /api/v1/namespaces/x/configmaps/y: 422 Invalid: forbidden field'), false);
+    assert.equal(isForbidden(undefined), false);
   });
   test('changedByOf cleans the annotation', () => {
     assert.equal(changedByOf(undefined, CHANGED_BY_ANNOTATION), undefined);

@@ -1,11 +1,12 @@
 import { ConditionReason } from '@beamline/api';
 import { syncObjects } from '@beamline/gitops';
+import type { Impersonation } from '@beamline/kube';
 import type { Result } from '@beamline/reconcile';
 import { RESOURCES } from '../../resources.ts';
 import { inventoryOf } from '../inventory.ts';
 import { finishRequest, observe, type ApplicationScope } from '../scope.ts';
 import { deliveryPermissionOf } from '../tenancy-facts.ts';
-import type { DeliveryScope } from '../tenancy.ts';
+import { isForbidden, type DeliveryScope } from '../tenancy.ts';
 import { clusterFromCache, clusterOfName, destinationName, trackingFor, withCluster } from '../tracking.ts';
 
 /** The wait while the destination cluster is missing or not ready (its changes wake the app sooner). */
@@ -41,7 +42,7 @@ export async function destinationPhase(scope: ApplicationScope): Promise<Result 
 }
 
 /** The identity a scope's writes impersonate: the project's, or none for the platform admins' apps. */
-export function identityOf(scope: DeliveryScope): { readonly user: string; readonly group?: string } | undefined {
+export function identityOf(scope: DeliveryScope): Impersonation | undefined {
   return scope.kind === 'admin' ? undefined : scope.identity;
 }
 
@@ -88,12 +89,18 @@ async function leaveOldDestination(scope: ApplicationScope): Promise<void> {
         destinationName: previous,
         signal: scope.context.signal,
       });
-      if (result.failed.length > 0) {
+      // As in finalize: what the project's identity may not delete there is left, said so, not retried forever.
+      const forbidden = lookup.destination.identity === undefined ? [] : result.failed.filter((entry) => isForbidden(entry.message));
+      const failed = result.failed.filter((entry) => !forbidden.includes(entry));
+      if (failed.length > 0) {
         status.inventoryDestination = previous;
-        throw new Error(`failed to prune ${result.failed.length} objects from the previous destination ${previous}: ${result.failed[0]?.message ?? ''}`);
+        throw new Error(`failed to prune ${failed.length} objects from the previous destination ${previous}: ${failed[0]?.message ?? ''}`);
       }
       const left = result.skipped.length === 0 ? '' : `; left ${result.skipped.length} that are not this application's any more`;
       scope.deps.events.record(app, 'Normal', 'PrunedPreviousDestination', `${change}: deleted ${result.pruned.length} objects from ${previous}${left}`);
+      if (forbidden.length > 0) {
+        scope.deps.events.record(app, 'Warning', 'Orphaned', `${change}: ${forbidden.length} objects left on ${previous}, which the project's identity may not delete (${forbidden[0]?.message ?? ''})`);
+      }
     } else if (gone) {
       scope.deps.events.record(app, 'Normal', 'PrunedPreviousDestination', `${change}: Cluster ${previous} is gone, and its objects with it`);
     } else {
