@@ -6,8 +6,10 @@ import { describe, test } from 'node:test';
 import { CHANGED_BY_ANNOTATION, NODE_GROUPS_CREATED_ANNOTATION, PROJECT_LABEL, type Cluster, type ClusterTemplate, type NodeGroup, type Project } from '@beamline/api';
 import { createCertificateAuthority } from '@beamline/control-plane';
 import { InputError } from '@beamline/errors';
+import type { KubeClient, ResourceType } from '@beamline/kube';
+import type { CacheReader } from '@beamline/reconcile';
 import { changedByPatch, changedByResponse, escapeJsonPointer } from './changed-by.ts';
-import { quotaChange, reviewQuota, type AdmissionReader } from './quota-review.ts';
+import { admissionReader, quotaChange, reviewQuota, type AdmissionReader } from './quota-review.ts';
 import { webhookConfigurations } from './registration.ts';
 import { parseAdmissionReview, type AdmissionRequest } from './review.ts';
 import { certificateAuthorityUsable, RENEW_BEFORE_MS, servingCertificateNeedsRenewal } from './tls.ts';
@@ -276,4 +278,40 @@ test('webhook configurations: URLs, CA, failure policies, selector', () => {
   const narrowed = webhookConfigurations({ baseUrl: 'https://127.0.0.1:1', caPem: 'x', namespaceSelector: { matchLabels: { t: '1' } }, names: { quota: 'q', changedBy: 'c' } });
   assert.equal(narrowed.validating.metadata?.name, 'q');
   assert.deepEqual((narrowed.mutating as unknown as { webhooks: { namespaceSelector: unknown }[] }).webhooks[0]?.namespaceSelector, { matchLabels: { t: '1' } });
+});
+
+test('admissionReader: templates and flavors from the cache once synced, the rest always live', async () => {
+  const live: string[] = [];
+  const client = {
+    list: (resource: ResourceType) => {
+      live.push(`list ${resource.plural}`);
+      return Promise.resolve({ items: resource.plural === 'clustertemplates' ? [{ metadata: { name: 'live' } }] : [] });
+    },
+    get: (resource: ResourceType) => {
+      live.push(`get ${resource.plural}`);
+      return Promise.resolve(resource.plural === 'platformconfigs' ? { metadata: { name: 'beamline' }, spec: { flavors: [{ name: 'live' }] } } : undefined);
+    },
+  } as unknown as KubeClient;
+  let synced = false;
+  let watched = true;
+  const cache: CacheReader = {
+    get: () => undefined,
+    list: <O>(resource: ResourceType): O[] => {
+      if (!watched) throw new Error('not watched');
+      return (resource.plural === 'clustertemplates' ? [{ metadata: { name: 'cached' } }] : [{ metadata: { name: 'beamline' }, spec: { flavors: [{ name: 'cached' }] } }]) as O[];
+    },
+  };
+  const reader = admissionReader(client, () => ({ cache, synced: () => synced }));
+  assert.equal((await reader.templates())[0]?.metadata?.name, 'live', 'not synced yet');
+  synced = true;
+  live.length = 0;
+  assert.equal((await reader.templates())[0]?.metadata?.name, 'cached');
+  assert.equal((await reader.flavors())[0]?.name, 'cached');
+  await reader.clusters('ns');
+  await reader.nodeGroups('ns');
+  await reader.project('p');
+  assert.deepEqual(live, ['list clusters', 'list nodegroups', 'get projects']);
+  watched = false;
+  assert.equal((await reader.flavors())[0]?.name, 'live', 'a kind no controller watches');
+  assert.equal((await admissionReader(client).templates())[0]?.metadata?.name, 'live', 'no cache');
 });
