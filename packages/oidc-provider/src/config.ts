@@ -38,6 +38,8 @@ export const FILES = {
   config: 'config.json',
   secrets: 'secrets.json',
   endpoint: 'endpoint.json',
+  /** Grants and refresh tokens (0600): what keeps a login refreshable across restarts. */
+  store: 'store.json',
   caCert: 'ca.crt',
   caKey: 'ca.key',
   serverCert: 'server.crt',

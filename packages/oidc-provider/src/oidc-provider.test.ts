@@ -158,7 +158,7 @@ describe('the identity provider process', () => {
 });
 
 describe('restarts of the identity provider', () => {
-  it('keeps issuer, CA and signing keys across a restart', async (t) => {
+  it('keeps issuer, CA, signing keys and refresh tokens across a restart', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'beamline-oidc-'));
     t.after(async () => {
       await stopIdentityProvider(dir);
@@ -166,6 +166,20 @@ describe('restarts of the identity provider', () => {
     });
     const first = await startIdentityProvider({ dir, users: USERS, lifetime: 'detached' });
     const firstJwks = await (await fetchTrusting(first.caPem)(`${first.issuer}/jwks`)).text();
+    const discover = (issuer: string, caPem: string): Promise<client.Configuration> =>
+      client.discovery(new URL(issuer), 'beamline', undefined, client.None(), { [client.customFetch]: fetchTrusting(caPem) });
+    const config = await discover(first.issuer, first.caPem);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://127.0.0.1:8400/callback',
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const callback = await browserLogin(url, alice, { caPem: first.caPem });
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier });
+    assert.ok(tokens.refresh_token !== undefined);
+    assert.equal(statSync(join(dir, 'store.json')).mode & 0o777, 0o600);
     await first.stop();
     assert.ok(!isSameProcessAlive({ pid: first.pid, startTicks: undefined }));
     const second = await startIdentityProvider({ dir, users: USERS, lifetime: 'detached' });
@@ -173,6 +187,9 @@ describe('restarts of the identity provider', () => {
     assert.equal(second.issuer, first.issuer);
     assert.equal(second.caPem, first.caPem);
     assert.equal(await (await fetchTrusting(second.caPem)(`${second.issuer}/jwks`)).text(), firstJwks);
+    // The login survives the restart: its refresh token still works.
+    const refreshed = await client.refreshTokenGrant(await discover(second.issuer, second.caPem), tokens.refresh_token);
+    assert.equal(refreshed.claims()?.['email'], alice.email);
     assert.ok(existsSync(join(dir, 'oidc-provider.log')));
   });
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { isSameProcessAlive } from '@beamline/control-plane';
 import { FILES, readJsonIfAny, writeFileAtomic, type ProviderConfig, type ProviderEndpoint, type ProviderSecrets } from './config.ts';
+import { fileAdapter } from './file-adapter.ts';
 import { deviceSuccessPage, errorPage, loginPage, userCodeConfirmPage, userCodeInputPage } from './pages.ts';
 import { authenticate, type StoredUser } from './users.ts';
 
@@ -70,6 +71,8 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 const configuration: Configuration = {
+  // Grants and refresh tokens survive a restart of the provider; the rest lives in memory.
+  adapter: fileAdapter(join(dir, FILES.store)),
   clients: [
     {
       client_id: config.clientID,
