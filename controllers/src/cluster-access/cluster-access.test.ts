@@ -103,7 +103,8 @@ describe('workload-cluster access of a project', () => {
     await waitFor(async () => (await codeOf(member.list(CONFIG_MAPS, { namespace: 'default' }))) === 200, { what: 'the member reads', timeoutMs: 60_000 });
     const current = await admin().get<Project>(R.project, project);
     assert.ok(current !== undefined);
-    await admin().replace(R.project, { ...current, spec: { ...current.spec, members: current.spec.members.filter((member) => member.kind !== 'Group') } });
+    // A merge patch of the spec: the controller writes status meanwhile, so a PUT of what was read could conflict.
+    await admin().patch(R.project, project, undefined, { spec: { members: current.spec.members.filter((member) => member.kind !== 'Group') } }, 'merge');
     await waitFor(async () => (await codeOf(member.list(CONFIG_MAPS, { namespace: 'default' }))) === 403, { what: 'the removed member refused', timeoutMs: 60_000 });
     assert.equal(await workloadAdmin.get(R.clusterRoleBinding, roleBindingName('member')), undefined);
     assert.notEqual(await workloadAdmin.get(R.clusterRoleBinding, roleBindingName('owner')), undefined);

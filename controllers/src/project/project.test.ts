@@ -160,10 +160,9 @@ describe('Project controller and the project ClusterRoles', () => {
     assert.equal(await codeOf(member.list(RESOURCES.cluster, { namespace })), 200);
     const project = await getProject(physics);
     assert.ok(project !== undefined);
-    await admin().replace(R.project, {
-      ...project,
-      spec: { ...project.spec, members: project.spec.members.filter((entry) => entry.kind !== 'Group'), namespaceDefaults: { resourceQuota: { hard: { pods: '20' } } } },
-    });
+    // A merge patch of the spec: the controller writes status meanwhile, so a PUT of what was read could conflict.
+    const members = project.spec.members.filter((entry) => entry.kind !== 'Group');
+    await admin().patch(R.project, physics, undefined, { spec: { members, namespaceDefaults: { limitRange: null } } }, 'merge');
     await waitFor(async () => (await codeOf(member.list(RESOURCES.cluster, { namespace }))) === 403, { what: 'the removed group refused', timeoutMs: 30_000 });
     assert.equal(await admin().get(R.roleBinding, roleBindingName('member'), namespace), undefined);
     await waitFor(async () => (await admin().get(R.limitRange, PROJECT_DEFAULTS, namespace)) === undefined, { what: 'the LimitRange removed', timeoutMs: 30_000 });

@@ -24,7 +24,7 @@ import {
   type ProjectStatus,
 } from '@beamline/api';
 import { addFinalizer, isDeleting, patchStatus, removeFinalizer, type KubeClient, type KubeObject, type OwnerReference } from '@beamline/kube';
-import type { ReconcileContext, Reconciler, Result } from '@beamline/reconcile';
+import { RequeueError, type ReconcileContext, type Reconciler, type Result } from '@beamline/reconcile';
 import { conditionSet } from '../conditions.ts';
 import { RESOURCES } from '../resources.ts';
 import { computeProjectUsage } from '../quota/usage.ts';
@@ -70,6 +70,8 @@ async function ensureNamespace(context: ReconcileContext<Project>, project: Proj
   if (existing !== undefined && label !== name) {
     return `namespace ${namespace} exists and belongs to ${label === undefined ? 'no project' : `project ${label}`}; Beamline does not adopt it`;
   }
+  // A project deleted and made again while its old namespace still terminates: nothing can be created in it yet.
+  if (existing?.metadata?.deletionTimestamp !== undefined) throw new RequeueError(2_000, `namespace ${namespace} is still being deleted`);
   await context.client.apply(R.namespace, {
     apiVersion: 'v1',
     kind: 'Namespace',

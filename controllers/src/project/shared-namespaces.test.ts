@@ -122,9 +122,8 @@ describe('namespaces of projects on a shared cluster', () => {
 
   test('an entry removed takes its namespace; the other project is untouched', async () => {
     await waitReady(alpha);
-    const project = await getProject(alpha);
-    assert.ok(project !== undefined);
-    await admin().replace(R.project, { ...project, spec: { ...project.spec, sharedNamespaces: [entry(`${alpha}-web`)] } });
+    // A merge patch of the spec: the controller writes status meanwhile, so a PUT of what was read could conflict.
+    await admin().patch(R.project, alpha, undefined, { spec: { sharedNamespaces: [entry(`${alpha}-web`)] } }, 'merge');
     await waitFor(async () => {
       const namespace = await workload.get(R.namespace, `${alpha}-batch`);
       return namespace === undefined || namespace.metadata?.deletionTimestamp !== undefined;
