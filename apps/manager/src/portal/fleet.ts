@@ -88,6 +88,12 @@ export class FleetIndex {
   #flavorGpus = new Map<string, number>();
   #identity: Identity | undefined;
   #byNamespace: Map<string, NamespaceFleet> | undefined;
+  #version = 0;
+
+  /** Increases with every event applied: views computed at the same version are the same. */
+  get version(): number {
+    return this.#version;
+  }
 
   /** Applies one informer event to the index. */
   apply(kind: PortalKind, event: 'add' | 'update' | 'delete', object: KubeObject): void {
@@ -142,6 +148,7 @@ export class FleetIndex {
       }
     }
     this.#byNamespace = undefined;
+    this.#version++;
   }
 
   /** PlatformConfig `spec.identity`: the OIDC issuer, if one is configured. */

@@ -322,6 +322,9 @@ describe('portal server', () => {
       await client().create(CLUSTERS, { metadata: { name: 'event-own', namespace: env.namespace }, spec: { templateRef: { name: 'small' } } } as KubeObject);
       await readUntil(/"name":"event-own"/);
       assert.doesNotMatch(text, /event-other/);
+      await waitFor(async () => ((await (await get('alice', '/api/fleet')).json()) as { totals: { clusters: { total: number } } }).totals.clusters.total === 3, {
+        what: "the new cluster in alice's fleet view (the view is rebuilt after a change)",
+      });
 
       const watch = await fetch(`${url()}/api/kube/api/v1/namespaces/${env.namespace}/configmaps?watch=1`, { headers: { cookie }, signal: abort.signal });
       assert.equal(watch.status, 200);

@@ -107,6 +107,7 @@ export class PortalRoutes {
   readonly #revoked = new Map<string, number>();
   readonly #streams = new Map<string, Set<EventStream>>();
   #oidc: { key: string; client: Promise<OidcClient> } | undefined;
+  #fleetViews: { version: number; views: Map<string, string> } = { version: -1, views: new Map() };
 
   constructor(deps: PortalDeps) {
     this.#deps = deps;
@@ -143,7 +144,7 @@ export class PortalRoutes {
       scope.get('/api/session', (request) =>
         this.#authenticate(request).then((session) => ({ user: session.user, groups: session.groups, csrfToken: session.csrf, expiresAt: new Date(session.exp * 1000).toISOString() })),
       );
-      scope.get('/api/fleet', async (request) => this.#fleet(await this.#authenticate(request)));
+      scope.get('/api/fleet', async (request, reply) => this.#fleet(await this.#authenticate(request), reply));
       scope.get('/api/projects/usage', async (request) => this.#projectsUsage(await this.#authenticate(request)));
       scope.get('/api/access', async (request) => this.#accessCheck(await this.#authenticate(request), request.query as Record<string, unknown>));
       scope.get('/api/events', async (request, reply) => this.#events(await this.#authenticate(request), request, reply));
@@ -319,18 +320,32 @@ export class PortalRoutes {
     if (!this.#deps.cache.synced) throw new ServiceUnavailableError('the portal is starting: its caches have not synced yet; retry in a few seconds');
   }
 
-  async #fleet(session: Session): Promise<unknown> {
+  async #fleet(session: Session, reply: FastifyReply): Promise<FastifyReply> {
     this.#requireSynced();
     const index = this.#deps.cache.index;
+    const version = index.version;
     const namespaces = index.namespaces();
     const [clusters, applications] = await Promise.all([
       this.#deps.access.namespacesAllowed(session, { verb: 'list', group: GROUP, resource: 'clusters' }, namespaces),
       this.#deps.access.namespacesAllowed(session, { verb: 'list', group: GROUP, resource: 'applications' }, namespaces),
     ]);
-    return index.fleet({
-      clusters: (namespace) => clusters.all || clusters.namespaces.has(namespace),
-      applications: (namespace) => applications.all || applications.namespaces.has(namespace),
-    });
+    // Users who see the same namespaces get the same view until the next change: it is built and
+    // serialized once, not at every one of hundreds of requests a second.
+    const seen = (allowed: { all: boolean; namespaces: Set<string> }): string => (allowed.all ? '*' : [...allowed.namespaces].sort().join(','));
+    const key = `${seen(clusters)}|${seen(applications)}`;
+    if (this.#fleetViews.version !== version || index.version !== version) this.#fleetViews = { version: index.version, views: new Map() };
+    let body = this.#fleetViews.views.get(key);
+    if (body === undefined) {
+      body = JSON.stringify(
+        index.fleet({
+          clusters: (namespace) => clusters.all || clusters.namespaces.has(namespace),
+          applications: (namespace) => applications.all || applications.namespaces.has(namespace),
+        }),
+      );
+      if (this.#fleetViews.views.size >= 1000) this.#fleetViews.views.clear();
+      this.#fleetViews.views.set(key, body);
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
   }
 
   async #projectsUsage(session: Session): Promise<unknown> {
