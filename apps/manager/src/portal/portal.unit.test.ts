@@ -2,11 +2,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { fastify, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { API_VERSION, PROJECT_LABEL } from '@beamline/api';
-import type { KubeObject } from '@beamline/kube';
+import { httpErrorHandler } from '@beamline/errors';
+import type { KubeClient, KubeObject } from '@beamline/kube';
 import { AccessReviewer } from './access.ts';
 import { FleetIndex } from './fleet.ts';
 import type { KubeUpstream } from './kube-upstream.ts';
+import type { PortalCache } from './portal-cache.ts';
+import { PortalRoutes } from './routes.ts';
 import { seal, unseal } from './seal.ts';
 import { csrfMatches, kubernetesIdentity, openLoginState, openSession, sealLoginState, sealSession, type Session } from './session.ts';
 
@@ -173,5 +178,61 @@ describe('AccessReviewer', () => {
     fail = false;
     allowed = true;
     assert.equal((await reviewer.review(alice, query)).allowed, true, 'the failure was not kept');
+  });
+});
+
+describe('PortalRoutes without a cluster', () => {
+  const routesApp = async (rateLimits: { perSession: number; perAddress: number }): Promise<FastifyInstance> => {
+    const app = fastify({ logger: false });
+    app.setErrorHandler(httpErrorHandler());
+    const routes = new PortalRoutes({
+      cache: { synced: false, index: new FleetIndex() } as unknown as PortalCache,
+      upstream: {} as KubeUpstream,
+      access: {} as AccessReviewer,
+      client: {} as KubeClient,
+      sessionKey: () => Promise.resolve(key),
+      managementServer: { server: 'https://127.0.0.1:6443' },
+      logger: pino({ level: 'silent' }),
+      rateLimits,
+    });
+    routes.register(app);
+    await app.ready();
+    return app;
+  };
+
+  test('rate limits per address, then per session, answer a typed 429', async () => {
+    const app = await routesApp({ perSession: 3, perAddress: 2 });
+    const statuses = [];
+    for (let index = 0; index < 3; index++) statuses.push((await app.inject({ method: 'GET', url: '/api/session' })).statusCode);
+    assert.deepEqual(statuses, [401, 401, 429]);
+    const limited = await app.inject({ method: 'GET', url: '/api/session' });
+    assert.equal(limited.json<{ error: { name: string } }>().error.name, 'TooManyRequestsError');
+    // A forged cookie counts against the address, not a fresh bucket of its own.
+    assert.equal((await app.inject({ method: 'GET', url: '/api/session', cookies: { beamline_session: 'v1.forged' } })).statusCode, 429);
+    const cookie = sealSession(key, { ...session, exp: Math.floor(Date.now() / 1000) + 60 });
+    const sessionStatuses = [];
+    for (let index = 0; index < 4; index++) sessionStatuses.push((await app.inject({ method: 'GET', url: '/api/session', cookies: { beamline_session: cookie } })).statusCode);
+    assert.deepEqual(sessionStatuses, [200, 200, 200, 429], 'a valid session has its own bucket');
+    await app.close();
+  });
+
+  test('security headers, CSRF before anything else of a write, 503 before the caches synced', async () => {
+    const app = await routesApp({ perSession: 100, perAddress: 100 });
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const cookie = sealSession(key, { ...session, exp });
+    const info = await app.inject({ method: 'GET', url: '/api/session', cookies: { beamline_session: cookie } });
+    assert.equal(info.statusCode, 200);
+    assert.deepEqual(info.json(), { user: session.user, groups: session.groups, csrfToken: session.csrf, expiresAt: new Date(exp * 1000).toISOString() });
+    assert.match(String(info.headers['content-security-policy']), /default-src 'none'/);
+    assert.match(String(info.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.equal(info.headers['x-frame-options'], 'SAMEORIGIN');
+    const write = await app.inject({ method: 'POST', url: '/api/kube/api/v1/namespaces/a/configmaps', cookies: { beamline_session: cookie }, payload: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(write.statusCode, 403);
+    assert.equal(write.json<{ error: { name: string } }>().error.name, 'NotAllowedError');
+    const fleet = await app.inject({ method: 'GET', url: '/api/fleet', cookies: { beamline_session: cookie } });
+    assert.equal(fleet.statusCode, 503);
+    const config = await app.inject({ method: 'GET', url: '/api/auth/config' });
+    assert.equal(config.statusCode, 503, 'no identity known before the PlatformConfig is read');
+    await app.close();
   });
 });
