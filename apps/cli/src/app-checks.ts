@@ -85,22 +85,37 @@ export async function checkGitSource(source: GitSourceToCheck, cacheDir: string)
 }
 
 /**
- * Checks the destination: `in-cluster`, or a Cluster of that name in the Application's namespace.
- * An unknown one lists those that exist.
+ * Checks the destination: `in-cluster`, or a Cluster of that name in `clusterNamespace` (a shared
+ * cluster's, from `--dest-cluster-namespace`) or else the Application's namespace. An unknown one
+ * lists those that exist there, when the user may list them. A Cluster of another namespace that
+ * the user may not read is not refused: a tenant usually may not read the platform's shared
+ * Clusters, and the controller checks the destination itself (`DestinationNotPermitted`).
  */
-export async function checkDestination(config: KubeConfig, namespace: string, cluster: string): Promise<void> {
+export async function checkDestination(config: KubeConfig, namespace: string, cluster: string, clusterNamespace?: string): Promise<void> {
   if (cluster === IN_CLUSTER) return;
+  const where = clusterNamespace ?? namespace;
+  const elsewhere = where !== namespace;
   const clusters = resourceClient(config, KINDS.cluster);
   try {
-    await clusters.get(cluster, namespace);
+    await clusters.get(cluster, where);
     return;
   } catch (error) {
-    if (apiStatus(error) !== 404) {
-      await callApi(config, `read destination cluster "${cluster}"`, () => Promise.reject(error as Error));
+    const status = apiStatus(error);
+    if (status === 403 && elsewhere) {
+      process.stderr.write(`warning: the destination was not checked: you may not read Clusters of namespace "${where}" (the controller checks it)\n`);
+      return;
+    }
+    if (status !== 404) {
+      await callApi(config, `read destination cluster "${cluster}" in namespace "${where}"`, () => Promise.reject(error as Error));
     }
   }
-  const names = (await callApi(config, 'list clusters', () => clusters.list(namespace))).map((item) => item.metadata?.name ?? '').filter((name) => name !== '');
-  throw new CliError(
-    `destination cluster "${cluster}" not found in namespace "${namespace}": ${names.length === 0 ? 'it has no clusters' : `clusters: ${names.sort().join(', ')}`} (or ${IN_CLUSTER}, the management cluster)`,
-  );
+  let names: string[] | undefined;
+  try {
+    names = (await clusters.list(where)).map((item) => item.metadata?.name ?? '').filter((name) => name !== '');
+  } catch (error) {
+    // A user who may get but not list Clusters there still learns that this one does not exist.
+    if (apiStatus(error) !== 403) await callApi(config, `list clusters in namespace "${where}"`, () => Promise.reject(error as Error));
+  }
+  const known = names === undefined ? '' : `: ${names.length === 0 ? 'it has no clusters' : `clusters: ${names.sort().join(', ')}`}`;
+  throw new CliError(`destination cluster "${cluster}" not found in namespace "${where}"${known}${elsewhere ? ' (--dest-cluster-namespace)' : ` (or ${IN_CLUSTER}, the management cluster)`}`);
 }

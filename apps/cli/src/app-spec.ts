@@ -21,6 +21,8 @@ export interface AppCreateFlags {
   readonly valueFile?: readonly string[];
   readonly releaseName?: string;
   readonly destCluster: string;
+  /** `--dest-cluster-namespace`: the namespace of the destination Cluster when not the app's (a shared cluster). */
+  readonly destClusterNamespace?: string;
   readonly destNamespace: string;
   readonly autoSync?: boolean;
   readonly prune?: boolean;
@@ -28,6 +30,18 @@ export interface AppCreateFlags {
   readonly createNamespace?: boolean;
   readonly refreshInterval?: string;
 }
+
+/**
+ * An RFC 1123 DNS label, as the API's `DNS_LABEL_PATTERN` (api/v1alpha1/common.ts; a unit test
+ * keeps them equal). Copied, not imported: that module loads TypeBox, which every command would pay
+ * for at start-up.
+ */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** The longest DNS label. */
+const DNS_LABEL_MAX_LENGTH = 63;
+
+/** The destination cluster name that means the management cluster (the API's `IN_CLUSTER`). */
+const IN_CLUSTER = 'in-cluster';
 
 /** The bounds of `spec.refreshIntervalSeconds`, checked here so the error names the flag. */
 const REFRESH_MIN_SECONDS = 10;
@@ -63,6 +77,18 @@ export function checkCreateFlags(flags: AppCreateFlags): void {
     if (flags.selfHeal === true) usage('--self-heal needs --auto-sync: only automated syncs put back objects changed by hand');
   }
   if (flags.refreshInterval !== undefined) refreshIntervalSeconds(flags.refreshInterval);
+  const clusterNamespace = flags.destClusterNamespace;
+  if (clusterNamespace !== undefined) {
+    // Checked here, not left to the API server: the pre-create checks read Clusters of this
+    // namespace first, and a malformed name would come back as a confusing 404 or 400 there.
+    if (clusterNamespace.length > DNS_LABEL_MAX_LENGTH || !DNS_LABEL.test(clusterNamespace)) {
+      usage(
+        `invalid value "${clusterNamespace}" for --dest-cluster-namespace: a namespace is a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${DNS_LABEL_MAX_LENGTH} characters)`,
+      );
+    }
+    // The controller ignores it for in-cluster: refusing says so instead of storing a field with no effect.
+    if (flags.destCluster === IN_CLUSTER) usage(`--dest-cluster-namespace does not apply to --dest-cluster ${IN_CLUSTER} (the management cluster is in no namespace)`);
+  }
 }
 
 /** The Helm-only flags given (`--values`, `--value-file`, `--release-name`): a git path must be a chart for them. */
@@ -100,7 +126,9 @@ export function applicationFromFlags(name: string, namespace: string, flags: App
   if (flags.autoSync === true) syncPolicy.automated = { prune: flags.prune === true, selfHeal: flags.selfHeal === true };
   if (flags.createNamespace === true) syncPolicy.syncOptions = { createNamespace: true };
 
-  const spec: ApplicationSpec = { source, destination: { cluster: flags.destCluster, namespace: flags.destNamespace } };
+  const destination: ApplicationSpec['destination'] = { cluster: flags.destCluster, namespace: flags.destNamespace };
+  if (flags.destClusterNamespace !== undefined) destination.clusterNamespace = flags.destClusterNamespace;
+  const spec: ApplicationSpec = { source, destination };
   if (Object.keys(syncPolicy).length > 0) spec.syncPolicy = syncPolicy;
   if (flags.refreshInterval !== undefined) spec.refreshIntervalSeconds = refreshIntervalSeconds(flags.refreshInterval);
   return { apiVersion: API_VERSION, kind: APPLICATION.kind, metadata: { name, namespace }, spec };

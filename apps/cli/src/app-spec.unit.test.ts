@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isChartFolder } from './app-checks.ts';
-import { applicationFromFlags, helmOnlyFlags, parseBooleanFlag, parseValuesFile, readValuesFile, refreshIntervalSeconds, type AppCreateFlags } from './app-spec.ts';
+import { DNS_LABEL_PATTERN } from '@beamline/api';
+import { applicationFromFlags, DNS_LABEL, helmOnlyFlags, parseBooleanFlag, parseValuesFile, readValuesFile, refreshIntervalSeconds, type AppCreateFlags } from './app-spec.ts';
 import { CliError } from './output.ts';
 
 const GIT: AppCreateFlags = { repo: 'https://git.example.org/physics/deploy.git', destCluster: 'lab', destNamespace: 'guestbook' };
@@ -91,6 +92,24 @@ describe('app create flags → Application', () => {
   test('--prune and --self-heal need --auto-sync', () => {
     assertUsageError(() => applicationFromFlags('x', 'ns', { ...GIT, prune: true }), /^--prune needs --auto-sync/);
     assertUsageError(() => applicationFromFlags('x', 'ns', { ...GIT, selfHeal: true }), /^--self-heal needs --auto-sync/);
+  });
+
+  test('--dest-cluster-namespace sets destination.clusterNamespace (a shared cluster of another namespace)', () => {
+    const app = applicationFromFlags('jobs', 'project-physics', { ...GIT, destCluster: 'gpu-pool', destClusterNamespace: 'shared', destNamespace: 'physics-jobs' });
+    assert.deepEqual(app.spec.destination, { cluster: 'gpu-pool', namespace: 'physics-jobs', clusterNamespace: 'shared' });
+    assert.equal('clusterNamespace' in applicationFromFlags('x', 'ns', GIT).spec.destination, false, 'absent without the flag');
+  });
+
+  test('--dest-cluster-namespace must be a DNS label, and is not for in-cluster', () => {
+    for (const bad of ['Shared', 'shared_ns', '-shared', 'shared-', 'a.b', '', 'x'.repeat(64)]) {
+      assertUsageError(() => applicationFromFlags('x', 'ns', { ...GIT, destClusterNamespace: bad }), /^invalid value "[^"]*" for --dest-cluster-namespace: a namespace is a DNS label/);
+    }
+    assert.equal(applicationFromFlags('x', 'ns', { ...GIT, destClusterNamespace: 'x'.repeat(63) }).spec.destination.clusterNamespace, 'x'.repeat(63));
+    assertUsageError(() => applicationFromFlags('x', 'ns', { ...GIT, destCluster: 'in-cluster', destClusterNamespace: 'shared' }), /^--dest-cluster-namespace does not apply to --dest-cluster in-cluster/);
+  });
+
+  test("the CLI's DNS label pattern is the API's", () => {
+    assert.equal(DNS_LABEL.source, DNS_LABEL_PATTERN);
   });
 
   test('--refresh-interval: a duration of whole seconds between 10s and 24h', () => {

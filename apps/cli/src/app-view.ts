@@ -31,6 +31,25 @@ export function shortRevision(revision: string | undefined): string | undefined 
   return /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(revision) ? revision.slice(0, 7) : revision;
 }
 
+/**
+ * The destination Cluster as `app list` and `app get` show it: its name, or `<namespace>/<name>`
+ * for a Cluster of another namespace (`destination.clusterNamespace`, a shared cluster), as
+ * `status.inventoryDestination` names it.
+ */
+export function destinationCluster(app: AppObject): string {
+  const { cluster, clusterNamespace } = app.spec.destination;
+  return clusterNamespace === undefined || clusterNamespace === app.metadata.namespace ? cluster : `${clusterNamespace}/${cluster}`;
+}
+
+/**
+ * Text from a tenant (a user name from an ID token's claim) made safe for a terminal: control
+ * characters (escape sequences that would move the cursor or rewrite what was printed) become `?`.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 /** A row of `beamline app list`: NAME SYNC HEALTH REVISION DEST-CLUSTER DEST-NAMESPACE AGE. */
 export function appRow(object: BeamlineObject, now = new Date()): string[] {
   const app = asApp(object);
@@ -39,7 +58,7 @@ export function appRow(object: BeamlineObject, now = new Date()): string[] {
     cell(app.status?.sync?.status),
     cell(app.status?.health?.status),
     cell(shortRevision(app.status?.sync?.revision)),
-    cell(app.spec.destination.cluster),
+    cell(destinationCluster(app)),
     cell(app.spec.destination.namespace),
     age(app.metadata.creationTimestamp, now),
   ];
@@ -143,7 +162,7 @@ export function describeApplication(app: AppObject, now = new Date()): string {
   if (source.helm?.releaseName !== undefined) pairs.push(['Helm Release', source.helm.releaseName]);
   if (source.helm?.valueFiles !== undefined) pairs.push(['Helm Value Files', source.helm.valueFiles.join(', ')]);
   pairs.push(
-    ['Cluster', destination.cluster],
+    ['Cluster', destinationCluster(app)],
     ['Namespace', destination.namespace],
     ['Sync Policy', describeSyncPolicy(app.spec.syncPolicy)],
     ['Deletion Policy', app.spec.deletionPolicy ?? 'Delete'],
@@ -152,6 +171,9 @@ export function describeApplication(app: AppObject, now = new Date()): string {
   // Argo CD's wording: `Synced to main (3f1c2e9)`; the chart version for a Helm repository.
   const target = source.chart === undefined ? (source.targetRevision ?? 'HEAD') : cell(source.chartVersion);
   pairs.push(['Sync Status', sync === undefined ? '<none>' : `${sync.status} to ${target}${sync.revision === undefined ? '' : ` (${shortRevision(sync.revision) ?? ''})`}`]);
+  // Who made the change the last sync delivered (history's newest entry), when the admission webhook recorded it.
+  const lastSync = newestHistoryEntry(status?.history);
+  if (lastSync?.changedBy !== undefined && lastSync.changedBy !== '') pairs.push(['Changed By', `${printable(lastSync.changedBy)} (synced as history id ${lastSync.id})`]);
   pairs.push(['Health Status', cell(status?.health?.status)]);
   if (status?.health?.message !== undefined && status.health.message !== '') pairs.push(['Health Message', status.health.message]);
   if (status?.reconciledAt !== undefined) pairs.push(['Reconciled', timeAndAge(status.reconciledAt, now)]);
@@ -170,9 +192,23 @@ export function describeApplication(app: AppObject, now = new Date()): string {
   return sections.join('\n');
 }
 
-/** The rows of `beamline app history`: ID DEPLOYED REVISION SOURCE, oldest first (newest last, as Argo CD prints). */
+/** The history entry of the latest sync (the highest id), or undefined without history. */
+function newestHistoryEntry(history: readonly HistoryEntry[] | undefined): HistoryEntry | undefined {
+  return (history ?? []).reduce<HistoryEntry | undefined>((newest, h) => (newest === undefined || h.id > newest.id ? h : newest), undefined);
+}
+
+/** The columns of `beamline app history`. */
+export const HISTORY_HEADERS: readonly string[] = ['id', 'deployed', 'revision', 'source', 'by'];
+
+/**
+ * The rows of `beamline app history`: ID DEPLOYED REVISION SOURCE BY, oldest first (newest last,
+ * as Argo CD prints). BY is who last changed the Application before that sync (`changedBy`),
+ * empty when unknown (syncs recorded before it existed, or no admission webhook).
+ */
 export function historyRows(history: readonly HistoryEntry[] | undefined, now = new Date()): string[][] {
-  return [...(history ?? [])].sort((a, b) => a.id - b.id).map((h) => [String(h.id), timeAndAge(h.deployedAt, now), h.revision, describeSource(h.source)]);
+  return [...(history ?? [])]
+    .sort((a, b) => a.id - b.id)
+    .map((h) => [String(h.id), timeAndAge(h.deployedAt, now), h.revision, describeSource(h.source), printable(h.changedBy ?? '')]);
 }
 
 /**
@@ -263,13 +299,14 @@ export function diffExitCode(diff: { readonly text: string; readonly changed: nu
 }
 
 /** Ready reasons no amount of waiting fixes: the spec, the repository or the destination must change first. */
-const PERMANENT_REASONS = new Set(['FetchFailed', 'RenderFailed', 'SyncFailed']);
+const PERMANENT_REASONS = new Set(['FetchFailed', 'RenderFailed', 'SyncFailed', 'DestinationNotPermitted']);
 
 /**
  * Why waiting for this Application is pointless, or undefined while it may still get there: the
  * controller, having seen the latest spec, reports a fetch or render failure, a failed sync of the
  * target revision (a refused object, a kind whose CRD the destination lacks), a destination
- * cluster that does not exist, or Stalled. `app create --wait` and `app wait` end at once with it
+ * cluster that does not exist, a destination the app's project may not deliver to
+ * (`DestinationNotPermitted`: only a change of the spec or of the Project fixes it), or Stalled. `app create --wait` and `app wait` end at once with it
  * (as `argocd app wait` does on a failed operation) instead of waiting out the timeout.
  */
 export function permanentFailure(app: AppObject): string | undefined {

@@ -14,11 +14,14 @@ import {
   describeApplication,
   describeSource,
   describeSyncPolicy,
+  destinationCluster,
   diffExitCode,
   formatOperationResults,
+  HISTORY_HEADERS,
   historyRows,
   operationFailed,
   permanentFailure,
+  printable,
   resourceRows,
   shortRevision,
   syncRequestDone,
@@ -65,6 +68,15 @@ describe('app list', () => {
     assert.deepEqual(APP_TABLE.headers, ['name', 'sync', 'health', 'revision', 'dest-cluster', 'dest-namespace', 'age']);
     // printObjects maps over objects: the index Array.map passes must not be taken for a clock.
     assert.match([object].map(APP_TABLE.row)[0]?.at(-1) ?? '', /^\d+[smhd]$/);
+  });
+
+  test('a Cluster of another namespace (a shared cluster) is shown as namespace/name; of its own namespace, by name', () => {
+    const shared = app({ spec: { destination: { cluster: 'gpu-pool', clusterNamespace: 'shared', namespace: 'physics-jobs' } } });
+    assert.equal(destinationCluster(shared), 'shared/gpu-pool');
+    assert.deepEqual(appRow(shared as unknown as BeamlineObject, NOW).slice(4, 6), ['shared/gpu-pool', 'physics-jobs']);
+    assert.equal(destinationCluster(app({ spec: { destination: { cluster: 'lab', clusterNamespace: 'physics', namespace: 'guestbook' } } })), 'lab');
+    assert.equal(destinationCluster(app()), 'lab');
+    assert.match(describeApplication(shared, NOW), /^Cluster: +shared\/gpu-pool$/m);
   });
 
   test('no status yet: <none> cells', () => {
@@ -189,10 +201,33 @@ describe('app history', () => {
       { id: 3, revision: SHA, deployedAt: '2026-11-21T18:00:00Z', source: { repoURL: 'https://x', path: 'apps/guestbook' } },
     ];
     assert.deepEqual(historyRows(entries, NOW), [
-      ['3', '2026-11-21T18:00:00Z (2h ago)', SHA, 'apps/guestbook'],
-      ['4', '2026-11-21T19:00:00Z (60m ago)', '6.7.1', 'podinfo@6.7.1'],
+      ['3', '2026-11-21T18:00:00Z (2h ago)', SHA, 'apps/guestbook', ''],
+      ['4', '2026-11-21T19:00:00Z (60m ago)', '6.7.1', 'podinfo@6.7.1', ''],
     ]);
     assert.deepEqual(historyRows(undefined, NOW), []);
+  });
+
+  test('BY: who changed the app before each sync, empty when unknown; control characters do not reach the terminal', () => {
+    const entries: HistoryEntry[] = [
+      { ...(history(1)[0] as HistoryEntry), changedBy: 'oidc:alice@example.org' },
+      history(2)[0] as HistoryEntry,
+      { ...(history(3)[0] as HistoryEntry), changedBy: 'oidc:eve\u001b[2J\u001b[Hroot' },
+    ];
+    assert.deepEqual(HISTORY_HEADERS, ['id', 'deployed', 'revision', 'source', 'by']);
+    assert.deepEqual(
+      historyRows(entries, NOW).map((row) => row.at(-1)),
+      ['oidc:alice@example.org', '', 'oidc:eve?[2J?[Hroot'],
+    );
+    assert.equal(printable('a\tb\nc\u009bd'), 'a?b?c?d');
+  });
+
+  test('get shows who made the change the last sync delivered, when recorded', () => {
+    const synced = (entries: HistoryEntry[]): string => describeApplication(app({ status: { sync: { status: 'Synced', revision: SHA }, history: entries } }), NOW);
+    const [first, second] = history(1, 2) as [HistoryEntry, HistoryEntry];
+    // The newest entry (highest id) counts, wherever it is in the list.
+    assert.match(synced([{ ...second, changedBy: 'oidc:bob' }, { ...first, changedBy: 'oidc:alice' }]), /^Changed By: +oidc:bob \(synced as history id 2\)$/m);
+    assert.doesNotMatch(synced([{ ...first, changedBy: 'oidc:alice' }, second]), /Changed By/, 'the last sync has no changedBy: nothing older is shown as if it were');
+    assert.doesNotMatch(synced([]), /Changed By/);
   });
 });
 
@@ -317,6 +352,10 @@ describe('permanentFailure: when `app create --wait` and `app wait` stop at once
       'SyncFailed: kind Rollout (argoproj.io/v1alpha1) is not served by cluster lab; install its CRD',
     );
     assert.equal(permanentFailure(withConditions(cond('Ready', 'False', 'X', 'x'), cond('Stalled', 'True', 'InvalidSpec', 'bad'))), 'InvalidSpec: bad');
+    assert.equal(
+      permanentFailure(withConditions(cond('Ready', 'False', 'DestinationNotPermitted', 'project physics may not deliver to in-cluster: only platform admins\' Applications (namespaces of no project) may'))),
+      "DestinationNotPermitted: project physics may not deliver to in-cluster: only platform admins' Applications (namespaces of no project) may",
+    );
     assert.equal(
       permanentFailure(withConditions(cond('Ready', 'False', 'DestinationNotReady', 'Cluster ns/lab does not exist (yet)'))),
       'DestinationNotReady: Cluster ns/lab does not exist (yet)',

@@ -13,6 +13,7 @@ import {
   diffExitCode,
   formatOperation,
   formatOperationResults,
+  HISTORY_HEADERS,
   historyRows,
   operationFailed,
   permanentFailure,
@@ -79,7 +80,7 @@ async function waitForApp(config: KubeConfig, apps: ResourceClient, namespace: s
       last = state.line;
       // Before `done`: an app only observed (create --wait without --auto-sync) that cannot fetch its source is not a success either.
       const failure = permanentFailure(current);
-      if (failure !== undefined) throw new CliError(`application "${name}" failed: ${failure} (waiting longer will not help: the spec, the repository or the destination must change)`);
+      if (failure !== undefined) throw new CliError(`application "${name}" failed: ${failure} (waiting longer will not help: the spec, the repository, the destination or what the project may do must change)`);
       return state.done;
     },
     parseDuration(timeout, '--timeout'),
@@ -154,6 +155,7 @@ export function registerApp(program: Command): void {
     .option('--value-file <file>', 'a values file of the chart, relative to it (repeatable, later files win)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--release-name <name>', 'the Helm release name (default: the application name)')
     .requiredOption('--dest-cluster <cluster>', 'the destination: a Cluster in this namespace, or in-cluster for the management cluster')
+    .option('--dest-cluster-namespace <namespace>', "the namespace of the destination Cluster when it is not this one: a shared cluster of the platform, where the project owns --dest-namespace")
     .requiredOption('--dest-namespace <namespace>', 'the namespace objects without one go to')
     .option('--auto-sync', 'sync by itself whenever the source or the destination changes (default: only `beamline app sync`)')
     .option('--prune', 'with --auto-sync: delete objects the source no longer has')
@@ -177,7 +179,7 @@ export function registerApp(program: Command): void {
       const { config, namespace, apps } = context(command);
       await requireNamespace(config, namespace);
       if (validate !== false) {
-        await checkDestination(config, namespace, flags.destCluster);
+        await checkDestination(config, namespace, flags.destCluster, flags.destClusterNamespace);
         if (flags.chart === undefined) {
           await checkGitSource(
             { repo: flags.repo, revision: flags.revision, path: flags.path, helmFlags: helmOnlyFlags({ ...flags, ...(valuesFile === undefined ? {} : { values: {} }) }) },
@@ -315,7 +317,7 @@ export function registerApp(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const { config, namespace, apps } = context(command);
       const rows = historyRows((await getApp(config, apps, namespace, name)).status?.history);
-      process.stdout.write(`${rows.length === 0 ? `No history: application "${name}" has not been synced yet.` : formatTable(['id', 'deployed', 'revision', 'source'], rows)}\n`);
+      process.stdout.write(`${rows.length === 0 ? `No history: application "${name}" has not been synced yet.` : formatTable(HISTORY_HEADERS, rows)}\n`);
     });
 
   app
