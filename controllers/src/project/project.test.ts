@@ -189,6 +189,16 @@ describe('Project controller and the project ClusterRoles', () => {
     assert.notEqual(await admin().get(R.namespace, namespace), undefined);
   });
 
+  test('the API refuses a shared namespace listed twice and a member listed twice (dry run)', async () => {
+    const entry = { cluster: { namespace: 'platform', name: 'shared' }, namespace: 'web' };
+    const body = (spec: Partial<ProjectSpec>): KubeObject =>
+      ({ apiVersion: API_VERSION, kind: 'Project', metadata: { name: uniqueName('dup') }, spec: { displayName: 'Dup', members: [{ kind: 'User', name: 'a', role: 'owner' }], ...spec } }) as KubeObject;
+    const dryRun = (object: KubeObject): Promise<unknown> => admin().request('POST', '/apis/beamline.dev/v1alpha1/projects', { body: object, query: { dryRun: 'All' } });
+    assert.equal(await codeOf(dryRun(body({ sharedNamespaces: [entry, { ...entry, namespace: 'batch' }] }))), 200);
+    assert.equal(await codeOf(dryRun(body({ sharedNamespaces: [entry, { ...entry }] }))), 422);
+    assert.equal(await codeOf(dryRun(body({ members: [{ kind: 'User', name: 'a', role: 'owner' }, { kind: 'User', name: 'a', role: 'viewer' }] }))), 422);
+  });
+
   test('deleting a project deletes its namespace, with its Clusters, then the Project', async () => {
     await waitReady(chemistry);
     const namespace = projectNamespace(chemistry);
