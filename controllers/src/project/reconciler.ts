@@ -90,11 +90,20 @@ async function reconcileShared(context: ReconcileContext<Project>, project: Proj
     const [clusterNamespace = '', clusterName = ''] = key.split('/');
     const cluster = context.cache.get<Cluster>(RESOURCES.cluster, clusterName, clusterNamespace);
     const mine = entries.filter((entry) => sharedClusterKey(entry) === key);
-    const why = notShareable(cluster, key);
-    const client = why === undefined && cluster !== undefined ? await clients.clientOf(context.client, cluster) : undefined;
+    let why = notShareable(cluster, key);
+    let client: KubeClient | undefined;
+    if (why === undefined && cluster !== undefined) {
+      // One shared cluster's unusable kubeconfig is that cluster's entries' problem, not the whole project's.
+      try {
+        client = await clients.clientOf(context.client, cluster);
+      } catch (error) {
+        why = `shared cluster ${key}: ${(error as Error).message.split('\n')[0] ?? ''}`;
+      }
+    }
     if (client === undefined) {
-      for (const entry of mine) shared.push({ cluster: key, namespace: entry.namespace, ready: false, message: why ?? `shared cluster ${key} has no kubeconfig yet` });
-      if (mine.length > 0) observation.sharedNotReady ??= why ?? `shared cluster ${key} has no kubeconfig yet`;
+      const message = why ?? `shared cluster ${key} has no kubeconfig yet`;
+      for (const entry of mine) shared.push({ cluster: key, namespace: entry.namespace, ready: false, message });
+      if (mine.length > 0) observation.sharedNotReady ??= message;
       continue;
     }
     for (const entry of mine) {
