@@ -148,6 +148,7 @@ describe('beamline app', () => {
     await writeFile(list, '- a\n- b\n');
     assert.ok(expectCode(await createGit('bad', '--values', list), 2).stderr.includes(`error: --values ${list}: not a YAML mapping`));
     assert.match(expectCode(await cli('app', 'create', 'bad', '--repo', REPO, '--dest-cluster', 'lab'), 2).stderr, /--dest-namespace/);
+    assert.match(expectCode(await createGit('bad', '--dest-cluster-namespace', 'Shared_NS'), 2).stderr, /^error: invalid value "Shared_NS" for --dest-cluster-namespace: a namespace is a DNS label/m);
     assert.equal(await exists('bad'), false, 'nothing was created');
   });
 
@@ -197,6 +198,14 @@ describe('beamline app', () => {
     assert.deepEqual((await getApp('chart-values')).spec.source.helm, { values: { replicaCount: 2 } });
     expectCode(await create('plain', '--path', 'manifests', '--dest-cluster', 'in-cluster'), 0);
     expectCode(await create('unchecked', '--path', 'nope', '--dest-cluster', 'lab', '--validate=false'), 0);
+    // A Cluster of another namespace (a shared cluster) is looked for there, and the app names that namespace.
+    const shared = `${env.namespace}-shared`;
+    const elsewhere = expectCode(await create('c7', '--path', 'manifests', '--dest-cluster', 'gpu-pool', '--dest-cluster-namespace', shared), 1);
+    assert.ok(elsewhere.stderr.includes(`error: destination cluster "gpu-pool" not found in namespace "${shared}": it has no clusters (--dest-cluster-namespace)`), elsewhere.stderr);
+    assert.equal(await exists('c7'), false);
+    expectCode(await create('to-shared', '--path', 'manifests', '--dest-cluster', 'gpu-pool', '--dest-cluster-namespace', shared, '--validate=false'), 0);
+    assert.deepEqual((await getApp('to-shared')).spec.destination, { cluster: 'gpu-pool', clusterNamespace: shared, namespace: 'checked' });
+    assert.match(expectCode(await cli('app', 'get', 'to-shared'), 0).stdout, new RegExp(`^Cluster: +${shared}/gpu-pool$`, 'm'));
     assert.match(expectCode(await create('c6', '--validate=maybe'), 2).stderr, /invalid value "maybe" for --validate/);
   });
 
@@ -327,14 +336,17 @@ describe('beamline app', () => {
     expectCode(await createGit('historic'), 0);
     const empty = expectCode(await cli('app', 'history', 'historic'), 0);
     assert.match(empty.stdout, /No history: application "historic" has not been synced yet/);
-    await patchStatus('historic', { history: history(3, 1, 2) });
+    const [three, ...older] = history(3, 1, 2) ?? [];
+    await patchStatus('historic', { history: [{ ...(three as NonNullable<typeof three>), changedBy: 'oidc:alice@example.org' }, ...older] });
     const lines = expectCode(await cli('app', 'history', 'historic'), 0).stdout.trimEnd().split('\n');
-    assert.match(lines[0] ?? '', /^ID +DEPLOYED +REVISION +SOURCE$/);
+    assert.match(lines[0] ?? '', /^ID +DEPLOYED +REVISION +SOURCE +BY$/);
     assert.deepEqual(
       lines.slice(1).map((line) => line.split(/ {3,}/)[0]),
       ['1', '2', '3'],
     );
-    assert.match(lines[1] ?? '', /^1 +2026-11-21T11:00:00Z \(\d+[smhd] ago\) +1f1c2e9d4b7a8c6e5f0a1b2c3d4e5f6a7b8c9d0e +v1$/);
+    assert.match(lines[1] ?? '', /^1 +2026-11-21T11:00:00Z \(\d+[smhd] ago\) +1f1c2e9d4b7a8c6e5f0a1b2c3d4e5f6a7b8c9d0e +v1$/, 'BY is empty when unknown');
+    assert.match(lines[3] ?? '', /^3 +.* +v3 +oidc:alice@example\.org$/);
+    assert.match(expectCode(await cli('app', 'get', 'historic'), 0).stdout, /^Changed By: +oidc:alice@example\.org \(synced as history id 3\)$/m);
   });
 
   test('rollback is refused while auto-sync is on, and turns it off in the same patch with --disable-auto-sync', async () => {
