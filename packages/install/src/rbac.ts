@@ -82,7 +82,8 @@ export function projectClusterRoles(): ClusterRoleManifest[] {
     clusterRole(PROJECT_CLUSTER_ROLES.member, [
       { apiGroups: [GROUP], resources: PROJECT_KINDS, verbs: [...READ, 'create', 'update', 'patch', 'delete'] },
       { apiGroups: [GROUP], resources: STATUS, verbs: READ },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'delete'] },
+      // patch too: server-side apply (`kubectl apply --server-side`) of a Secret is a PATCH and reads nothing back.
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'patch', 'delete'] },
       ...EVENTS_READ,
     ]),
     clusterRole(PROJECT_CLUSTER_ROLES.viewer, [

@@ -22,7 +22,7 @@ test('nobody of a project reads Secrets (kubeconfig Secrets hold admin certifica
     for (const read of ['get', 'list', 'watch']) assert.ok(!verbs(role, '', 'secrets').includes(read), `${role?.metadata.name} may not ${read} secrets`);
   }
   assert.deepEqual(verbs(owner, '', 'secrets').sort(), ['create', 'delete', 'patch', 'update']);
-  assert.deepEqual(verbs(member, '', 'secrets').sort(), ['create', 'delete', 'update']);
+  assert.deepEqual(verbs(member, '', 'secrets').sort(), ['create', 'delete', 'patch', 'update']);
   assert.deepEqual(verbs(viewer, '', 'secrets'), []);
 });
 
