@@ -240,8 +240,9 @@ describe('GitOps end to end', () => {
     assert.match(list, new RegExp(`^web\\s+Synced\\s+Healthy\\s+${shortSha(firstCommit)}\\s+${CLUSTER}\\s+web\\s+\\S+$`, 'm'));
 
     const history = expectCode(await cli('app', 'history', 'web'), 0).stdout;
-    assert.match(history, /^ID\s+DEPLOYED\s+REVISION\s+SOURCE$/m);
-    assert.match(history, new RegExp(`^1\\s+\\S+ \\(\\S+ ago\\)\\s+${firstCommit}\\s+web$`, 'm'));
+    assert.match(history, /^ID\s+DEPLOYED\s+REVISION\s+SOURCE\s+BY$/m);
+    // BY: who changed the app before the sync, when the admission webhook recorded it.
+    assert.match(history, new RegExp(`^1\\s+\\S+ \\(\\S+ ago\\)\\s+${firstCommit}\\s+web(\\s+\\S+)?$`, 'm'));
   });
 
   test('a push webhook: a bad signature is refused and refreshes nothing; a good one refreshes the app to the new commit', async () => {
