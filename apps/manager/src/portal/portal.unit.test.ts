@@ -226,6 +226,7 @@ describe('PortalRoutes without a cluster', () => {
     assert.match(String(info.headers['content-security-policy']), /default-src 'none'/);
     assert.match(String(info.headers['content-security-policy']), /frame-ancestors 'none'/);
     assert.equal(info.headers['x-frame-options'], 'SAMEORIGIN');
+    assert.equal(info.headers['cache-control'], 'no-store');
     const write = await app.inject({ method: 'POST', url: '/api/kube/api/v1/namespaces/a/configmaps', cookies: { beamline_session: cookie }, payload: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(write.statusCode, 403);
     assert.equal(write.json<{ error: { name: string } }>().error.name, 'NotAllowedError');

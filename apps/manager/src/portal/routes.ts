@@ -136,6 +136,12 @@ export class PortalRoutes {
         errorResponseBuilder: (_request, context) => new TooManyRequestsError(`too many requests: at most ${String(context.max)} a minute; retry in ${context.after}`),
       });
       scope.decorateRequest('portalSession', null);
+      // Answers are per user (and /api/session carries the CSRF token): no cache keeps them. The
+      // proxy passes the apiserver's own cache-control over this when it sends one.
+      scope.addHook('onRequest', (_request, reply, done) => {
+        void reply.header('cache-control', 'no-store');
+        done();
+      });
 
       scope.get('/api/auth/config', () => this.#authConfig());
       scope.get('/auth/login', (request, reply) => this.#login(request, reply));
