@@ -85,6 +85,11 @@ describe('changed-by', () => {
     const patched = (object: Record<string, unknown>): boolean => changedByResponse(update(object)).patch !== undefined;
     assert.equal(patched({ ...stored, metadata: { ...stored.metadata, finalizers: ['beamline.dev/x'] } }), false, 'finalizer only');
     assert.equal(patched({ ...stored, metadata: { ...stored.metadata, resourceVersion: '7' } }), false, 'nothing asked for');
+    assert.equal(
+      patched({ ...stored, metadata: { ...stored.metadata, annotations: { ...stored.metadata.annotations, [NODE_GROUPS_CREATED_ANNOTATION]: 'true' } } }),
+      false,
+      "the Cluster controller's node-groups-created mark",
+    );
     assert.equal(patched({ ...stored, spec: { replicas: 2 } }), true, 'spec');
     assert.equal(patched({ ...stored, metadata: { ...stored.metadata, labels: { l: '2' } } }), true, 'labels');
     assert.equal(patched({ ...stored, metadata: { ...stored.metadata, annotations: { [CHANGED_BY_ANNOTATION]: 'oidc:bob', note: 'b' } } }), true, 'annotations');

@@ -4,7 +4,7 @@
  * history can say who, without trusting anything the client wrote.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { CHANGED_BY_ANNOTATION } from '@beamline/api';
+import { CHANGED_BY_ANNOTATION, NODE_GROUPS_CREATED_ANNOTATION } from '@beamline/api';
 import { allow, type AdmissionRequest, type AdmissionResponse } from './review.ts';
 
 /** One operation of a JSON patch (RFC 6902). */
@@ -35,10 +35,17 @@ export function changedByPatch(request: AdmissionRequest): JsonPatchOperation[] 
   return [{ op: 'add', path: `/metadata/annotations/${escapeJsonPointer(CHANGED_BY_ANNOTATION)}`, value: username }];
 }
 
-/** The parts of an object a change of what was asked for touches: spec, labels, annotations (but the stamp). */
+/**
+ * Annotations Beamline's controllers write as bookkeeping (the Cluster controller marks its node
+ * groups created): the manager writing one is not a change of what a person asked for.
+ */
+const CONTROLLER_ANNOTATIONS: readonly string[] = [NODE_GROUPS_CREATED_ANNOTATION];
+
+/** The parts of an object a change of what was asked for touches: spec, labels, annotations (but the stamp and the controllers' bookkeeping). */
 function askedFor(object: Record<string, unknown> | undefined): unknown {
   const metadata = (object?.metadata ?? {}) as { labels?: unknown; annotations?: Record<string, unknown> };
   const { [CHANGED_BY_ANNOTATION]: _stamp, ...annotations } = metadata.annotations ?? {};
+  for (const key of CONTROLLER_ANNOTATIONS) delete annotations[key];
   return { spec: object?.spec, labels: metadata.labels ?? {}, annotations };
 }
 
