@@ -135,8 +135,12 @@ describe('Project controller and the project ClusterRoles', () => {
     assert.equal(await codeOf(member.get(R.project, chemistry)), 403);
     assert.equal(await codeOf(member.list(R.project)), 403);
     assert.equal(await codeOf(member.get(RESOURCES.clusterTemplate, template)), 200);
-    // Usage counts the Clusters of the namespace.
-    await waitFor(async () => (await getProject(physics))?.status?.usage?.clusters === 2, { what: 'usage counts 2 clusters', timeoutMs: 30_000 });
+    // Usage counts the Clusters of the namespace and, before their NodeGroups exist, their template's groups (small: 3 nodes each).
+    const usage = await waitFor(async () => {
+      const found = (await getProject(physics))?.status?.usage;
+      return found?.clusters === 2 ? found : undefined;
+    }, { what: 'usage counts 2 clusters', timeoutMs: 30_000 });
+    assert.equal(usage.nodes, 6);
   });
 
   test('a viewer reads and changes nothing', async () => {
