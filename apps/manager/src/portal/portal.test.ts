@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { API_VERSION, APPLICATION, CLUSTER, type Identity } from '@beamline/api';
+import { API_VERSION, APPLICATION, CLUSTER, PROJECT, type Identity } from '@beamline/api';
 import { installApi } from '@beamline/install';
 import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 import { DEMO_USERS, startIdentityProvider, type IdentityProvider } from '@beamline/oidc-provider';
@@ -27,6 +27,9 @@ const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 
 const ROLES: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true };
 const ROLE_BINDINGS: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true };
 const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+const PROJECTS: ResourceType = { apiVersion: API_VERSION, kind: PROJECT.kind, plural: PROJECT.plural, namespaced: false };
+const CLUSTER_ROLES: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false };
+const CLUSTER_ROLE_BINDINGS: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false };
 
 function password(username: string): string {
   const user = DEMO_USERS.find((candidate) => candidate.username === username);
@@ -54,6 +57,7 @@ describe('portal server', () => {
   let idp: IdentityProvider | undefined;
   let idpDir: string | undefined;
   let otherNamespace = '';
+  let project = '';
   let forgeNextIdToken = false;
   const identity: { current?: Identity } = {};
   const client = (): KubeClient => new KubeClient(env.kubeConfig);
@@ -124,6 +128,11 @@ describe('portal server', () => {
     await idp?.stop();
     if (idpDir !== undefined) await rm(idpDir, { recursive: true, force: true });
     if (otherNamespace !== '') await client().delete(NAMESPACES, otherNamespace).catch(() => undefined);
+    if (project !== '') {
+      await client().delete(PROJECTS, project).catch(() => undefined);
+      await client().delete(CLUSTER_ROLE_BINDINGS, project).catch(() => undefined);
+      await client().delete(CLUSTER_ROLES, project).catch(() => undefined);
+    }
   });
 
   /** Logs in through /auth/login, the provider's pages and /auth/callback; returns the callback's answer. */
@@ -254,6 +263,25 @@ describe('portal server', () => {
     const big = await post('alice', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { a: 'x'.repeat(5 * 1024 * 1024) } }));
     assert.equal(big.status, 413);
     assert.equal(((await big.json()) as { error: { name: string } }).error.name, 'PayloadTooLargeError');
+  });
+
+  test('project usage: only the Projects the user may get', async () => {
+    project = uniqueName('portal-proj');
+    await client().create(PROJECTS, { metadata: { name: project }, spec: { displayName: 'Portal physics', members: [{ kind: 'Group', name: 'physics', role: 'owner' }], quota: { clusters: 5 } } } as KubeObject);
+    await client().patch(PROJECTS, project, undefined, { status: { usage: { clusters: 2, nodes: 3, gpus: 0, cpu: '6', memory: '12Gi' } } }, 'merge', { subresource: 'status' });
+    await client().create(CLUSTER_ROLES, { metadata: { name: project }, rules: [{ apiGroups: ['beamline.dev'], resources: ['projects'], resourceNames: [project], verbs: ['get'] }] } as KubeObject);
+    await client().create(CLUSTER_ROLE_BINDINGS, {
+      metadata: { name: project },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: project },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'oidc:physics' }],
+    } as KubeObject);
+    interface Usage {
+      projects: { name: string; displayName: string; quota: unknown; usage: unknown }[];
+    }
+    const usageOf = async (username: string): Promise<Usage> => (await (await get(username, '/api/projects/usage')).json()) as Usage;
+    const alice = await waitFor(async () => (await usageOf('alice')).projects.find((entry) => entry.name === project && entry.usage !== null), { what: "the project in alice's usage view" });
+    assert.deepEqual(alice, { name: project, displayName: 'Portal physics', namespace: `project-${project}`, quota: { clusters: 5 }, usage: { clusters: 2, nodes: 3, gpus: 0, cpu: '6', memory: '12Gi' } });
+    assert.equal((await usageOf('carol')).projects.find((entry) => entry.name === project), undefined);
   });
 
   test('/api/access answers as the user', async () => {
