@@ -1,6 +1,8 @@
 // The portal's pure parts: sealed cookies, sessions, the identity mapping, the fleet index.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { describe, test } from 'node:test';
 import { fastify, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -8,9 +10,10 @@ import { API_VERSION, PROJECT_LABEL } from '@beamline/api';
 import { httpErrorHandler } from '@beamline/errors';
 import type { KubeClient, KubeObject } from '@beamline/kube';
 import { AccessReviewer } from './access.ts';
+import { EventStream, MAX_BUFFERED_BYTES, MAX_PENDING_EVENTS } from './events.ts';
 import { FleetIndex } from './fleet.ts';
 import type { KubeUpstream } from './kube-upstream.ts';
-import type { PortalCache } from './portal-cache.ts';
+import type { PortalCache, PortalChange } from './portal-cache.ts';
 import { PortalRoutes } from './routes.ts';
 import { seal, unseal } from './seal.ts';
 import { csrfMatches, kubernetesIdentity, openLoginState, openSession, sealLoginState, sealSession, type Session } from './session.ts';
@@ -235,5 +238,64 @@ describe('PortalRoutes without a cluster', () => {
     const config = await app.inject({ method: 'GET', url: '/api/auth/config' });
     assert.equal(config.statusCode, 503, 'no identity known before the PlatformConfig is read');
     await app.close();
+  });
+});
+
+describe('EventStream', () => {
+  /** A response that records what is written, with a settable socket backlog. */
+  const fakeResponse = (): { response: ServerResponse; written: string[]; ended: () => boolean; backlog: (bytes: number) => void } => {
+    const emitter = new EventEmitter();
+    const written: string[] = [];
+    let ended = false;
+    let writableLength = 0;
+    const response = Object.assign(emitter, {
+      write: (text: string) => written.push(text) > 0,
+      end: () => {
+        ended = true;
+      },
+    }) as unknown as ServerResponse;
+    // A getter (Object.assign would copy its value once).
+    Object.defineProperty(response, 'writableLength', { get: () => writableLength });
+    return { response, written, ended: () => ended, backlog: (bytes) => (writableLength = bytes) };
+  };
+  const change = (name: string, namespace = 'a'): PortalChange => ({ type: 'add', kind: 'Cluster', namespace, name });
+
+  test('sends the visible changes in order, leaves out the others', async () => {
+    const { response, written } = fakeResponse();
+    let closed = 0;
+    // The first change's review is the slowest: order must hold anyway.
+    const stream = new EventStream(response, (item) => new Promise((resolve) => setTimeout(() => resolve(item.namespace === 'a'), item.name === 'first' ? 30 : 0)), () => closed++);
+    stream.push(change('first'));
+    stream.push(change('hidden', 'b'));
+    stream.push(change('second'));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.deepEqual(written.slice(1), [`event: change\ndata: ${JSON.stringify(change('first'))}\n\n`, `event: change\ndata: ${JSON.stringify(change('second'))}\n\n`]);
+    assert.match(written[0] ?? '', /^retry: 5000\nevent: ready/);
+    stream.close();
+    stream.close();
+    assert.equal(closed, 1, 'closed once');
+  });
+
+  test('a client that cannot keep up is closed, not buffered without bound', () => {
+    const slow = fakeResponse();
+    const stream = new EventStream(slow.response, () => new Promise<boolean>(() => undefined), () => undefined);
+    for (let index = 0; index <= MAX_PENDING_EVENTS; index++) stream.push(change(`c${String(index)}`));
+    assert.equal(stream.closed, true);
+    assert.equal(slow.ended(), true);
+
+    const stalled = fakeResponse();
+    const other = new EventStream(stalled.response, () => Promise.resolve(true), () => undefined);
+    stalled.backlog(MAX_BUFFERED_BYTES + 1);
+    other.push(change('x'));
+    assert.equal(other.closed, true);
+  });
+
+  test('the client going away closes it', () => {
+    const { response } = fakeResponse();
+    let closed = false;
+    const stream = new EventStream(response, () => Promise.resolve(true), () => (closed = true));
+    response.emit('close');
+    assert.equal(stream.closed, true);
+    assert.equal(closed, true);
   });
 });
