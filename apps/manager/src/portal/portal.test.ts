@@ -373,6 +373,25 @@ describe('portal server', () => {
     }
   });
 
+  test("the session's expiry ends its event stream, and the cookie is refused after", async () => {
+    const secret = await client().get<KubeObject & { data: { key: string } }>(SECRETS, SESSION_KEY_SECRET, env.namespace);
+    assert.ok(secret !== undefined);
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const cookie = `beamline_session=${seal(Buffer.from(secret.data.key, 'base64'), 'beamline_session', { sid: 'short', user: 'oidc:alice@beamline.example', groups: ['oidc:physics'], exp, csrf: 'c' })}`;
+    const abort = new AbortController();
+    try {
+      const events = await fetch(`${url()}/api/events`, { headers: { cookie }, signal: abort.signal });
+      assert.equal(events.status, 200);
+      const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = events.body?.getReader();
+      assert.ok(reader !== undefined);
+      await waitFor(async () => (await reader.read()).done, { what: 'the stream closed at the expiry' });
+      assert.ok(Date.now() >= (exp - 1) * 1000, 'not before the expiry');
+      assert.equal((await fetch(`${url()}/api/events`, { headers: { cookie } })).status, 401);
+    } finally {
+      abort.abort();
+    }
+  });
+
   test('logout ends the session and its event streams', async () => {
     const { cookie, csrf } = await login('bob');
     const abort = new AbortController();
