@@ -10,33 +10,20 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { API_VERSION, PLATFORM_CONFIG_NAME } from '@beamline/api';
 import { installApi } from '@beamline/install';
-import { clientFor } from '@beamline/kube';
 import { DEMO_USERS } from '@beamline/oidc-provider';
 import { browserLogin } from '@beamline/oidc-provider/testing';
-import { useTestEnv, waitFor } from '@beamline/testenv';
+import { runCommand, useTestEnv, waitFor } from '@beamline/testenv';
 import { CLI_BIN, runCli, type CliRun } from './testing/cli.ts';
+import { removeAdmissionWebhooks, useRunIdentity } from './testing/identity.ts';
 import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
 
 const env = useTestEnv('identity');
 const FIELD_MANAGER = 'e2e-identity';
 
-function kubectl(home: string, kubeconfig: string, ...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(env.binaries.kubectl, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, BEAMLINE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128, stdout, stderr });
-    });
-  });
-}
+/** The pinned kubectl with a kubeconfig, in a user's home (the exec plugin reads its tokens there). */
+const kubectl = (home: string, kubeconfig: string, ...args: string[]): Promise<CliRun> =>
+  runCommand(env.binaries.kubectl, ['--kubeconfig', kubeconfig, ...args], { ...process.env, BEAMLINE_HOME: home }, 60_000);
 
 describe('identity end to end: beamline login through the manager, then plain kubectl', () => {
   let home: string;
@@ -48,29 +35,13 @@ describe('identity end to end: beamline login through the manager, then plain ku
     userHome = await mkdtemp(join(tmpdir(), 'beamline-e2e-identity-user-'));
     await installApi(env.kubeConfig, { probeNamespace: env.namespace });
     // The platform's identity: the run's provider, which the shared apiserver already trusts.
-    await clientFor(env.kubeConfig).patch(
-      { apiVersion: API_VERSION, kind: 'PlatformConfig', plural: 'platformconfigs', namespaced: false },
-      PLATFORM_CONFIG_NAME,
-      undefined,
-      {
-        apiVersion: API_VERSION,
-        kind: 'PlatformConfig',
-        metadata: { name: PLATFORM_CONFIG_NAME },
-        spec: { identity: { issuer: env.identity.issuer, clientID: env.identity.clientID, certificateAuthority: env.identity.caPem } },
-      },
-      'apply',
-      { fieldManager: FIELD_MANAGER, force: true },
-    );
+    await useRunIdentity(env.kubeConfig, env.identity, FIELD_MANAGER);
     manager = await startManagerProcess({ kubeconfigPath: env.kubeconfigPath, home, leaseNamespace: env.namespace, logFile: join(home, 'manager.log') });
   });
 
   after(async () => {
     await manager?.stop();
-    // The manager registered its admission webhooks on the shared plane: they must not outlive it.
-    const client = clientFor(env.kubeConfig);
-    for (const [plural, name] of [['validatingwebhookconfigurations', 'beamline-quota'], ['mutatingwebhookconfigurations', 'beamline-changed-by']] as const) {
-      await client.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'WebhookConfiguration', plural, namespaced: false }, name).catch(() => undefined);
-    }
+    await removeAdmissionWebhooks(env.kubeConfig);
     await rm(home, { recursive: true, force: true });
     await rm(userHome, { recursive: true, force: true });
   });

@@ -14,8 +14,16 @@ export interface NodeRun {
  * measurement. A run ended by a signal has code 128 (−1 if Node reports neither code nor signal).
  */
 export function runNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<NodeRun> {
+  return runCommand(process.execPath, [script, ...args], env, timeoutMs);
+}
+
+/**
+ * Runs any program (the pinned kubectl, git) as a child process and collects what it prints, with
+ * the same bound and exit codes as {@link runNode}.
+ */
+export function runCommand(binary: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<NodeRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

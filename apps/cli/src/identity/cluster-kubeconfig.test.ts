@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { installApi } from '@beamline/install';
 import { DEMO_USERS } from '@beamline/oidc-provider';
 import { approveDeviceCode } from '@beamline/oidc-provider/testing';
-import { expectCode, runNode, useTestEnv, waitFor, type NodeRun } from '@beamline/testenv';
+import { expectCode, runCommand, runNode, useTestEnv, waitFor, type NodeRun } from '@beamline/testenv';
 
 const env = useTestEnv('cluster-kubeconfig');
 const CLI_BIN = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
@@ -29,21 +29,9 @@ interface Kubeconfig {
   users: { user: Record<string, unknown> & { exec?: { command: string; args: string[] } } }[];
 }
 
-function kubectl(kubeconfig: string, home: string, ...args: string[]): Promise<NodeRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(env.binaries.kubectl, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, BEAMLINE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128, stdout, stderr });
-    });
-  });
-}
+/** The pinned kubectl with a kubeconfig, in a user's home (the exec plugin reads its tokens there). */
+const kubectl = (kubeconfig: string, home: string, ...args: string[]): Promise<NodeRun> =>
+  runCommand(env.binaries.kubectl, ['--kubeconfig', kubeconfig, ...args], { ...process.env, BEAMLINE_HOME: home }, 60_000);
 
 function writeKubeconfig(config: KubeConfig, path: string): string {
   writeFileSync(path, config.exportConfig(), { mode: 0o600 });
