@@ -6,6 +6,7 @@ import { KubeClient } from '@beamline/kube';
 import type { Capability } from './capability.ts';
 import { AccessReviewer } from './portal/access.ts';
 import { KubeUpstream, managementServerOf } from './portal/kube-upstream.ts';
+import { createPortalMetrics, type PortalMetrics } from './portal/metrics.ts';
 import type { OidcFetch } from './portal/oidc.ts';
 import { PortalCache } from './portal/portal-cache.ts';
 import { PortalRoutes, type PortalRateLimits } from './portal/routes.ts';
@@ -31,6 +32,8 @@ export interface PortalOptions {
   readonly wrapOidcFetch?: (inner: OidcFetch) => OidcFetch;
   /** The issuer to use instead of PlatformConfig `spec.identity` (tests beside others sharing the singleton, the benchmark). */
   readonly identity?: () => Identity | undefined;
+  /** Counters of logins, proxied requests and open streams (the capability registers them on `/metrics`). */
+  readonly metrics?: PortalMetrics;
   readonly logger?: Logger;
 }
 
@@ -83,6 +86,7 @@ export function createPortal(options: PortalOptions): Portal {
     ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
     ...(options.wrapOidcFetch === undefined ? {} : { wrapOidcFetch: options.wrapOidcFetch }),
     ...(options.identity === undefined ? {} : { identity: options.identity }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   return {
     cache,
@@ -100,16 +104,18 @@ export function createPortal(options: PortalOptions): Portal {
 }
 
 /** Options of {@link portalCapability}: those of {@link createPortal} but the kubeconfig and logger, which are the manager's. */
-export type PortalCapabilityOptions = Omit<PortalOptions, 'kubeConfig' | 'logger'>;
+export type PortalCapabilityOptions = Omit<PortalOptions, 'kubeConfig' | 'logger' | 'metrics'>;
 
 /** The portal server as a capability of the manager process: its routes on the manager's HTTP server, its informers started with it. */
 export function portalCapability(options: PortalCapabilityOptions = {}): Capability {
   let portal: Portal | undefined;
+  const metrics = createPortalMetrics();
   return {
     name: 'portal',
     controllers: [],
+    metrics: metrics.all,
     attach: ({ manager, logger }) => {
-      portal = createPortal({ ...options, kubeConfig: manager.kubeConfig, logger: logger.child({ capability: 'portal' }) });
+      portal = createPortal({ ...options, kubeConfig: manager.kubeConfig, logger: logger.child({ capability: 'portal' }), metrics });
       portal.start();
     },
     routes: (app) => portal?.register(app),

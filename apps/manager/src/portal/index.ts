@@ -2,6 +2,7 @@
 export { AccessReviewer, DEFAULT_ACCESS_TTL_MS, type AccessAnswer, type AccessQuery } from './access.ts';
 export { FleetIndex, type FleetCounts, type FleetView, type NamespaceFleet, type PortalKind, type ProjectUsageView } from './fleet.ts';
 export { KubeUpstream, managementServerOf, type Impersonation, type UpstreamRequest } from './kube-upstream.ts';
+export { createPortalMetrics, type PortalMetrics } from './metrics.ts';
 export { OidcClient, type LoginResult, type OidcFetch } from './oidc.ts';
 export { PortalCache, type PortalChange } from './portal-cache.ts';
 export { DEFAULT_RATE_LIMITS, MAX_PROXY_BODY_BYTES, PortalRoutes, TooManyRequestsError, type PortalDeps, type PortalRateLimits } from './routes.ts';

@@ -15,6 +15,7 @@ import { browserLogin } from '@beamline/oidc-provider/testing';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { createPortal, type Portal } from '../portal-capability.ts';
 import { startManagerServer, type ManagerServer } from '../server.ts';
+import { createPortalMetrics } from './metrics.ts';
 import type { OidcFetch } from './oidc.ts';
 import { seal } from './seal.ts';
 import { SESSION_KEY_SECRET } from './session-key.ts';
@@ -60,6 +61,7 @@ describe('portal server', () => {
   let project = '';
   let forgeNextIdToken = false;
   const identity: { current?: Identity } = {};
+  const metrics = createPortalMetrics();
   const client = (): KubeClient => new KubeClient(env.kubeConfig);
   const url = (): string => server?.url ?? '';
 
@@ -112,7 +114,7 @@ describe('portal server', () => {
       if (body.id_token !== undefined) body.id_token = forgeIdToken(body.id_token);
       return new Response(JSON.stringify(body), { status: response.status, headers: { 'content-type': 'application/json' } });
     };
-    portal = createPortal({ kubeConfig: env.kubeConfig, sessionKeyNamespace: env.namespace, identity: () => identity.current, wrapOidcFetch });
+    portal = createPortal({ kubeConfig: env.kubeConfig, sessionKeyNamespace: env.namespace, identity: () => identity.current, wrapOidcFetch, metrics });
     const started = portal;
     server = await startManagerServer({ port: 0, manager: { readiness: () => ({ ready: true, notReady: [] }) }, registry: new Registry(), routes: (app) => started.register(app) });
     portal.start();
@@ -410,5 +412,16 @@ describe('portal server', () => {
     } finally {
       abort.abort();
     }
+  });
+
+  test('metrics count logins by result, proxied requests by answer class, and open streams', async () => {
+    const values = async (metric: { get(): Promise<{ values: readonly { labels: Partial<Record<string, string | number>>; value: number }[] }> }): Promise<Record<string, number>> =>
+      Object.fromEntries((await metric.get()).values.map((entry) => [Object.values(entry.labels).join(',') || 'value', entry.value]));
+    const logins = await values(metrics.logins);
+    assert.ok((logins.success ?? 0) >= 3, `logins: ${JSON.stringify(logins)}`);
+    assert.ok((logins.refused ?? 0) >= 1, 'the forged ID token');
+    const proxied = await values(metrics.proxied);
+    assert.ok((proxied['2xx'] ?? 0) >= 1 && (proxied['4xx'] ?? 0) >= 1, `proxied: ${JSON.stringify(proxied)}`);
+    await waitFor(async () => (await values(metrics.streams)).value === 0, { what: 'every event stream uncounted once closed' });
   });
 });

@@ -9,6 +9,7 @@ import { HttpError, InputError, NotAllowedError, NotFoundError, ServiceUnavailab
 import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
 import type { AccessReviewer, AccessQuery } from './access.ts';
 import { EventStream } from './events.ts';
+import type { PortalMetrics } from './metrics.ts';
 import type { KubeUpstream } from './kube-upstream.ts';
 import { OidcClient, type OidcFetch } from './oidc.ts';
 import type { PortalCache, PortalChange } from './portal-cache.ts';
@@ -70,6 +71,8 @@ export interface PortalDeps {
   readonly identity?: () => Identity | undefined;
   /** Wraps the OIDC client's fetch (tests forge an issuer's answers with it). */
   readonly wrapOidcFetch?: (inner: OidcFetch) => OidcFetch;
+  /** Counters of logins, proxied requests and open streams. */
+  readonly metrics?: PortalMetrics;
 }
 
 const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
@@ -284,6 +287,7 @@ export class PortalRoutes {
     } catch (error) {
       // Why is logged (it names no token: openid-client's messages describe checks); the client learns only that it failed.
       this.#deps.logger.warn({ err: (error as Error).message }, 'refused an OIDC login');
+      this.#deps.metrics?.logins.inc({ result: 'refused' });
       throw new UnauthorizedError('the login could not be verified: start again at /auth/login', { cause: error });
     }
     let who;
@@ -301,6 +305,7 @@ export class PortalRoutes {
       throw new InputError(`the login could not be used: ${(error as Error).message}`, { cause: error });
     }
     this.#deps.logger.info({ user: session.user, groups: session.groups.length }, 'portal login');
+    this.#deps.metrics?.logins.inc({ result: 'success' });
     return reply
       .clearCookie(LOGIN_COOKIE, { path: '/auth' })
       .setCookie(SESSION_COOKIE, sealed, cookieOptions('/', exp - nowS()))
@@ -406,7 +411,10 @@ export class PortalRoutes {
       return (await this.#deps.access.review(session, query)).allowed;
     };
     const teardown: { unsubscribe?: () => void; expiry?: NodeJS.Timeout } = {};
+    // Counted before it exists: the close callback (which may run at once) uncounts it.
+    this.#deps.metrics?.streams.inc();
     const stream = new EventStream(reply.raw, visible, () => {
+      this.#deps.metrics?.streams.dec();
       teardown.unsubscribe?.();
       clearTimeout(teardown.expiry);
       const streams = this.#streams.get(session.sid);
@@ -449,10 +457,12 @@ export class PortalRoutes {
       });
     } catch (error) {
       if (abort.signal.aborted) return reply;
+      this.#deps.metrics?.proxied.inc({ code: 'error' });
       this.#deps.logger.warn({ err: (error as Error).message }, 'the proxy could not reach the management apiserver');
       throw new ServiceUnavailableError('the management apiserver cannot be reached; retry later', { cause: error });
     }
     reply.code(upstream.statusCode ?? 502);
+    this.#deps.metrics?.proxied.inc({ code: `${String(Math.floor((upstream.statusCode ?? 502) / 100))}xx` });
     for (const name of FORWARDED_RESPONSE_HEADERS) {
       const value = upstream.headers[name];
       if (value !== undefined) reply.header(name, value);
