@@ -3,6 +3,8 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 
+const OPTIONS_TTL_MS = 60_000;
+
 /** Who a request to the management apiserver is made as: the session's user and groups. */
 export interface Impersonation {
   readonly user: string;
@@ -27,18 +29,33 @@ export interface UpstreamRequest {
  * portal go through it; nothing else sets those headers.
  */
 export class KubeUpstream {
+  readonly #kubeConfig: KubeConfig;
   readonly #base: URL;
-  readonly #options: Promise<RequestOptions>;
+  #options: { at: number; value: Promise<RequestOptions> } | undefined;
 
   constructor(kubeConfig: KubeConfig) {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('failed to set up the portal: the kubeconfig has no current cluster');
+    this.#kubeConfig = kubeConfig;
     this.#base = new URL(cluster.server);
-    this.#options = (async () => {
-      const options: RequestOptions = {};
-      await kubeConfig.applyToHTTPSOptions(options);
-      return options;
-    })();
+  }
+
+  /** The manager's TLS and auth options, made again each minute: a token from a file or an exec plugin rotates. */
+  #requestOptions(): Promise<RequestOptions> {
+    const now = Date.now();
+    if (this.#options === undefined || now - this.#options.at > OPTIONS_TTL_MS) {
+      const value = (async () => {
+        const options: RequestOptions = {};
+        await this.#kubeConfig.applyToHTTPSOptions(options);
+        return options;
+      })();
+      this.#options = { at: now, value };
+      // A failure is not kept: the next request tries again.
+      value.catch(() => {
+        if (this.#options?.value === value) this.#options = undefined;
+      });
+    }
+    return this.#options.value;
   }
 
   /** The apiserver's URL. */
@@ -52,7 +69,7 @@ export class KubeUpstream {
    * `impersonate-*` are dropped: only the impersonation of `as` is sent.
    */
   async request(upstream: UpstreamRequest): Promise<IncomingMessage> {
-    const base = await this.#options;
+    const base = await this.#requestOptions();
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(upstream.headers ?? {})) {
       const lower = name.toLowerCase();

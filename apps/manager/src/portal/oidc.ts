@@ -37,6 +37,7 @@ function issuerFetch(certificateAuthority: string | undefined, wrap: ((inner: Oi
  */
 export class OidcClient {
   readonly #config: client.Configuration;
+  /** The redirect URI this client sends (`<manager URL>/auth/callback`). */
   readonly redirectUri: string;
 
   private constructor(config: client.Configuration, redirectUri: string) {
