@@ -154,3 +154,33 @@ export function projectReader(project: Project, identity: Identity | undefined, 
   readerBinding.metadata.ownerReferences = [owner];
   return { role, binding: readerBinding };
 }
+
+/** The per-project owner ClusterRole and binding name: `beamline:project-owner:<name>`. */
+export function projectOwnerRoleName(projectName: string): string {
+  return `beamline:project-owner:${projectName}`;
+}
+
+/**
+ * The ClusterRole that lets a project's owners update and patch that Project object and no other,
+ * and its ClusterRoleBinding to the owners only (no binding when the project has none). RBAC
+ * grants the whole object; what an owner may change in it (members and presentation, not quotas,
+ * templates or namespaces) is the validating admission webhook's (`admission/project-review.ts`).
+ * Both are owned by the Project, so they go with it.
+ */
+export function projectOwnerRole(project: Project, identity: Identity | undefined, owner: OwnerReference): { role: KubeObject; binding: Binding | undefined } {
+  const name = project.metadata?.name ?? '';
+  const roleName = projectOwnerRoleName(name);
+  const labels = managedLabels(name);
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: roleName, labels, ownerReferences: [owner] },
+    // The main resource only: status is the controller's.
+    rules: [{ apiGroups: ['beamline.dev'], resources: ['projects'], resourceNames: [name], verbs: ['update', 'patch'] }],
+  } as KubeObject;
+  const subjects = memberSubjects(project, identity, 'owner');
+  if (subjects.length === 0) return { role, binding: undefined };
+  const ownerBinding = binding(roleName, undefined, roleName, subjects, labels);
+  ownerBinding.metadata.ownerReferences = [owner];
+  return { role, binding: ownerBinding };
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PROJECT_CLUSTER_ROLES, PROJECT_LABEL, WORKLOAD_CLUSTER_ROLES, type PlatformConfig, type Project } from '@beamline/api';
 import { desiredWorkloadBindings } from '../cluster-access/reconciler.ts';
-import { isolationPolicies, memberBindings, namespaceDefaultObjects, platformAdminsBinding, projectReader, roleBindingName } from './desired.ts';
+import { isolationPolicies, memberBindings, namespaceDefaultObjects, platformAdminsBinding, projectOwnerRole, projectOwnerRoleName, projectReader, roleBindingName } from './desired.ts';
 
 const project: Project = {
   apiVersion: 'beamline.dev/v1alpha1',
@@ -75,4 +75,20 @@ test('the project reader grants get/list/watch on that Project only, to every me
   assert.equal(binding?.subjects.length, 3);
   assert.deepEqual(binding?.metadata.ownerReferences, [owner]);
   assert.equal(projectReader({ ...project, spec: { ...project.spec, members: [] } }, undefined, owner).binding, undefined);
+});
+
+test('the project owner role grants update and patch of that Project only (not its status), bound to the owners alone', () => {
+  const { role, binding } = projectOwnerRole(project, { issuer: 'https://id', clientID: 'c', usernamePrefix: 'lab:' }, owner);
+  assert.equal(role.metadata?.name, 'beamline:project-owner:physics');
+  assert.equal(projectOwnerRoleName('physics'), role.metadata?.name);
+  assert.deepEqual((role as unknown as { rules: unknown }).rules, [{ apiGroups: ['beamline.dev'], resources: ['projects'], resourceNames: ['physics'], verbs: ['update', 'patch'] }]);
+  assert.deepEqual(role.metadata?.ownerReferences, [owner]);
+  assert.equal(binding?.kind, 'ClusterRoleBinding');
+  assert.equal(binding?.roleRef.name, 'beamline:project-owner:physics');
+  // Members and viewers get no write: only alice, the owner, under the identity's user prefix.
+  assert.deepEqual(binding?.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'lab:alice@lab.org' }]);
+  assert.deepEqual(binding?.metadata.ownerReferences, [owner]);
+  assert.equal(binding?.metadata.labels[PROJECT_LABEL], 'physics');
+  const noOwners = { ...project, spec: { ...project.spec, members: project.spec.members.filter((member) => member.role !== 'owner') } };
+  assert.equal(projectOwnerRole(noOwners, undefined, owner).binding, undefined);
 });

@@ -1,9 +1,9 @@
 /**
  * The Project controller: the project's namespace of the management cluster (labelled, owned,
- * never adopted), its members' RoleBindings there, its namespace defaults, the ClusterRole that
- * lets members read the Project, its namespaces on shared clusters, and `status.usage`. On delete:
- * the shared namespaces, then the project namespace (and with it its Clusters and Applications),
- * then the finalizer.
+ * never adopted), its members' RoleBindings there, its namespace defaults, the ClusterRoles that
+ * let members read the Project and owners update it, its namespaces on shared clusters, and
+ * `status.usage`. On delete: the shared namespaces, then the project namespace (and with it its
+ * Clusters and Applications), then the finalizer.
  */
 import {
   API_VERSION,
@@ -29,7 +29,7 @@ import { conditionSet } from '../conditions.ts';
 import { RESOURCES } from '../resources.ts';
 import { computeProjectUsage } from '../quota/usage.ts';
 import type { WorkloadClients } from '../cluster-access/workload-client.ts';
-import { memberBindings, namespaceDefaultObjects, projectReader, projectReaderName } from './desired.ts';
+import { memberBindings, namespaceDefaultObjects, projectOwnerRole, projectOwnerRoleName, projectReader, projectReaderName } from './desired.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, TENANCY_RESOURCES as R } from './kinds.ts';
 import { ensureSharedNamespace, notShareable, pruneSharedNamespaces, sharedClusterKey, type SharedNamespaceOutcome } from './shared-namespaces.ts';
 
@@ -145,6 +145,9 @@ async function reconcileDelete(context: ReconcileContext<Project>, project: Proj
   const reader = projectReaderName(name);
   await context.client.delete(R.clusterRoleBinding, reader);
   await context.client.delete(R.clusterRole, reader);
+  const ownerRole = projectOwnerRoleName(name);
+  await context.client.delete(R.clusterRoleBinding, ownerRole);
+  await context.client.delete(R.clusterRole, ownerRole);
   await removeFinalizer(context.kubeConfig, project, PROJECT_FINALIZER);
   observation.deleting = undefined;
   return {};
@@ -186,7 +189,7 @@ async function writeStatus(context: ReconcileContext<Project>, project: Project,
   await patchStatus(context.kubeConfig, project, status);
 }
 
-/** Namespace → members' RoleBindings → namespace defaults → project reader → shared namespaces. */
+/** Namespace → members' RoleBindings → namespace defaults → project reader and owner roles → shared namespaces. */
 async function reconcileNormal(context: ReconcileContext<Project>, project: Project, clients: WorkloadClients, observation: Observation): Promise<Result> {
   const name = project.metadata?.name ?? '';
   const namespace = projectNamespace(name);
@@ -207,6 +210,11 @@ async function reconcileNormal(context: ReconcileContext<Project>, project: Proj
   await context.client.apply(R.clusterRole, reader.role);
   if (reader.binding === undefined) await context.client.delete(R.clusterRoleBinding, projectReaderName(name));
   else await context.client.apply(R.clusterRoleBinding, reader.binding);
+  // Owners update the Project itself; what they may change in it is admission's (admission/project-review.ts).
+  const owners = projectOwnerRole(project, identity, projectOwnerReference(project));
+  await context.client.apply(R.clusterRole, owners.role);
+  if (owners.binding === undefined) await context.client.delete(R.clusterRoleBinding, projectOwnerRoleName(name));
+  else await context.client.apply(R.clusterRoleBinding, owners.binding);
   await reconcileShared(context, project, platform, clients, observation);
   // A shared cluster still starting is looked at again; its Cluster's changes also wake the project.
   return observation.sharedNotReady === undefined ? {} : { requeueAfterMs: 5_000 };
