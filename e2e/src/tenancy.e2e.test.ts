@@ -13,14 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { API_VERSION, PLATFORM_CONFIG_NAME, projectNamespace, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
+import { API_VERSION, projectNamespace, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
 import { destroyControlPlane } from '@beamline/control-plane';
 import { defaultTemplates, installApi } from '@beamline/install';
 import { clientFor } from '@beamline/kube';
 import { DEMO_USERS } from '@beamline/oidc-provider';
 import { approveDeviceCode } from '@beamline/oidc-provider/testing';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { runCommand, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { CLI_BIN, runCli, type CliRun } from './testing/cli.ts';
+import { removeAdmissionWebhooks, useRunIdentity } from './testing/identity.ts';
 import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
 
 const env = useTestEnv('tenancy');
@@ -67,16 +68,8 @@ async function login(name: string, home: string, issuer: string, caFile: string,
 }
 
 /** The pinned kubectl with a kubeconfig, in a user's home (the exec plugin reads its tokens there). */
-function kubectl(home: string, kubeconfig: string, ...args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(env.binaries.kubectl, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, BEAMLINE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const kubectl = (home: string, kubeconfig: string, ...args: string[]): Promise<CliRun> =>
+  runCommand(env.binaries.kubectl, ['--kubeconfig', kubeconfig, ...args], { ...process.env, BEAMLINE_HOME: home }, 60_000);
 
 describe('tenancy end to end: one login, plain kubectl, RBAC per role', () => {
   let home: string;
@@ -92,19 +85,7 @@ describe('tenancy end to end: one login, plain kubectl, RBAC per role', () => {
     await installApi(env.kubeConfig, { templates, probeNamespace: env.namespace });
     const client = clientFor(env.kubeConfig);
     // The platform's identity: the run's provider, which the shared apiserver already trusts.
-    await client.patch(
-      { apiVersion: API_VERSION, kind: 'PlatformConfig', plural: 'platformconfigs', namespaced: false },
-      PLATFORM_CONFIG_NAME,
-      undefined,
-      {
-        apiVersion: API_VERSION,
-        kind: 'PlatformConfig',
-        metadata: { name: PLATFORM_CONFIG_NAME },
-        spec: { identity: { issuer: env.identity.issuer, clientID: env.identity.clientID, certificateAuthority: env.identity.caPem } },
-      },
-      'apply',
-      { fieldManager: FIELD_MANAGER, force: true },
-    );
+    await useRunIdentity(env.kubeConfig, env.identity, FIELD_MANAGER);
     const project: Project = {
       apiVersion: API_VERSION,
       kind: 'Project',
@@ -138,14 +119,8 @@ describe('tenancy end to end: one login, plain kubectl, RBAC per role', () => {
     await custom.patchClusterCustomObject({ ...group, plural: 'projects', name: projectName, body: { metadata: { finalizers: [] } } }, mergePatch).catch(() => undefined);
     await custom.deleteClusterCustomObject({ ...group, plural: 'projects', name: projectName }).catch(() => undefined);
     await custom.deleteClusterCustomObject({ ...group, plural: 'clustertemplates', name: templateName }).catch(() => undefined);
-    // The manager registered its admission webhooks for every project namespace of the shared
-    // plane: they must not outlive it, or later files' project namespaces would be refused.
-    const client = clientFor(env.kubeConfig);
-    for (const [plural, name] of [['validatingwebhookconfigurations', 'beamline-quota'], ['mutatingwebhookconfigurations', 'beamline-changed-by']] as const) {
-      await client
-        .delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'WebhookConfiguration', plural, namespaced: false }, name)
-        .catch(() => undefined);
-    }
+    // The manager's admission webhooks must not outlive it, or later files' project namespaces would be refused.
+    await removeAdmissionWebhooks(env.kubeConfig);
     await rm(home, { recursive: true, force: true });
     for (const userHome of homes.values()) await rm(userHome, { recursive: true, force: true });
   });
@@ -203,5 +178,19 @@ describe('tenancy end to end: one login, plain kubectl, RBAC per role', () => {
     ok(await as('dave', 'get', 'configmap', 'by-bob', '-n', 'default'), 'a viewer reads');
     forbidden(await as('dave', 'delete', 'configmap', 'by-bob', '-n', 'default'), 'a viewer deletes');
     ok(await as('alice', 'create', 'clusterrole', 'by-alice', '--verb=get', '--resource=pods'), 'an owner creates a ClusterRole');
+  });
+  test('project list shows a member the projects they belong to, and nobody else\'s', async () => {
+    const listAs = (name: string): Promise<CliRun> =>
+      runCli(['project', 'list', '-o', 'name', '--kubeconfig', join(homes.get(name) ?? '', 'identity', 'management.kubeconfig')], {
+        ...process.env,
+        BEAMLINE_HOME: homes.get(name) ?? '',
+        KUBECONFIG: '',
+      });
+    const bob = await listAs('bob');
+    assert.equal(bob.code, 0, bob.stderr);
+    assert.deepEqual(bob.stdout.trim().split('\n'), [`project/${projectName}`]);
+    const carol = await listAs('carol');
+    assert.equal(carol.code, 0, carol.stderr);
+    assert.ok(!carol.stdout.includes(projectName), carol.stdout);
   });
 });

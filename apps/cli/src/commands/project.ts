@@ -5,6 +5,7 @@ import { callApi, loadManagementKubeConfig } from '../kube.ts';
 import { age, CliError, parseOutputFormat } from '../output.ts';
 import { cell, printObjects } from '../print.ts';
 import { resourceClient, type BeamlineObject, type ResourceKind } from '../resources.ts';
+import { visibleProjects } from '../visible-projects.ts';
 
 interface GlobalOptions {
   readonly kubeconfig?: string;
@@ -95,7 +96,7 @@ export function registerProject(program: Command): void {
     .action(async (options: { output?: string }, command: Command) => {
       const format = parseOutputFormat(options.output);
       const config = configOf(command);
-      const items = await callApi(config, 'list projects', () => resourceClient(config, PROJECT_KIND).list());
+      const items = await visibleProjects(config, PROJECT_KIND);
       items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
       process.stdout.write(`${printObjects(items, format, PROJECT_TABLE)}\n`);
     });
