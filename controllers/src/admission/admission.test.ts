@@ -1,7 +1,7 @@
 // The admission webhooks against the run's shared apiserver: the real apiserver calls the HTTPS
-// server with the CA registered in the configurations. The webhooks select only namespaces with
-// this file's own label, and the configurations have names of their own, so no other test file
-// running at the same time is ever intercepted.
+// server with the CA registered in the configurations. The webhooks select only namespaces (and
+// Projects) with this file's own label, and the configurations have names of their own, so no
+// other test file running at the same time is ever intercepted.
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
@@ -57,7 +57,7 @@ describe('admission webhooks: quota, templates, changed-by', () => {
   const admin = (): KubeClient => clientFor(env.kubeConfig);
 
   const start = (): Promise<Admission> =>
-    startAdmission({ kubeConfig: env.kubeConfig, namespace: env.namespace, port: 0, namespaceSelector: { matchLabels: { [testLabel]: id } }, names, keepRegisteredMs: 200 });
+    startAdmission({ kubeConfig: env.kubeConfig, namespace: env.namespace, port: 0, namespaceSelector: { matchLabels: { [testLabel]: id } }, projectSelector: { matchLabels: { [testLabel]: id } }, names, keepRegisteredMs: 200 });
 
   // Imported, so that a manager of another test file that watches every namespace does not start a control plane for it.
   const cluster = (name: string, template: string, namespace = env.namespace): KubeObject =>

@@ -1,10 +1,13 @@
 export { changedByPatch, changedByResponse, escapeJsonPointer, type JsonPatchOperation } from './changed-by.ts';
+export { isPlatformKey, OWNER_EDITABLE_SPEC_FIELDS, ownerChangeRefusals, reviewProjectUpdate, subjectAccessReviewCheck, type ProjectAdminCheck, type RequestUser } from './project-review.ts';
 export { admissionReader, PROJECT_RESOURCE, quotaChange, reviewQuota, type AdmissionReader, type SyncedCache } from './quota-review.ts';
 export {
   CHANGED_BY_PATH,
   CHANGED_BY_WEBHOOK_CONFIGURATION,
   MUTATING_WEBHOOK_CONFIGURATIONS,
+  NOT_PROJECT_ADMIN_CONDITION,
   PROJECT_NAMESPACES,
+  PROJECT_PATH,
   QUOTA_PATH,
   QUOTA_WEBHOOK_CONFIGURATION,
   registeredQuotaWebhook,

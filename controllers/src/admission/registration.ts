@@ -1,13 +1,14 @@
 /**
  * The webhook configurations that send Beamline's admission requests to this manager: the
- * ValidatingWebhookConfiguration `beamline-quota` and the MutatingWebhookConfiguration
+ * ValidatingWebhookConfiguration `beamline-quota` (quota, and what project owners may change in
+ * their Project) and the MutatingWebhookConfiguration
  * `beamline-changed-by`, both pointing at `https://127.0.0.1:<port>` with the admission CA as
  * caBundle. Written by server-side apply at every start: every manager registers its own URL, the
  * last one started wins; a manager repairs a registration whose server no longer answers, and
  * removes its own when it stops (see docs/design/admission.md).
  */
 import { request as httpsRequest } from 'node:https';
-import { CLUSTER, GROUP, NODE_GROUP, PROJECT_LABEL } from '@beamline/api';
+import { CLUSTER, GROUP, NODE_GROUP, PROJECT, PROJECT_LABEL } from '@beamline/api';
 import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 
 /** The validating configuration (quota and templates). */
@@ -16,6 +17,8 @@ export const QUOTA_WEBHOOK_CONFIGURATION = 'beamline-quota';
 export const CHANGED_BY_WEBHOOK_CONFIGURATION = 'beamline-changed-by';
 /** The path the apiserver posts quota reviews to. */
 export const QUOTA_PATH = '/validate/quota';
+/** The path the apiserver posts Project updates to (what an owner may change). */
+export const PROJECT_PATH = '/validate/project';
 /** The path the apiserver posts changed-by reviews to. */
 export const CHANGED_BY_PATH = '/mutate/changed-by';
 
@@ -50,7 +53,19 @@ export interface WebhookRegistration {
   readonly namespaceSelector?: LabelSelector;
   /** The configurations' names. Default {@link QUOTA_WEBHOOK_CONFIGURATION} and {@link CHANGED_BY_WEBHOOK_CONFIGURATION}. */
   readonly names?: { readonly quota: string; readonly changedBy: string };
+  /**
+   * Which Projects' updates are sent (an `objectSelector`). Default: every Project. Projects are
+   * cluster-scoped, so the namespaceSelector cannot narrow them; tests narrow by a label of theirs.
+   */
+  readonly projectSelector?: LabelSelector;
 }
+
+/**
+ * The CEL match condition that skips the Project webhook for whoever may update every Project
+ * (platform admins), decided by the apiserver's own authorizer: their changes never wait on the
+ * manager, and they can still repair a Project while no manager answers (failurePolicy Fail).
+ */
+export const NOT_PROJECT_ADMIN_CONDITION = `!authorizer.group('${GROUP}').resource('${PROJECT.plural}').check('update').allowed()`;
 
 /** Every namespace of a project. */
 export const PROJECT_NAMESPACES: LabelSelector = { matchExpressions: [{ key: PROJECT_LABEL, operator: 'Exists' }] };
@@ -79,6 +94,19 @@ export function webhookConfigurations(options: WebhookRegistration): { readonly 
           { apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [NODE_GROUP.plural, `${NODE_GROUP.plural}/scale`], scope: 'Namespaced' },
         ],
         // A quota that cannot be checked is not granted: refuse while the webhook is down.
+        failurePolicy: 'Fail',
+        ...common,
+      },
+      {
+        // Second, so that `webhooks[0]` stays the quota webhook whose URL the keep-registered loop reads.
+        name: 'project-owner.beamline.dev',
+        clientConfig: { url: `${options.baseUrl}${PROJECT_PATH}`, caBundle },
+        // The main resource only: status is the controller's, and owners have no RBAC for it.
+        rules: [{ apiGroups: [GROUP], apiVersions: ['*'], operations: ['UPDATE'], resources: [PROJECT.plural], scope: 'Cluster' }],
+        // The apiserver applies the namespaceSelector to namespaced objects only: a cluster-scoped Project is never skipped by it.
+        ...(options.projectSelector === undefined ? {} : { objectSelector: options.projectSelector }),
+        matchConditions: [{ name: 'not-platform-admin', expression: NOT_PROJECT_ADMIN_CONDITION }],
+        // An owner's change that cannot be checked could be a quota lifted: refuse while the webhook is down.
         failurePolicy: 'Fail',
         ...common,
       },

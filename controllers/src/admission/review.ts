@@ -18,7 +18,13 @@ export interface AdmissionRequest {
   readonly name?: string;
   readonly namespace?: string;
   readonly operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-  readonly userInfo: { readonly username?: string; readonly groups?: readonly string[] };
+  /** Who asks, as the apiserver authenticated them: what a SubjectAccessReview on their behalf needs. */
+  readonly userInfo: {
+    readonly username?: string;
+    readonly uid?: string;
+    readonly groups?: readonly string[];
+    readonly extra?: Readonly<Record<string, readonly string[]>>;
+  };
   /** The object as it would be stored (CREATE, UPDATE). */
   readonly object?: Record<string, unknown>;
   /** The object as it is stored (UPDATE, DELETE). */
@@ -99,6 +105,11 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
     throw new InputError('not an AdmissionReview: request.userInfo.groups must be a list of strings');
   }
   const username = optionalString(userInfo, 'username', 'request.userInfo');
+  const userUid = optionalString(userInfo, 'uid', 'request.userInfo');
+  const extra = optionalObject(userInfo, 'extra', 'request.userInfo');
+  if (extra !== undefined && !Object.values(extra).every((values) => Array.isArray(values) && values.every((entry) => typeof entry === 'string'))) {
+    throw new InputError('not an AdmissionReview: request.userInfo.extra must map names to lists of strings');
+  }
   const subResource = optionalString(request, 'subResource', 'request');
   const name = optionalString(request, 'name', 'request');
   const namespace = optionalString(request, 'namespace', 'request');
@@ -109,7 +120,12 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
     kind: group(request, 'kind', ['group', 'version', 'kind']) as unknown as AdmissionRequest['kind'],
     resource: group(request, 'resource', ['group', 'version', 'resource']) as unknown as AdmissionRequest['resource'],
     operation: operation as AdmissionRequest['operation'],
-    userInfo: { ...(username === undefined ? {} : { username }), ...(groups === undefined ? {} : { groups }) },
+    userInfo: {
+      ...(username === undefined ? {} : { username }),
+      ...(userUid === undefined ? {} : { uid: userUid }),
+      ...(groups === undefined ? {} : { groups }),
+      ...(extra === undefined ? {} : { extra: extra as Record<string, string[]> }),
+    },
     ...(subResource === undefined ? {} : { subResource }),
     ...(name === undefined ? {} : { name }),
     ...(namespace === undefined ? {} : { namespace }),

@@ -1,7 +1,8 @@
 /**
  * The admission webhook server: its own HTTPS listener on 127.0.0.1 (the apiserver requires TLS
- * for webhooks; the manager's plain HTTP surface is for probes), answering the quota reviews and
- * the changed-by stamp, then registering both configurations with its URL and CA.
+ * for webhooks; the manager's plain HTTP surface is for probes), answering the quota reviews, the
+ * Project updates of project owners and the changed-by stamp, then registering both
+ * configurations with its URL and CA.
  */
 import type { AddressInfo } from 'node:net';
 import { fastify, type FastifyInstance } from 'fastify';
@@ -11,7 +12,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { clientFor } from '@beamline/kube';
 import { changedByResponse } from './changed-by.ts';
 import { admissionReader, reviewQuota, type AdmissionReader, type SyncedCache } from './quota-review.ts';
-import { CHANGED_BY_PATH, QUOTA_PATH, registeredQuotaWebhook, registerWebhooks, registrationAnswers, unregisterWebhooks, type LabelSelector, type WebhookRegistration } from './registration.ts';
+import { reviewProjectUpdate, subjectAccessReviewCheck, type ProjectAdminCheck } from './project-review.ts';
+import { CHANGED_BY_PATH, PROJECT_PATH, QUOTA_PATH, registeredQuotaWebhook, registerWebhooks, registrationAnswers, unregisterWebhooks, type LabelSelector, type WebhookRegistration } from './registration.ts';
 import { parseAdmissionReview, reviewAnswer } from './review.ts';
 import { ensureAdmissionTls, type AdmissionTls } from './tls.ts';
 
@@ -24,6 +26,8 @@ export interface AdmissionServerOptions {
   readonly tls: AdmissionTls;
   /** What the quota review reads. */
   readonly reader: AdmissionReader;
+  /** Whether the user of a Project update may change every field of it (a platform admin). */
+  readonly projectAdmin: ProjectAdminCheck;
   /** The port; 0 picks a free one. */
   readonly port: number;
   /** Where refusals (at debug) and unexpected errors are logged. */
@@ -46,15 +50,22 @@ function routes(app: FastifyInstance, options: AdmissionServerOptions): void {
     if (!response.allowed) options.logger?.info({ uid: review.uid, user: review.userInfo.username, namespace: review.namespace, message: response.status?.message }, 'admission refused');
     return reviewAnswer(response);
   });
+  app.post(PROJECT_PATH, async (request) => {
+    const review = parseAdmissionReview(request.body);
+    const response = await reviewProjectUpdate(review, options.projectAdmin);
+    if (!response.allowed) options.logger?.info({ uid: review.uid, user: review.userInfo.username, project: review.name, message: response.status?.message }, 'admission refused');
+    return reviewAnswer(response);
+  });
   // What another manager probes before it takes the registration over (see webhookAnswers).
   app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.post(CHANGED_BY_PATH, (request) => Promise.resolve(reviewAnswer(changedByResponse(parseAdmissionReview(request.body)))));
 }
 
 /**
- * Starts the HTTPS server on 127.0.0.1: `POST /validate/quota` and `POST /mutate/changed-by`,
- * each taking an `admission.k8s.io/v1` AdmissionReview (at most 1 MiB). A body that is not JSON
- * or not a review is answered 400 with `{ error, message }`, as every Beamline route answers.
+ * Starts the HTTPS server on 127.0.0.1: `POST /validate/quota`, `POST /validate/project` and
+ * `POST /mutate/changed-by`, each taking an `admission.k8s.io/v1` AdmissionReview (at most 1 MiB).
+ * A body that is not JSON or not a review is answered 400 with `{ error, message }`, as every
+ * Beamline route answers.
  */
 export async function startAdmissionServer(options: AdmissionServerOptions): Promise<AdmissionServer> {
   const app = fastify({
@@ -89,6 +100,8 @@ export interface AdmissionOptions {
   readonly namespaceSelector?: LabelSelector;
   /** The configurations' names (tests make them unique). */
   readonly names?: { readonly quota: string; readonly changedBy: string };
+  /** Which Projects' updates the apiserver sends (an objectSelector). Default: every Project (tests narrow it by a label). */
+  readonly projectSelector?: LabelSelector;
   /** The TLS Secret's name. Default `beamline-admission-tls`. */
   readonly secretName?: string;
   /** How often the registration is checked and repaired when the server it names does not answer. Default 10 s. */
@@ -119,6 +132,7 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
   const server = await startAdmissionServer({
     tls,
     reader: admissionReader(client, options.cache),
+    projectAdmin: subjectAccessReviewCheck(client),
     port: options.port,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
@@ -127,6 +141,7 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
     caPem: tls.caPem,
     ...(options.namespaceSelector === undefined ? {} : { namespaceSelector: options.namespaceSelector }),
     ...(options.names === undefined ? {} : { names: options.names }),
+    ...(options.projectSelector === undefined ? {} : { projectSelector: options.projectSelector }),
   };
   const ownUrl = (path: string | undefined): boolean => path?.startsWith(`${server.url}/`) === true;
   try {
