@@ -19,7 +19,7 @@ import { TENANCY_RESOURCES as R } from '../project/kinds.ts';
 import { projectOwnerReference } from '../project/reconciler.ts';
 import { subjectAccessReviewCheck } from './project-review.ts';
 import { PROJECT_RESOURCE } from './quota-review.ts';
-import { MUTATING_WEBHOOK_CONFIGURATIONS, VALIDATING_WEBHOOK_CONFIGURATIONS } from './registration.ts';
+import { MUTATING_WEBHOOK_CONFIGURATIONS, VALIDATING_WEBHOOK_CONFIGURATIONS, webhookConfigurations } from './registration.ts';
 import { startAdmission, type Admission } from './server.ts';
 
 const env = useTestEnv('powner');
@@ -198,6 +198,24 @@ describe('project owners manage their members; quotas stay the platform admins',
     const check = subjectAccessReviewCheck(admin());
     assert.equal(await check({ username: `oidc:dana-${id}@x`, groups: [opsGroup, 'system:authenticated'] }), true);
     assert.equal(await check({ username: alice, groups: [`oidc:${ownerGroup}`, 'system:authenticated'] }), false);
+  });
+
+  test('while no webhook answers, owners are refused (Fail) and platform admins are not even asked', async () => {
+    assert.ok(admission !== undefined);
+    const { caPem } = admission;
+    await admission.close();
+    admission = undefined;
+    // A registration naming a port nobody serves: a manager that crashed with no standby.
+    const dead = webhookConfigurations({ baseUrl: 'https://127.0.0.1:1', caPem, names, namespaceSelector: { matchLabels: { [testLabel]: `${id}-no-namespace` } }, projectSelector: { matchLabels: { [testLabel]: id } } });
+    await admin().apply(VALIDATING_WEBHOOK_CONFIGURATIONS, dead.validating);
+    await waitFor(async () => (await outcome(patch(owner, { spec: { displayName: 'while down' } }))).message.includes('failed calling webhook'), {
+      what: 'the dead registration in effect',
+      timeoutMs: 30_000,
+    });
+    assert.notEqual((await stored()).spec.displayName, 'while down');
+    // The apiserver's own authorizer skips the webhook for those who may update every Project.
+    assert.equal((await patch(ops, { spec: { quota: { clusters: 7 } } })).spec.quota?.clusters, 7);
+    assert.equal((await patch(admin(), { spec: { displayName: 'repaired by an admin' } })).spec.displayName, 'repaired by an admin');
   });
 });
 
