@@ -55,7 +55,11 @@ export function clusterControllers(options: ClusterReconcilerOptions): Controlle
     {
       reconciler: clusterReconciler({ ...options, providers }),
       for: RESOURCES.cluster,
-      watches: [{ ...RESOURCES.nodeGroup, map: clusterOf }],
+      watches: [
+        { ...RESOURCES.nodeGroup, map: clusterOf },
+        // Read from the cache (the identity the clusters trust); a change reaches them at the next health check.
+        { ...RESOURCES.platformConfig, map: () => [] },
+      ],
       // Provisioning a control plane takes seconds: several clusters at once.
       concurrency: 4,
     },

@@ -67,6 +67,8 @@ describe('kubeconfigs from Secrets never run a command as the manager', () => {
       watches: [
         { ...RESOURCES.clusterTemplate, map: () => [] },
         { ...RESOURCES.nodeGroup, map: () => [] },
+        // ...and PlatformConfig (the identity its clusters trust).
+        { ...RESOURCES.platformConfig, map: () => [] },
       ],
     });
     gitops = new ApplicationController({ kubeConfig: env.kubeConfig, workDir: join(home, 'gitops'), binaries: env.binaries, kubernetesVersion: '1.36.3', logger });

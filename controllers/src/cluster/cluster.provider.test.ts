@@ -57,6 +57,8 @@ describe('the Cluster reconciler drives the provider registered for a Cluster', 
       watches: [
         { ...RESOURCES.clusterTemplate, map: () => [] },
         { ...RESOURCES.nodeGroup, map: () => [] },
+        // ...and PlatformConfig (the identity its clusters trust).
+        { ...RESOURCES.platformConfig, map: () => [] },
       ],
     });
     await manager.start();
