@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { API_VERSION, projectDeliveryUser, projectNamespace, type Project } from '@beamline/api';
 import { defaultTemplates, installApi } from '@beamline/install';
-import { clientFor, KubeApiError, type KubeClient, type KubeObject } from '@beamline/kube';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { clientFor, type KubeClient, type KubeObject } from '@beamline/kube';
+import { apiCode, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
 import { DELIVERY_BINDING, roleBindingName, type Binding } from '../project/desired.ts';
 import { TENANCY_RESOURCES as R } from '../project/kinds.ts';
@@ -15,16 +15,6 @@ import { startTenancyInProcess, type TenancyInProcess } from '../project/testing
 const env = useTestEnv('cluster-access');
 
 const CONFIG_MAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true } as const;
-
-async function codeOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    if (error instanceof KubeApiError) return error.code;
-    throw error;
-  }
-}
 
 describe('workload-cluster access of a project', () => {
   let running: TenancyInProcess | undefined;
@@ -88,24 +78,24 @@ describe('workload-cluster access of a project', () => {
     const viewer = await running.workloadClientFor(namespace, cluster, { name: 'oidc:bob@lab.org' });
     const owner = await running.workloadClientFor(namespace, cluster, { name: 'oidc:alice@lab.org' });
     const stranger = await running.workloadClientFor(namespace, cluster, { name: 'oidc:mallory@lab.org' });
-    await waitFor(async () => (await codeOf(member.create(CONFIG_MAPS, configMap('by-member')))) === 200, { what: 'the member creates a ConfigMap', timeoutMs: 60_000 });
-    assert.equal(await codeOf(member.create(R.clusterRole, clusterRole(`by-member-${project}`))), 403);
-    assert.equal(await codeOf(viewer.list(CONFIG_MAPS, { namespace: 'default' })), 200);
-    assert.equal(await codeOf(viewer.create(CONFIG_MAPS, configMap('by-viewer'))), 403);
-    assert.equal(await codeOf(viewer.delete(CONFIG_MAPS, 'by-member', 'default')), 403);
-    assert.equal(await codeOf(stranger.list(CONFIG_MAPS, { namespace: 'default' })), 403);
-    assert.equal(await codeOf(owner.create(R.clusterRole, clusterRole(`by-owner-${project}`))), 200);
+    await waitFor(async () => (await apiCode(member.create(CONFIG_MAPS, configMap('by-member')))) === 200, { what: 'the member creates a ConfigMap', timeoutMs: 60_000 });
+    assert.equal(await apiCode(member.create(R.clusterRole, clusterRole(`by-member-${project}`))), 403);
+    assert.equal(await apiCode(viewer.list(CONFIG_MAPS, { namespace: 'default' })), 200);
+    assert.equal(await apiCode(viewer.create(CONFIG_MAPS, configMap('by-viewer'))), 403);
+    assert.equal(await apiCode(viewer.delete(CONFIG_MAPS, 'by-member', 'default')), 403);
+    assert.equal(await apiCode(stranger.list(CONFIG_MAPS, { namespace: 'default' })), 403);
+    assert.equal(await apiCode(owner.create(R.clusterRole, clusterRole(`by-owner-${project}`))), 200);
   });
 
   test('a member removed from the project loses access to the workload cluster', async () => {
     assert.ok(running !== undefined);
     const member = await running.workloadClientFor(namespace, cluster, { name: 'oidc:erin@lab.org', groups: [`oidc:${group}`] });
-    await waitFor(async () => (await codeOf(member.list(CONFIG_MAPS, { namespace: 'default' }))) === 200, { what: 'the member reads', timeoutMs: 60_000 });
+    await waitFor(async () => (await apiCode(member.list(CONFIG_MAPS, { namespace: 'default' }))) === 200, { what: 'the member reads', timeoutMs: 60_000 });
     const current = await admin().get<Project>(R.project, project);
     assert.ok(current !== undefined);
     // A merge patch of the spec: the controller writes status meanwhile, so a PUT of what was read could conflict.
     await admin().patch(R.project, project, undefined, { spec: { members: current.spec.members.filter((member) => member.kind !== 'Group') } }, 'merge');
-    await waitFor(async () => (await codeOf(member.list(CONFIG_MAPS, { namespace: 'default' }))) === 403, { what: 'the removed member refused', timeoutMs: 60_000 });
+    await waitFor(async () => (await apiCode(member.list(CONFIG_MAPS, { namespace: 'default' }))) === 403, { what: 'the removed member refused', timeoutMs: 60_000 });
     assert.equal(await workloadAdmin.get(R.clusterRoleBinding, roleBindingName('member')), undefined);
     assert.notEqual(await workloadAdmin.get(R.clusterRoleBinding, roleBindingName('owner')), undefined);
   });

@@ -9,25 +9,15 @@ import { pino } from 'pino';
 import { PLATFORM_ADMINS_BINDING, PLATFORM_CONFIG_NAME } from '@beamline/api';
 import { kubeconfigYamlForDir, startControlPlane, type ControlPlane } from '@beamline/control-plane';
 import { defaultPlatformConfig, installApi } from '@beamline/install';
-import { KubeApiError, KubeClient } from '@beamline/kube';
+import { KubeClient } from '@beamline/kube';
 import { Manager } from '@beamline/reconcile';
-import { useTestEnv, waitFor } from '@beamline/testenv';
+import { apiCode, useTestEnv, waitFor } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
 import type { Binding } from './desired.ts';
 import { tenancyControllers } from './index.ts';
 import { TENANCY_RESOURCES as R } from './kinds.ts';
 
 const env = useTestEnv('platform-admins');
-
-async function codeOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    if (error instanceof KubeApiError) return error.code;
-    throw error;
-  }
-}
 
 describe('platform admins of the management cluster', () => {
   let plane: ControlPlane | undefined;
@@ -67,14 +57,14 @@ describe('platform admins of the management cluster', () => {
     const ops = await userClient('oidc:olga@lab.org', ['oidc:ops']);
     const other = await userClient('oidc:sam@lab.org', ['oidc:physics']);
     const unprefixed = await userClient('ops-impostor', ['ops']);
-    assert.equal(await codeOf(ops.list(RESOURCES.secret, { namespace: 'kube-system' })), 200);
-    assert.equal(await codeOf(other.list(RESOURCES.secret, { namespace: 'kube-system' })), 403);
-    assert.equal(await codeOf(unprefixed.list(RESOURCES.secret, { namespace: 'kube-system' })), 403);
+    assert.equal(await apiCode(ops.list(RESOURCES.secret, { namespace: 'kube-system' })), 200);
+    assert.equal(await apiCode(other.list(RESOURCES.secret, { namespace: 'kube-system' })), 403);
+    assert.equal(await apiCode(unprefixed.list(RESOURCES.secret, { namespace: 'kube-system' })), 403);
 
     await setIdentity({ groupsPrefix: 'lab:', adminGroups: ['ops', 'sre'] });
     await waitFor(async () => (await admin.get<Binding>(R.clusterRoleBinding, PLATFORM_ADMINS_BINDING))?.subjects.length === 2, { what: 'the binding rewritten', timeoutMs: 30_000 });
     assert.deepEqual((await admin.get<Binding>(R.clusterRoleBinding, PLATFORM_ADMINS_BINDING))?.subjects.map((subject) => subject.name), ['lab:ops', 'lab:sre']);
-    assert.equal(await codeOf(ops.list(RESOURCES.secret, { namespace: 'kube-system' })), 403);
+    assert.equal(await apiCode(ops.list(RESOURCES.secret, { namespace: 'kube-system' })), 403);
 
     await setIdentity({ adminGroups: null });
     await waitFor(async () => (await admin.get(R.clusterRoleBinding, PLATFORM_ADMINS_BINDING)) === undefined, { what: 'the binding removed', timeoutMs: 30_000 });

@@ -6,26 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { API_VERSION, PROJECT_LABEL, projectNamespace, type Project, type ProjectSpec } from '@beamline/api';
 import { defaultTemplates, installApi } from '@beamline/install';
-import { clientFor, KubeApiError, KubeClient, type KubeObject } from '@beamline/kube';
+import { clientFor, KubeClient, type KubeObject } from '@beamline/kube';
 import { Manager } from '@beamline/reconcile';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { apiCode, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
 import { PROJECT_DEFAULTS, roleBindingName } from './desired.ts';
 import { tenancyControllers } from './index.ts';
 import { TENANCY_RESOURCES as R } from './kinds.ts';
 
 const env = useTestEnv('projects');
-
-/** The HTTP status a call ended with: 200, or the apiserver's refusal. */
-async function codeOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    if (error instanceof KubeApiError) return error.code;
-    throw error;
-  }
-}
 
 describe('Project controller and the project ClusterRoles', () => {
   let manager: Manager | undefined;
@@ -120,21 +109,21 @@ describe('Project controller and the project ClusterRoles', () => {
     const theirs = projectNamespace(chemistry);
     const owner = await userClient(alice);
     const member = await userClient(`dave-${physics}@lab.org`, [physicsGroup]);
-    assert.equal(await codeOf(member.create(RESOURCES.cluster, cluster('by-member', mine))), 200);
-    assert.equal(await codeOf(owner.create(RESOURCES.cluster, cluster('by-owner', mine))), 200);
-    assert.equal(await codeOf(member.list(RESOURCES.cluster, { namespace: theirs })), 403);
-    assert.equal(await codeOf(owner.create(RESOURCES.cluster, cluster('intruder', theirs))), 403);
+    assert.equal(await apiCode(member.create(RESOURCES.cluster, cluster('by-member', mine))), 200);
+    assert.equal(await apiCode(owner.create(RESOURCES.cluster, cluster('by-owner', mine))), 200);
+    assert.equal(await apiCode(member.list(RESOURCES.cluster, { namespace: theirs })), 403);
+    assert.equal(await apiCode(owner.create(RESOURCES.cluster, cluster('intruder', theirs))), 403);
     // Secrets: written (a Git credential), never read back (kubeconfig Secrets hold admin certificates).
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-token', namespace: mine }, stringData: { token: 'not-a-real-token' } } as KubeObject;
-    assert.equal(await codeOf(owner.create(RESOURCES.secret, secret)), 200);
-    assert.equal(await codeOf(owner.get(RESOURCES.secret, 'git-token', mine)), 403);
-    assert.equal(await codeOf(owner.list(RESOURCES.secret, { namespace: mine })), 403);
-    assert.equal(await codeOf(member.get(RESOURCES.secret, 'git-token', mine)), 403);
+    assert.equal(await apiCode(owner.create(RESOURCES.secret, secret)), 200);
+    assert.equal(await apiCode(owner.get(RESOURCES.secret, 'git-token', mine)), 403);
+    assert.equal(await apiCode(owner.list(RESOURCES.secret, { namespace: mine })), 403);
+    assert.equal(await apiCode(member.get(RESOURCES.secret, 'git-token', mine)), 403);
     // The project itself is readable by its members, other projects are not; templates by anyone signed in.
-    assert.equal(await codeOf(member.get(R.project, physics)), 200);
-    assert.equal(await codeOf(member.get(R.project, chemistry)), 403);
-    assert.equal(await codeOf(member.list(R.project)), 403);
-    assert.equal(await codeOf(member.get(RESOURCES.clusterTemplate, template)), 200);
+    assert.equal(await apiCode(member.get(R.project, physics)), 200);
+    assert.equal(await apiCode(member.get(R.project, chemistry)), 403);
+    assert.equal(await apiCode(member.list(R.project)), 403);
+    assert.equal(await apiCode(member.get(RESOURCES.clusterTemplate, template)), 200);
     // Usage counts the Clusters of the namespace and, before their NodeGroups exist, their template's groups (small: 3 nodes each).
     const usage = await waitFor(async () => {
       const found = (await getProject(physics))?.status?.usage;
@@ -148,30 +137,30 @@ describe('Project controller and the project ClusterRoles', () => {
     const namespace = projectNamespace(physics);
     const viewer = await userClient(bob);
     await admin().create(RESOURCES.cluster, cluster('seen', namespace)).catch(() => undefined);
-    assert.equal(await codeOf(viewer.list(RESOURCES.cluster, { namespace })), 200);
-    assert.equal(await codeOf(viewer.get(RESOURCES.cluster, 'seen', namespace)), 200);
-    assert.equal(await codeOf(viewer.create(RESOURCES.cluster, cluster('by-viewer', namespace))), 403);
-    assert.equal(await codeOf(viewer.patch(RESOURCES.cluster, 'seen', namespace, { metadata: { labels: { touched: 'yes' } } }, 'merge')), 403);
-    assert.equal(await codeOf(viewer.delete(RESOURCES.cluster, 'seen', namespace)), 403);
-    assert.equal(await codeOf(viewer.create(RESOURCES.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'v', namespace }, stringData: { a: 'b' } } as KubeObject)), 403);
-    assert.equal(await codeOf(viewer.create(R.roleBinding, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'v', namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [] } as KubeObject)), 403);
+    assert.equal(await apiCode(viewer.list(RESOURCES.cluster, { namespace })), 200);
+    assert.equal(await apiCode(viewer.get(RESOURCES.cluster, 'seen', namespace)), 200);
+    assert.equal(await apiCode(viewer.create(RESOURCES.cluster, cluster('by-viewer', namespace))), 403);
+    assert.equal(await apiCode(viewer.patch(RESOURCES.cluster, 'seen', namespace, { metadata: { labels: { touched: 'yes' } } }, 'merge')), 403);
+    assert.equal(await apiCode(viewer.delete(RESOURCES.cluster, 'seen', namespace)), 403);
+    assert.equal(await apiCode(viewer.create(RESOURCES.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'v', namespace }, stringData: { a: 'b' } } as KubeObject)), 403);
+    assert.equal(await apiCode(viewer.create(R.roleBinding, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'v', namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [] } as KubeObject)), 403);
   });
 
   test('removing a member removes its access, and removed namespace defaults are deleted', async () => {
     await waitReady(physics);
     const namespace = projectNamespace(physics);
     const member = await userClient(`erin-${physics}@lab.org`, [physicsGroup]);
-    assert.equal(await codeOf(member.list(RESOURCES.cluster, { namespace })), 200);
+    assert.equal(await apiCode(member.list(RESOURCES.cluster, { namespace })), 200);
     const project = await getProject(physics);
     assert.ok(project !== undefined);
     // A merge patch of the spec: the controller writes status meanwhile, so a PUT of what was read could conflict.
     const members = project.spec.members.filter((entry) => entry.kind !== 'Group');
     await admin().patch(R.project, physics, undefined, { spec: { members, namespaceDefaults: { limitRange: null } } }, 'merge');
-    await waitFor(async () => (await codeOf(member.list(RESOURCES.cluster, { namespace }))) === 403, { what: 'the removed group refused', timeoutMs: 30_000 });
+    await waitFor(async () => (await apiCode(member.list(RESOURCES.cluster, { namespace }))) === 403, { what: 'the removed group refused', timeoutMs: 30_000 });
     assert.equal(await admin().get(R.roleBinding, roleBindingName('member'), namespace), undefined);
     await waitFor(async () => (await admin().get(R.limitRange, PROJECT_DEFAULTS, namespace)) === undefined, { what: 'the LimitRange removed', timeoutMs: 30_000 });
     assert.notEqual(await admin().get(R.resourceQuota, PROJECT_DEFAULTS, namespace), undefined);
-    assert.equal(await codeOf(member.get(R.project, physics)), 403);
+    assert.equal(await apiCode(member.get(R.project, physics)), 403);
   });
 
   test('a namespace that exists without the project label is never adopted: Ready=False NamespaceConflict', async () => {
@@ -198,9 +187,9 @@ describe('Project controller and the project ClusterRoles', () => {
     const body = (spec: Partial<ProjectSpec>): KubeObject =>
       ({ apiVersion: API_VERSION, kind: 'Project', metadata: { name: uniqueName('dup') }, spec: { displayName: 'Dup', members: [{ kind: 'User', name: 'a', role: 'owner' }], ...spec } }) as KubeObject;
     const dryRun = (object: KubeObject): Promise<unknown> => admin().request('POST', '/apis/beamline.dev/v1alpha1/projects', { body: object, query: { dryRun: 'All' } });
-    assert.equal(await codeOf(dryRun(body({ sharedNamespaces: [entry, { ...entry, namespace: 'batch' }] }))), 200);
-    assert.equal(await codeOf(dryRun(body({ sharedNamespaces: [entry, { ...entry }] }))), 422);
-    assert.equal(await codeOf(dryRun(body({ members: [{ kind: 'User', name: 'a', role: 'owner' }, { kind: 'User', name: 'a', role: 'viewer' }] }))), 422);
+    assert.equal(await apiCode(dryRun(body({ sharedNamespaces: [entry, { ...entry, namespace: 'batch' }] }))), 200);
+    assert.equal(await apiCode(dryRun(body({ sharedNamespaces: [entry, { ...entry }] }))), 422);
+    assert.equal(await apiCode(dryRun(body({ members: [{ kind: 'User', name: 'a', role: 'owner' }, { kind: 'User', name: 'a', role: 'viewer' }] }))), 422);
   });
 
   test('deleting a project deletes its namespace, with its Clusters, then the Project', async () => {

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { API_VERSION, PROJECT_LABEL, projectDeliveryUser, SHARED_CLUSTER_LABEL, type Project, type ProjectSpec } from '@beamline/api';
 import { defaultTemplates, installApi } from '@beamline/install';
-import { clientFor, KubeApiError, type KubeClient, type KubeObject } from '@beamline/kube';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { clientFor, type KubeClient, type KubeObject } from '@beamline/kube';
+import { apiCode, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
 import { DELIVERY_BINDING, NETWORK_POLICY_NAMES, PROJECT_DEFAULTS, roleBindingName, type Binding } from './desired.ts';
 import { TENANCY_RESOURCES as R } from './kinds.ts';
@@ -15,16 +15,6 @@ import { startTenancyInProcess, type TenancyInProcess } from './testing/tenancy-
 const env = useTestEnv('shared-ns');
 
 const CONFIG_MAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true } as const;
-
-async function codeOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    if (error instanceof KubeApiError) return error.code;
-    throw error;
-  }
-}
 
 describe('namespaces of projects on a shared cluster', () => {
   let running: TenancyInProcess | undefined;
@@ -100,9 +90,9 @@ describe('namespaces of projects on a shared cluster', () => {
     await waitReady(beta);
     const member = await running.workloadClientFor(env.namespace, shared, { name: 'oidc:dave@lab.org', groups: [`oidc:team-${alpha}`] });
     const configMap = (namespace: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'by-member', namespace }, data: { a: 'b' } }) as KubeObject;
-    assert.equal(await codeOf(member.create(CONFIG_MAPS, configMap(`${alpha}-web`))), 200);
-    assert.equal(await codeOf(member.create(CONFIG_MAPS, configMap(`${beta}-web`))), 403);
-    assert.equal(await codeOf(member.list(CONFIG_MAPS, { namespace: 'default' })), 403);
+    assert.equal(await apiCode(member.create(CONFIG_MAPS, configMap(`${alpha}-web`))), 200);
+    assert.equal(await apiCode(member.create(CONFIG_MAPS, configMap(`${beta}-web`))), 403);
+    assert.equal(await apiCode(member.list(CONFIG_MAPS, { namespace: 'default' })), 403);
     assert.equal((await workload.get(R.namespace, `${beta}-web`))?.metadata?.labels?.[PROJECT_LABEL], beta);
     assert.equal((await workload.list(R.networkPolicy, { namespace: `${beta}-web` })).items.length, 0);
   });

@@ -21,3 +21,19 @@ export async function apiOutcome(call: Promise<unknown>): Promise<ApiOutcome> {
     }
   }
 }
+
+/**
+ * The HTTP status a call ended with: 200, or the status the apiserver refused it with (a
+ * client-node `ApiException` or an `@beamline/kube` `KubeApiError`, both carry `code`). Anything
+ * else (a bug, a network error) is thrown, so a test of refusals never passes on it.
+ */
+export async function apiCode(call: Promise<unknown>): Promise<number> {
+  try {
+    await call;
+    return 200;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'number') return code;
+    throw error;
+  }
+}
