@@ -121,7 +121,9 @@ describe('portal server', () => {
     idpDir = await mkdtemp(join(tmpdir(), 'beamline-portal-idp-'));
     idp = await startIdentityProvider({ dir: idpDir, users: DEMO_USERS, redirectUris: [`${server.url}/auth/callback`] });
     identity.current = { issuer: idp.issuer, clientID: idp.clientID, certificateAuthority: idp.caPem };
-    await portal.cache.whenSynced();
+    // Only the PlatformConfig is watched until someone asks for a view: the first /api/fleet starts the rest.
+    await waitFor(() => started.cache.identitySynced, { what: "the portal's PlatformConfig informer" });
+    assert.equal(started.cache.synced, false, 'the views are not watched before a view is asked for');
   });
 
   after(async () => {

@@ -77,6 +77,8 @@ export interface PortalDeps {
 
 const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** How long the first request for a view waits for the views' informers to list (they start with it). */
+const VIEWS_SYNC_WAIT_MS = 15_000;
 /** Request headers the proxy forwards; everything else (cookies, Authorization, Impersonate-*, the CSRF token) stays here. */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-encoding', 'content-type'];
 /** Response headers the proxy passes back. */
@@ -204,7 +206,7 @@ export class PortalRoutes {
     if (this.#deps.identity !== undefined) {
       identity = this.#deps.identity();
     } else {
-      this.#requireSynced();
+      if (!this.#deps.cache.identitySynced) throw new ServiceUnavailableError('the portal is starting: the PlatformConfig has not been read yet; retry in a few seconds');
       identity = this.#deps.cache.index.identity();
     }
     if (identity === undefined) throw new NotFoundError('no identity provider is configured: set spec.identity of PlatformConfig beamline');
@@ -327,12 +329,21 @@ export class PortalRoutes {
     this.#revoked.set(session.sid, session.exp);
   }
 
-  #requireSynced(): void {
-    if (!this.#deps.cache.synced) throw new ServiceUnavailableError('the portal is starting: its caches have not synced yet; retry in a few seconds');
+  /**
+   * Makes sure the views' informers run (they start on the first request for a view) and have
+   * listed once: the first request waits for that, a bounded while; then 503 to retry.
+   */
+  async #requireSynced(): Promise<void> {
+    if (this.#deps.cache.synced) return;
+    try {
+      await this.#deps.cache.whenSynced(AbortSignal.timeout(VIEWS_SYNC_WAIT_MS));
+    } catch {
+      throw new ServiceUnavailableError('the portal is starting: its caches have not synced yet; retry in a few seconds');
+    }
   }
 
   async #fleet(session: Session, reply: FastifyReply): Promise<FastifyReply> {
-    this.#requireSynced();
+    await this.#requireSynced();
     const index = this.#deps.cache.index;
     const version = index.version;
     const namespaces = index.namespaces();
@@ -360,7 +371,7 @@ export class PortalRoutes {
   }
 
   async #projectsUsage(session: Session): Promise<unknown> {
-    this.#requireSynced();
+    await this.#requireSynced();
     const projects = this.#deps.cache.index.projects();
     if ((await this.#deps.access.review(session, { verb: 'list', group: GROUP, resource: 'projects' })).allowed) return { projects };
     const allowed = await Promise.all(projects.map((project) => this.#deps.access.review(session, { verb: 'get', group: GROUP, resource: 'projects', name: project.name })));
@@ -399,8 +410,8 @@ export class PortalRoutes {
     }
   }
 
-  #events(session: Session, request: FastifyRequest, reply: FastifyReply): void {
-    this.#requireSynced();
+  async #events(session: Session, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.#requireSynced();
     const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' };
     reply.hijack();
     reply.raw.writeHead(200, headers);
