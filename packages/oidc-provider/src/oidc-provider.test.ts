@@ -89,6 +89,21 @@ describe('the identity provider process', () => {
     assert.match(callback, /code_challenge|PKCE|invalid_request/i);
   });
 
+  it("accepts a manager portal's loopback `/auth/callback` on any port, and no other loopback path", async () => {
+    const verifier = client.randomPKCECodeVerifier();
+    const authorize = async (redirectUri: string): Promise<URL> =>
+      client.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+    const portal = 'http://127.0.0.1:41234/auth/callback';
+    const callback = await browserLogin(await authorize(portal), alice, { caPem: provider.caPem });
+    assert.ok(callback.startsWith(`${portal}?code=`), callback);
+    await assert.rejects(browserLogin(await authorize('http://127.0.0.1:41234/elsewhere'), alice, { caPem: provider.caPem }), /redirect_uri/);
+  });
+
   it('refuses a redirect URI that is neither loopback nor listed', async () => {
     const verifier = client.randomPKCECodeVerifier();
     const url = client.buildAuthorizationUrl(config, {

@@ -78,12 +78,13 @@ const configuration: Configuration = {
       client_id: config.clientID,
       client_name: 'Beamline',
       // Native: any port on a loopback redirect URI is allowed (RFC 8252 7.3), which the CLI's
-      // one-shot listener on a random port needs.
+      // one-shot listener on a random port needs; `/auth/callback` is a manager's portal on
+      // loopback (the sandbox, a test's manager on a port it learns only once it listens).
       application_type: 'native',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       response_types: ['code'],
-      redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback', ...config.redirectUris],
+      redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback', 'http://127.0.0.1/auth/callback', ...config.redirectUris],
       post_logout_redirect_uris: config.redirectUris.filter((uri) => uri.startsWith('https:')),
     },
   ],
