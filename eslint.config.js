@@ -8,7 +8,8 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'apps/cli/bin/**', 'eslint.config.js'] },
   {
-    files: ['**/*.ts'],
+    // .tsx: the portal web app (apps/portal/web, its own tsconfig with the DOM and JSX).
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

@@ -11,6 +11,7 @@ import type { OidcFetch } from './portal/oidc.ts';
 import { PortalCache } from './portal/portal-cache.ts';
 import { PortalRoutes, type PortalRateLimits } from './portal/routes.ts';
 import { loadOrCreateSessionKey } from './portal/session-key.ts';
+import { registerPortalApp } from './portal/static.ts';
 
 /** Options of {@link createPortal}. */
 export interface PortalOptions {
@@ -34,6 +35,8 @@ export interface PortalOptions {
   readonly identity?: () => Identity | undefined;
   /** Counters of logins, proxied requests and open streams (the capability registers them on `/metrics`). */
   readonly metrics?: PortalMetrics;
+  /** The built web app served at `/` (`index.html`, `assets/`). Default `apps/portal/dist`. */
+  readonly appDist?: string;
   readonly logger?: Logger;
 }
 
@@ -52,7 +55,7 @@ export interface Portal {
 /**
  * The portal server: `/auth/*` (OIDC login, logout), `/api/session`, `/api/auth/config`,
  * `/api/fleet`, `/api/projects/usage`, `/api/access`, `/api/events` and the impersonating proxy
- * `/api/kube/*`. See `docs/design/portal-server.md`.
+ * `/api/kube/*`, and the web app at `/` (`docs/design/portal-app.md`). See `docs/design/portal-server.md`.
  */
 export function createPortal(options: PortalOptions): Portal {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -90,7 +93,10 @@ export function createPortal(options: PortalOptions): Portal {
   });
   return {
     cache,
-    register: (app) => routes.register(app),
+    register: (app) => {
+      routes.register(app);
+      registerPortalApp(app, options.appDist === undefined ? {} : { dist: options.appDist });
+    },
     start: () => {
       cache.start();
       // Loaded early so the first login does not wait for it; failures are retried per request.

@@ -128,7 +128,7 @@ export class PortalRoutes {
     void app.register(async (scope) => {
       await scope.register(fastifyCookie);
       await scope.register(fastifyHelmet, {
-        // JSON and event streams only, no pages yet: nothing may load, frame or run from them.
+        // JSON and event streams only: nothing may load, frame or run from them (the app's pages have their own CSP: static.ts).
         contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"] } },
         crossOriginResourcePolicy: { policy: 'same-origin' },
         referrerPolicy: { policy: 'no-referrer' },

@@ -1,0 +1,74 @@
+/**
+ * The portal app's entry: asks `/api/session` who is logged in; without a session it shows the
+ * login page, with one the layout, the routes and the live event stream.
+ */
+import { StrictMode, useEffect, useState, type ReactNode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { ApiError, getJson } from './api.ts';
+import { Layout } from './layout.tsx';
+import { LiveContext, useEventStream } from './live.ts';
+import { ClustersPage, DashboardPage, LoginPage, NotFoundPage, ProjectsPage, TemplatesPage } from './pages.tsx';
+import { ErrorState, Loading } from './states.tsx';
+import type { SessionInfo } from './types.ts';
+import './styles.css';
+
+type SessionState = { readonly state: 'loading' } | { readonly state: 'anonymous'; readonly loggedOut: boolean } | { readonly state: 'error'; readonly error: Error } | { readonly state: 'ready'; readonly session: SessionInfo };
+
+function App(): ReactNode {
+  const [session, setSession] = useState<SessionState>({ state: 'loading' });
+  useEffect(() => {
+    const controller = new AbortController();
+    getJson<SessionInfo>('/api/session', controller.signal).then(
+      (info) => setSession({ state: 'ready', session: info }),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        if (error instanceof ApiError && error.status === 401) setSession({ state: 'anonymous', loggedOut: false });
+        else setSession({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+      },
+    );
+    return () => controller.abort();
+  }, []);
+  const live = useEventStream(session.state === 'ready');
+  switch (session.state) {
+    case 'loading':
+      return (
+        <main id="main">
+          <Loading what="your session" />
+        </main>
+      );
+    case 'error':
+      return (
+        <main id="main">
+          <h1>Beamline</h1>
+          <ErrorState what="your session" error={session.error} />
+        </main>
+      );
+    case 'anonymous':
+      return <LoginPage expired={session.loggedOut} />;
+    case 'ready':
+      return (
+        <LiveContext value={live}>
+          <BrowserRouter>
+            <Routes>
+              <Route element={<Layout session={session.session} live={live.connected} onLoggedOut={() => setSession({ state: 'anonymous', loggedOut: true })} />}>
+                <Route index element={<DashboardPage />} />
+                <Route path="clusters" element={<ClustersPage />} />
+                <Route path="projects" element={<ProjectsPage />} />
+                <Route path="templates" element={<TemplatesPage />} />
+                <Route path="*" element={<NotFoundPage />} />
+              </Route>
+            </Routes>
+          </BrowserRouter>
+        </LiveContext>
+      );
+  }
+}
+
+const container = document.getElementById('root');
+if (container === null) throw new Error('the page has no #root element');
+createRoot(container).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
