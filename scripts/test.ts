@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ensureBinaries, MissingToolError, stderrProgress } from '@beamline/binaries';
+import { ensurePortalBuilt } from '@beamline/portal';
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
@@ -20,6 +21,14 @@ try {
 } catch (error) {
   process.stderr.write(`error: ${(error as Error).message}\n`);
   process.exit(error instanceof MissingToolError ? 3 : 1);
+}
+// The portal web app, built when missing or older than its sources: the browser tests load it
+// from the manager (the serving tests make their own tiny build and need none).
+try {
+  await ensurePortalBuilt({ progress: (message) => stderrProgress('setup').step(message) });
+} catch (error) {
+  process.stderr.write(`error: failed to build the portal app: ${(error as Error).message}\n`);
+  process.exit(1);
 }
 
 // e2e/: the end-to-end tests (the real CLI and manager processes); scripts/: checks of the workspace itself.

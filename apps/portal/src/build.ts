@@ -4,6 +4,7 @@
  * {@link ensurePortalBuilt} so a fresh checkout, or one whose sources changed, gets a current
  * build without a separate step; `npm run build:portal` builds on demand.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,8 @@ export async function portalBuildReason(dist = PORTAL_DIST): Promise<string | un
  */
 export async function buildPortal(options: { dist?: string; progress?: BuildProgress } = {}): Promise<void> {
   const dist = options.dist ?? PORTAL_DIST;
-  const staging = `${dist}.building-${process.pid}`;
+  // Unique per build: two `beamline up` or test runs may build at once (each swaps in a whole build).
+  const staging = `${dist}.building-${process.pid}-${randomUUID()}`;
   // Imported here: vite is a devDependency, needed only to build, never by the manager serving dist.
   const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
   options.progress?.('building the portal app (vite)');
@@ -70,7 +72,13 @@ export async function buildPortal(options: { dist?: string; progress?: BuildProg
     });
     await mkdir(dirname(dist), { recursive: true });
     await rm(dist, { recursive: true, force: true });
-    await rename(staging, dist);
+    try {
+      await rename(staging, dist);
+    } catch (error) {
+      // A concurrent build swapped its own (identical) build in between our rm and rename: keep it.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    }
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

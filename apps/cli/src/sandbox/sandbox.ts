@@ -22,6 +22,7 @@ import {
   writeAuthenticationConfig,
 } from '@beamline/control-plane';
 import { stopIdentityProvider } from '@beamline/oidc-provider';
+import { ensurePortalBuilt } from '@beamline/portal';
 import { jwtIssuersOf } from '@beamline/providers';
 import type { Identity } from '@beamline/api';
 import { MANAGER_NODE_FLAGS } from '../manager-flags.ts';
@@ -145,6 +146,19 @@ async function planManager(layout: SandboxLayout, requestedPort: number | undefi
   return { port: choice.port, ...(choice.notice === undefined ? {} : { notice: choice.notice }) };
 }
 
+/**
+ * Builds the portal web app the manager serves at `/` when it is missing or stale. Not fatal: the
+ * API, the CLI and the controllers work without it, and the manager then answers 503 at `/`
+ * saying how to build it, which is what we say here too.
+ */
+async function ensurePortalApp(progress: Progress): Promise<void> {
+  try {
+    await ensurePortalBuilt({ progress: (message) => progress.step(message) });
+  } catch (error) {
+    progress.step(`the portal web app could not be built (${(error as Error).message}); the manager answers 503 at / until \`npm run build:portal\` succeeds`);
+  }
+}
+
 async function ensureManager(layout: SandboxLayout, progress: Progress, plan: ManagerPlan): Promise<{ record: ManagerRecord; notice?: string }> {
   await ensurePrivateDir(layout.logDir);
   await ensurePrivateDir(layout.pidDir);
@@ -152,6 +166,7 @@ async function ensureManager(layout: SandboxLayout, progress: Progress, plan: Ma
   // Also tightens a log an older Beamline left world-readable.
   await ensurePrivateFile(logFile);
   if (plan.running !== undefined) return { record: plan.running };
+  await ensurePortalApp(progress);
   const port = plan.port;
   const url = `http://127.0.0.1:${port}`;
   progress.step(`starting the manager on port ${port} (log: ${logFile})`);
