@@ -193,4 +193,17 @@ describe('tenancy end to end: one login, plain kubectl, RBAC per role', () => {
     assert.equal(carol.code, 0, carol.stderr);
     assert.ok(!carol.stdout.includes(projectName), carol.stdout);
   });
+  test('an owner manages the members with the CLI; a member may not', async () => {
+    const as = (name: string, ...args: string[]): Promise<CliRun> =>
+      runCli([...args, '--kubeconfig', join(homes.get(name) ?? '', 'identity', 'management.kubeconfig')], { ...process.env, BEAMLINE_HOME: homes.get(name) ?? '', KUBECONFIG: '' });
+    const added = await as('alice', 'project', 'set-member', projectName, 'group:chemistry', '--role', 'viewer');
+    assert.equal(added.code, 0, added.stderr);
+    const project = await clientFor(env.kubeConfig).get<Project>({ apiVersion: API_VERSION, kind: 'Project', plural: 'projects', namespaced: false }, projectName);
+    assert.ok(project?.spec.members.some((member) => member.kind === 'Group' && member.name === 'chemistry' && member.role === 'viewer'));
+    const refused = await as('bob', 'project', 'remove-member', projectName, 'group:chemistry');
+    assert.notEqual(refused.code, 0, 'a member changed the members');
+    assert.match(refused.stderr, /cannot patch resource "projects"/);
+    const removed = await as('alice', 'project', 'remove-member', projectName, 'group:chemistry');
+    assert.equal(removed.code, 0, removed.stderr);
+  });
 });

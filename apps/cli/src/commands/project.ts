@@ -62,6 +62,25 @@ export function projectObject(name: string, displayName: string, members: readon
   return { apiVersion: API_VERSION, kind: PROJECT.kind, metadata: { name }, spec: { displayName, members: members.map((member) => ({ ...member })) } };
 }
 
+/**
+ * The members with `member` given its role: replaced in place when the user or group is already
+ * a member, appended otherwise. Pure: `set-member` sends the result.
+ */
+export function withMember(members: readonly MemberArgument[], member: MemberArgument): MemberArgument[] {
+  const index = members.findIndex((entry) => entry.kind === member.kind && entry.name === member.name);
+  return index === -1 ? [...members, member] : members.map((entry, at) => (at === index ? member : entry));
+}
+
+/** The members without the user or group; refuses one that is not a member, and removing the last owner (as the API does). */
+export function withoutMember(members: readonly MemberArgument[], kind: MemberArgument['kind'], name: string): MemberArgument[] {
+  const rest = members.filter((entry) => !(entry.kind === kind && entry.name === name));
+  if (rest.length === members.length) throw new CliError(`${kind === 'Group' ? 'group' : 'user'} "${name}" is not a member`);
+  if (!rest.some((entry) => entry.role === 'owner')) throw new CliError('a project keeps at least one owner: give another member the owner role first');
+  return rest;
+}
+
+const ROLES: readonly MemberArgument['role'][] = ['owner', 'member', 'viewer'];
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 const PROJECT_TABLE = {
@@ -130,6 +149,38 @@ export function registerProject(program: Command): void {
       const config = configOf(command);
       const created = await callApi(config, `create project "${name}"`, () => resourceClient(config, PROJECT_KIND).create(body));
       process.stdout.write(format === undefined || format === 'table' ? `project/${name} created\n` : `${printObjects([created], format, PROJECT_TABLE, true)}\n`);
+    });
+
+  /** Reads the project, changes its members, writes them back only if nobody changed it meanwhile (resourceVersion). */
+  const changeMembers = async (command: Command, name: string, change: (members: readonly MemberArgument[]) => MemberArgument[]): Promise<void> => {
+    checkProjectName(name);
+    const config = configOf(command);
+    const client = resourceClient(config, PROJECT_KIND);
+    const current = await callApi(config, `get project "${name}"`, () => client.get(name));
+    const members = change((current.spec?.members as MemberArgument[] | undefined) ?? []);
+    // The list is atomic: a merge patch replaces it whole; the resourceVersion makes a concurrent edit a conflict, not a loss.
+    await callApi(config, `update project "${name}"`, () => client.patch(name, { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { members } }));
+  };
+
+  project
+    .command('set-member <project> <user|group:NAME>')
+    .description("give a user or group a role in the project (owners may; quotas and the rest stay the platform admins')")
+    .requiredOption('--role <role>', 'owner, member or viewer')
+    .action(async (name: string, who: string, options: { role: string }, command: Command) => {
+      const role = options.role as MemberArgument['role'];
+      if (!ROLES.includes(role)) throw new CliError(`invalid value "${options.role}" for --role: one of ${ROLES.join(', ')}`, 2);
+      const member = parseMember(who, role);
+      await changeMembers(command, name, (members) => withMember(members, member));
+      process.stdout.write(`project/${name}: ${member.kind === 'Group' ? 'group' : 'user'} ${member.name} is ${role}\n`);
+    });
+
+  project
+    .command('remove-member <project> <user|group:NAME>')
+    .description('take a user or group out of the project')
+    .action(async (name: string, who: string, _options: unknown, command: Command) => {
+      const member = parseMember(who, 'member');
+      await changeMembers(command, name, (members) => withoutMember(members, member.kind, member.name));
+      process.stdout.write(`project/${name}: ${member.kind === 'Group' ? 'group' : 'user'} ${member.name} removed\n`);
     });
 
   project
