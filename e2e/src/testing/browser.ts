@@ -28,12 +28,21 @@ export function chromiumPath(): string {
   throw new MissingBrowserError('`chromium` is not on PATH');
 }
 
+/** Chromium's console line for a response of status >= 400 (not for a failed connection, `net::ERR_…`, which stays an error). */
+const HTTP_STATUS_LINE = /^Failed to load resource: the server responded with a status of \d+/;
+
 /** A launched headless Chromium with one context; `close()` ends the browser process. */
 export interface TestBrowser {
   readonly browser: Browser;
   readonly context: BrowserContext;
-  /** Console messages of type `error` and uncaught page errors, of every page opened through {@link TestBrowser.newPage}. */
+  /**
+   * Console messages of type `error` and uncaught page errors, of every page opened through
+   * {@link TestBrowser.newPage}; without Chromium's own "Failed to load resource: the server
+   * responded with a status of …" lines, which repeat what {@link TestBrowser.failedResponses} holds.
+   */
   readonly errors: string[];
+  /** Every response with a status of 400 or more those pages received, so tests can allow the expected ones by name. */
+  readonly failedResponses: { readonly status: number; readonly url: string }[];
   /** A new page of the context whose console errors and page errors land in {@link TestBrowser.errors}. */
   newPage(): Promise<Page>;
   close(): Promise<void>;
@@ -51,14 +60,19 @@ export async function launchBrowser(options: { ignoreHTTPSErrors?: boolean } = {
   try {
     const context = await browser.newContext({ ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false, viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
+    const failedResponses: { status: number; url: string }[] = [];
     return {
       browser,
       context,
       errors,
+      failedResponses,
       async newPage() {
         const page = await context.newPage();
         page.on('console', (message) => {
-          if (message.type() === 'error') errors.push(`console error on ${page.url()}: ${message.text()}`);
+          if (message.type() === 'error' && !HTTP_STATUS_LINE.test(message.text())) errors.push(`console error on ${page.url()}: ${message.text()}`);
+        });
+        page.on('response', (response) => {
+          if (response.status() >= 400) failedResponses.push({ status: response.status(), url: response.url() });
         });
         page.on('pageerror', (error) => errors.push(`page error on ${page.url()}: ${error.message}`));
         return page;

@@ -1,0 +1,168 @@
+// The portal in a real browser, as a scientist meets it: Debian's chromium (playwright-core) on the
+// real `beamline manager` process of the run's shared control plane, logging in through the run's
+// real OIDC provider's pages (which allow a loopback `/auth/callback` on any port), then each page
+// of the app: no console or page errors, no serious or critical accessibility violation (axe), and
+// only the clusters of the user's own project.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { API_VERSION, projectNamespace, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
+import { destroyControlPlane } from '@beamline/control-plane';
+import { defaultTemplates, installApi } from '@beamline/install';
+import { clientFor, type ResourceType } from '@beamline/kube';
+import { DEMO_USERS } from '@beamline/oidc-provider';
+import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { launchBrowser, type TestBrowser } from './testing/browser.ts';
+import { removeAdmissionWebhooks, useRunIdentity } from './testing/identity.ts';
+import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
+
+const env = useTestEnv('portal-browser');
+const suffix = uniqueName('p').slice(2);
+const FIELD_MANAGER = 'e2e-portal-browser';
+const templateName = `small-${suffix}`;
+// bob is a member of `mine` (group physics-members); `theirs` belongs to carol's group only.
+const mine = { project: `mine-${suffix}`, cluster: `lab-${suffix}` };
+const theirs = { project: `theirs-${suffix}`, cluster: `other-${suffix}` };
+const bob = DEMO_USERS.find((user) => user.username === 'bob');
+/** Written only when asked: screenshots differ by a few bytes each run, and a test run must not dirty the working tree. */
+const SCREENSHOTS = process.env['BEAMLINE_SCREENSHOTS'] === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : undefined;
+
+const PROJECTS: ResourceType = { apiVersion: API_VERSION, kind: 'Project', plural: 'projects', namespaced: false };
+const CLUSTERS: ResourceType = { apiVersion: API_VERSION, kind: 'Cluster', plural: 'clusters', namespaced: true };
+const TEMPLATES: ResourceType = { apiVersion: API_VERSION, kind: 'ClusterTemplate', plural: 'clustertemplates', namespaced: false };
+const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+
+/**
+ * Responses of status >= 400 the app expects and handles: `/api/session` answers 401 before the
+ * login (how the app learns to show "Log in"), and a user who may not list Clusters in every
+ * namespace gets 403 on the cluster-wide list (the app then lists per project namespace) and on a
+ * namespace where they see applications only.
+ */
+function expected(response: { readonly status: number; readonly url: string }): boolean {
+  const path = new URL(response.url).pathname;
+  if (response.status === 401) return path === '/api/session';
+  if (response.status === 403) return /^\/api\/kube\/apis\/beamline\.dev\/v1alpha1\/(namespaces\/[^/]+\/)?clusters$/.test(path);
+  return false;
+}
+
+/** axe's serious and critical violations of the page as it is now, one line each. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${String(violation.impact)}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+describe('the portal in a browser: log in, every page, only your project', () => {
+  let home: string;
+  let manager: ManagerProcess | undefined;
+  let browser: TestBrowser | undefined;
+  let page: Page | undefined;
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'beamline-e2e-portal-'));
+    const small = defaultTemplates().find((t) => t.metadata.name === 'small');
+    assert.ok(small !== undefined);
+    const templates: ClusterTemplate[] = [{ ...small, metadata: { ...small.metadata, name: templateName } }];
+    await installApi(env.kubeConfig, { templates, probeNamespace: env.namespace });
+    await useRunIdentity(env.kubeConfig, env.identity, FIELD_MANAGER);
+    const client = clientFor(env.kubeConfig);
+    for (const [{ project }, group] of [
+      [mine, 'physics-members'],
+      [theirs, 'chemistry'],
+    ] as const) {
+      const body: Project = {
+        apiVersion: API_VERSION,
+        kind: 'Project',
+        metadata: { name: project },
+        spec: { displayName: `${project} (e2e)`, members: [{ kind: 'Group', name: group, role: 'member' }], templates: [templateName] },
+      };
+      await client.create(PROJECTS, body);
+    }
+    manager = await startManagerProcess({ kubeconfigPath: env.kubeconfigPath, home, leaseNamespace: env.namespace, logFile: join(home, 'manager.log') });
+    for (const { project, cluster } of [mine, theirs]) {
+      const namespace = projectNamespace(project);
+      await waitFor(async () => (await client.get(NAMESPACES, namespace).catch(() => undefined)) !== undefined, { what: `the project namespace ${namespace}`, timeoutMs: 60_000 });
+      // As the platform admin; the cluster need not become Ready for the portal to list it.
+      const body: Cluster = { apiVersion: API_VERSION, kind: 'Cluster', metadata: { name: cluster, namespace }, spec: { templateRef: { name: templateName } } };
+      await waitFor(async () => (await client.create(CLUSTERS, body).then(() => true).catch(() => false)), { what: `the Cluster ${cluster} to be admitted`, timeoutMs: 60_000 });
+    }
+    browser = await launchBrowser({ ignoreHTTPSErrors: true });
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await manager?.stop();
+    const client = clientFor(env.kubeConfig);
+    for (const { project, cluster } of [mine, theirs]) {
+      const namespace = projectNamespace(project);
+      await destroyControlPlane(join(home, 'clusters', namespace, cluster)).catch(() => undefined);
+      await client.patch(CLUSTERS, cluster, namespace, { metadata: { finalizers: [] } }, 'merge').catch(() => undefined);
+      await client.delete(CLUSTERS, cluster, namespace).catch(() => undefined);
+      await client.patch(PROJECTS, project, undefined, { metadata: { finalizers: [] } }, 'merge').catch(() => undefined);
+      await client.delete(PROJECTS, project).catch(() => undefined);
+    }
+    await client.delete(TEMPLATES, templateName).catch(() => undefined);
+    // The manager's admission webhooks must not outlive it, or later files' project namespaces would be refused.
+    await removeAdmissionWebhooks(env.kubeConfig);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  test('logs in through the provider and lands on the Dashboard with the user name', async () => {
+    assert.ok(manager !== undefined && page !== undefined && bob !== undefined);
+    const index = await fetch(`${manager.url}/`);
+    assert.equal(index.status, 200, `the manager serves the app (is it built? npm run build:portal): ${await index.text()}`);
+    await page.goto(`${manager.url}/`);
+    await page.getByRole('link', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.href.startsWith(env.identity.issuer));
+    await page.getByLabel('User name').fill(bob.username);
+    await page.getByLabel('Password').fill(bob.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.href.startsWith(manager?.url ?? 'no manager'));
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await page.getByText(bob.username, { exact: false }).first().waitFor();
+    await page.getByRole('button', { name: 'Log out' }).waitFor();
+  });
+
+  for (const name of ['Dashboard', 'Clusters', 'Projects', 'Templates'] as const) {
+    test(`${name}: reached from the navigation, no errors, no serious accessibility violation`, async () => {
+      assert.ok(page !== undefined && browser !== undefined);
+      await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name }).waitFor();
+      // Let the page's data arrive (or its error state show) before judging it.
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      assert.deepEqual(await seriousViolations(page), [], `axe on ${name}`);
+      // Taken out as they are judged, so a failure names the page it happened on.
+      assert.deepEqual(browser.errors.splice(0), [], `console and page errors up to ${name}`);
+      assert.deepEqual(
+        browser.failedResponses.splice(0).filter((response) => !expected(response)),
+        [],
+        `unexpected failed requests up to ${name}`,
+      );
+      const shot = await page.screenshot({ fullPage: true });
+      assert.ok(shot.length > 1000, 'a screenshot of the page');
+      if (SCREENSHOTS !== undefined) {
+        await mkdir(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ fullPage: true, path: join(SCREENSHOTS, `${name.toLowerCase()}.png`) });
+      }
+    });
+  }
+
+  test("Clusters and the Dashboard show the user's project and its cluster, not another project's", async () => {
+    assert.ok(page !== undefined);
+    await page.getByRole('navigation').getByRole('link', { name: 'Clusters', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Clusters' }).waitFor();
+    await page.getByText(mine.cluster, { exact: true }).first().waitFor();
+    assert.equal(await page.getByText(theirs.cluster).count(), 0, `${theirs.cluster} of another project is not shown`);
+    // The dashboard's per-project rows likewise.
+    await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByText(mine.project, { exact: true }).first().waitFor();
+    assert.equal(await page.getByText(theirs.project).count(), 0, `${theirs.project}, another project, is not on the dashboard`);
+  });
+});
