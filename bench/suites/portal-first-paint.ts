@@ -1,0 +1,37 @@
+// The portal's first paint in a real browser (Debian's chromium through playwright-core), for the
+// `portal` suite: how long a logged-in scientist waits for the dashboard to show anything.
+import { launchBrowser } from '../../e2e/src/testing/browser.ts';
+
+/** How many cold loads the median is taken over. */
+export const FIRST_PAINT_LOADS = 5;
+
+/**
+ * Loads the dashboard at `<url>/` `FIRST_PAINT_LOADS` times, each in a new browser context (no
+ * cache, no service worker, no memory of the last load: cold), with the session cookie already
+ * set (logged in), and returns each load's first contentful paint in ms, from the Paint Timing
+ * API: relative to the navigation's start, the page's time origin. Each load also waits for the
+ * Dashboard heading, so that a page which paints only an error does not pass for a fast one.
+ */
+export async function measureFirstPaint(url: string, cookie: { readonly name: string; readonly value: string }): Promise<number[]> {
+  const browser = await launchBrowser();
+  try {
+    const samples: number[] = [];
+    for (let load = 0; load < FIRST_PAINT_LOADS; load++) {
+      const context = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        await context.addCookies([{ name: cookie.name, value: cookie.value, url }]);
+        const page = await context.newPage();
+        await page.goto(`${url}/`);
+        await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: 30_000 });
+        const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
+        if (paint === undefined) throw new Error('the browser reported no first contentful paint for the dashboard');
+        samples.push(paint);
+      } finally {
+        await context.close();
+      }
+    }
+    return samples;
+  } finally {
+    await browser.close();
+  }
+}
