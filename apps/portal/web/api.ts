@@ -3,7 +3,7 @@
  * typed errors, and a hook that loads a resource and reloads it on the live event stream.
  */
 import { useContext, useEffect, useState } from 'react';
-import { LiveContext } from './live.ts';
+import { LiveContext, UnauthorizedContext } from './live.ts';
 
 /** A failed API call: the HTTP status and the server's message (`@beamline/errors` body). */
 export class ApiError extends Error {
@@ -52,6 +52,7 @@ export type Resource<T> =
  */
 export function useLiveResource<T>(key: string, load: (signal: AbortSignal) => Promise<T>): Resource<T> {
   const { version } = useContext(LiveContext);
+  const unauthorized = useContext(UnauthorizedContext);
   const [resource, setResource] = useState<Resource<T>>({ state: 'loading' });
   const [loadedKey, setLoadedKey] = useState(key);
   if (loadedKey !== key) {
@@ -67,7 +68,9 @@ export function useLiveResource<T>(key: string, load: (signal: AbortSignal) => P
         if (!controller.signal.aborted) setResource({ state: 'ready', data, reloading: false });
       },
       (error: unknown) => {
-        if (!controller.signal.aborted) setResource({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+        if (controller.signal.aborted) return;
+        if (error instanceof ApiError && error.status === 401) unauthorized();
+        setResource({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
       },
     );
     return () => controller.abort();

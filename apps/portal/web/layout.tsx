@@ -42,10 +42,9 @@ export function Layout({ session, live, onLoggedOut }: { readonly session: Sessi
           </ul>
         </nav>
         <div className="user">
-          <span className={live ? 'live live-on' : 'live'} title={live ? 'Live updates on' : 'Live updates reconnecting'}>
-            {live ? 'Live' : 'Offline'}
-          </span>
-          <span className="user-name" aria-label="Signed in as">
+          <span className={live ? 'live live-on' : 'live'}>{live ? 'Live updates on' : 'Live updates off'}</span>
+          <span className="user-name">
+            <span className="visually-hidden">Signed in as </span>
             {session.user}
           </span>
           <button type="button" onClick={logOut} disabled={loggingOut}>

@@ -14,6 +14,12 @@ export interface Live {
 /** The app's live state; version 0 and not connected outside a {@link useEventStream} provider. */
 export const LiveContext = createContext<Live>({ version: 0, connected: false });
 
+/**
+ * Called when a view's request answers 401 (the session expired or was logged out elsewhere): the
+ * app then shows the login page instead of an error in each view.
+ */
+export const UnauthorizedContext = createContext<() => void>(() => undefined);
+
 /** Changes within this window are one reload. */
 const COALESCE_MS = 500;
 

@@ -2,12 +2,12 @@
  * The portal app's entry: asks `/api/session` who is logged in; without a session it shows the
  * login page, with one the layout, the routes and the live event stream.
  */
-import { StrictMode, useEffect, useState, type ReactNode } from 'react';
+import { StrictMode, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { ApiError, getJson } from './api.ts';
 import { Layout } from './layout.tsx';
-import { LiveContext, useEventStream } from './live.ts';
+import { LiveContext, UnauthorizedContext, useEventStream } from './live.ts';
 import { ClustersPage, DashboardPage, LoginPage, NotFoundPage, ProjectsPage, TemplatesPage } from './pages.tsx';
 import { ErrorState, Loading } from './states.tsx';
 import type { SessionInfo } from './types.ts';
@@ -30,6 +30,7 @@ function App(): ReactNode {
     return () => controller.abort();
   }, []);
   const live = useEventStream(session.state === 'ready');
+  const expired = useCallback(() => setSession({ state: 'anonymous', loggedOut: true }), []);
   switch (session.state) {
     case 'loading':
       return (
@@ -48,19 +49,21 @@ function App(): ReactNode {
       return <LoginPage expired={session.loggedOut} />;
     case 'ready':
       return (
-        <LiveContext value={live}>
-          <BrowserRouter>
-            <Routes>
-              <Route element={<Layout session={session.session} live={live.connected} onLoggedOut={() => setSession({ state: 'anonymous', loggedOut: true })} />}>
-                <Route index element={<DashboardPage />} />
-                <Route path="clusters" element={<ClustersPage />} />
-                <Route path="projects" element={<ProjectsPage />} />
-                <Route path="templates" element={<TemplatesPage />} />
-                <Route path="*" element={<NotFoundPage />} />
-              </Route>
-            </Routes>
-          </BrowserRouter>
-        </LiveContext>
+        <UnauthorizedContext value={expired}>
+          <LiveContext value={live}>
+            <BrowserRouter>
+              <Routes>
+                <Route element={<Layout session={session.session} live={live.connected} onLoggedOut={expired} />}>
+                  <Route index element={<DashboardPage />} />
+                  <Route path="clusters" element={<ClustersPage />} />
+                  <Route path="projects" element={<ProjectsPage />} />
+                  <Route path="templates" element={<TemplatesPage />} />
+                  <Route path="*" element={<NotFoundPage />} />
+                </Route>
+              </Routes>
+            </BrowserRouter>
+          </LiveContext>
+        </UnauthorizedContext>
       );
   }
 }

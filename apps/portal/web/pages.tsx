@@ -11,7 +11,7 @@ const BEAMLINE_API = '/api/kube/apis/beamline.dev/v1alpha1';
 function PageTitle({ children }: { readonly children: string }): ReactNode {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    document.title = `${children} · Beamline`;
+    document.title = children === 'Beamline' ? children : `${children} · Beamline`;
     ref.current?.focus();
   }, [children]);
   return (
