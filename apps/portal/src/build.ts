@@ -45,13 +45,14 @@ export async function portalBuildReason(dist = PORTAL_DIST): Promise<string | un
 }
 
 /**
- * Builds the app into `dist`. It builds into a sibling directory first and swaps it in, so a
+ * Builds the app into `dist`. It builds into a staging directory first and swaps it in, so a
  * manager serving the old build never sees a half-written one for longer than a rename.
  */
 export async function buildPortal(options: { dist?: string; progress?: BuildProgress } = {}): Promise<void> {
   const dist = options.dist ?? PORTAL_DIST;
   // Unique per build: two `beamline up` or test runs may build at once (each swaps in a whole build).
-  const staging = `${dist}.building-${process.pid}-${randomUUID()}`;
+  // Beside dist on the same file system (a rename), under node_modules: no linter or git sees it.
+  const staging = join(dirname(dist), 'node_modules', '.cache', `portal-build-${process.pid}-${randomUUID()}`);
   // Imported here: vite is a devDependency, needed only to build, never by the manager serving dist.
   const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
   options.progress?.('building the portal app (vite)');
