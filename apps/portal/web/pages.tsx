@@ -3,7 +3,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError, getJson, useLiveResource } from './api.ts';
 import { Empty, ResourceView } from './states.tsx';
-import type { ClusterItem, FleetCounts, FleetView, KubeList, ProjectQuota, ProjectsUsage, TemplateItem } from './types.ts';
+import type { ClusterItem, FleetCounts, FleetView, KubeList, ProjectItem, ProjectMember, ProjectQuota, ProjectsUsage, TemplateItem } from './types.ts';
 
 const BEAMLINE_API = '/api/kube/apis/beamline.dev/v1alpha1';
 
@@ -198,24 +198,54 @@ function usageOf(used: number | string | undefined, quota: ProjectQuota | null, 
   return `${used} / ${limit === undefined ? 'unlimited' : String(limit)}`;
 }
 
-/** The Projects the user may get: usage against quota. */
+type ProjectRow = ProjectsUsage['projects'][number] & { readonly members: readonly ProjectMember[] | undefined };
+
+/**
+ * The Projects the user may get with their usage (`/api/projects/usage`), and each one's members
+ * from the Project itself, read as the user (who may get it, since the usage view lists it).
+ */
+async function loadProjects(signal: AbortSignal): Promise<readonly ProjectRow[]> {
+  const { projects } = await getJson<ProjectsUsage>('/api/projects/usage', signal);
+  return Promise.all(
+    projects.map(async (project) => {
+      try {
+        const object = await getJson<ProjectItem>(`${BEAMLINE_API}/projects/${encodeURIComponent(project.name)}`, signal);
+        return { ...project, members: object.spec?.members ?? [] };
+      } catch (error) {
+        // Deleted or access revoked since the usage view answered: show the row without members.
+        if (error instanceof ApiError && (error.status === 403 || error.status === 404)) return { ...project, members: undefined };
+        throw error;
+      }
+    }),
+  );
+}
+
+/** "alice@example.org (owner), group physics (member)". */
+function membersOf(members: readonly ProjectMember[] | undefined): string {
+  if (members === undefined) return '—';
+  if (members.length === 0) return 'none';
+  return members.map((member) => `${member.kind === 'Group' ? 'group ' : ''}${member.name} (${member.role})`).join(', ');
+}
+
+/** The Projects the user may get: members, usage against quota. */
 export function ProjectsPage(): ReactNode {
-  const usage = useLiveResource('projects', (signal) => getJson<ProjectsUsage>('/api/projects/usage', signal));
+  const usage = useLiveResource('projects', loadProjects);
   return (
     <>
       <PageTitle>Projects</PageTitle>
       <ResourceView resource={usage} what="projects">
-        {({ projects }) =>
+        {(projects) =>
           projects.length === 0 ? (
             <Empty>You are not a member of any project yet.</Empty>
           ) : (
             <div className="table-scroll">
               <table>
-                <caption className="visually-hidden">Projects: usage against quota</caption>
+                <caption className="visually-hidden">Projects: members, usage against quota</caption>
                 <thead>
                   <tr>
                     <th scope="col">Project</th>
                     <th scope="col">Namespace</th>
+                    <th scope="col">Members</th>
                     <th scope="col">Clusters</th>
                     <th scope="col">Nodes</th>
                     <th scope="col">GPUs</th>
@@ -236,6 +266,7 @@ export function ProjectsPage(): ReactNode {
                         )}
                       </th>
                       <td>{project.namespace}</td>
+                      <td>{membersOf(project.members)}</td>
                       <td>{usageOf(project.usage?.clusters, project.quota, 'clusters')}</td>
                       <td>{usageOf(project.usage?.nodes, project.quota, 'nodes')}</td>
                       <td>{usageOf(project.usage?.gpus, project.quota, 'gpus')}</td>

@@ -88,6 +88,19 @@ export interface TemplateItem {
   readonly status?: { readonly clusters?: number };
 }
 
+/** A Project member: a user or group of the issuer (without the platform's prefix) and its role. */
+export interface ProjectMember {
+  readonly kind: 'User' | 'Group';
+  readonly name: string;
+  readonly role: string;
+}
+
+/** A Project as the Projects page reads it (its members). */
+export interface ProjectItem {
+  readonly metadata: { readonly name: string };
+  readonly spec?: { readonly members?: readonly ProjectMember[] };
+}
+
 /** A Kubernetes list. */
 export interface KubeList<T> {
   readonly items: readonly T[];
