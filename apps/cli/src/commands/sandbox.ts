@@ -77,6 +77,7 @@ export function registerSandbox(program: Command): void {
         `  management kubeconfig:  ${info.kubeconfigPath}`,
         `  manager:                ${info.managerUrl}  (log: ${info.managerLog})`,
         `  webhook URL:            ${info.managerUrl}/api/webhook`,
+        `  portal:                 ${info.managerUrl}/  (log in as one of the demo users below)`,
         ...identityLines(info.issuer),
         '',
         'Try:',
