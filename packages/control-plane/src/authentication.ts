@@ -6,7 +6,7 @@
  * file write, not a restart: the apiserver watches the file and reloads it (a bad new file is
  * refused by the apiserver and the old one stays in force).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** One OIDC issuer an apiserver trusts, and how its tokens become Kubernetes users and groups. */
@@ -59,6 +59,18 @@ export async function writeAuthenticationConfig(dir: string, issuers: readonly J
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, authenticationConfiguration(issuers), { mode: 0o644 });
   await rename(temporary, path);
+}
+
+/**
+ * Writes the authentication configuration only when it differs from the file (a plane of an
+ * older Beamline has none; an issuer was set or moved): an unchanged file is never touched, so the
+ * apiservers do not reload for nothing. Returns whether it wrote.
+ */
+export async function ensureAuthenticationConfig(dir: string, issuers: readonly JwtIssuer[]): Promise<boolean> {
+  const current = await readFile(authenticationConfigPath(dir), 'utf8').catch(() => undefined);
+  if (current === authenticationConfiguration(issuers)) return false;
+  await writeAuthenticationConfig(dir, issuers);
+  return true;
 }
 
 /** The audit policy of planes that keep an audit log: who did what to which object, never a body (Secrets stay out). */

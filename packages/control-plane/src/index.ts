@@ -1,4 +1,4 @@
-export { AUDIT_POLICY, authenticationConfigPath, authenticationConfiguration, writeAuthenticationConfig, type JwtIssuer } from './authentication.ts';
+export { AUDIT_POLICY, authenticationConfigPath, authenticationConfiguration, ensureAuthenticationConfig, writeAuthenticationConfig, type JwtIssuer } from './authentication.ts';
 export {
   apiServerArgs,
   controllerManagerArgs,

@@ -6,10 +6,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { defaultTemplates, installApi } from '@beamline/install';
 import { ensureBinaries, type Progress } from '@beamline/binaries';
 import {
-  authenticationConfigPath,
-  authenticationConfiguration,
   controlPlaneStatus,
   destroyControlPlane,
+  ensureAuthenticationConfig,
   freePort,
   isSameProcessAlive,
   probeStatus,
@@ -19,7 +18,6 @@ import {
   startControlPlane,
   startProcess,
   stopProcess,
-  writeAuthenticationConfig,
 } from '@beamline/control-plane';
 import { stopIdentityProvider } from '@beamline/oidc-provider';
 import { ensurePortalBuilt } from '@beamline/portal';
@@ -103,8 +101,7 @@ async function ensureManagementPlane(layout: SandboxLayout, progress: Progress, 
   const state = await readStateIfAny(layout.managementDir);
   if (state?.ready === true) {
     // A plane of an older Beamline, or an issuer that moved: the apiserver reloads the file.
-    const authentication = await readFile(authenticationConfigPath(layout.managementDir), 'utf8').catch(() => undefined);
-    if (authentication !== authenticationConfiguration(trust)) await writeAuthenticationConfig(layout.managementDir, trust);
+    await ensureAuthenticationConfig(layout.managementDir, trust);
     const status = await controlPlaneStatus(layout.managementDir);
     if (status.ready && status.components.every((component) => component.alive)) return true;
     progress.step('resuming the management control plane');

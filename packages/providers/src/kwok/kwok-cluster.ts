@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import type { BinaryPaths } from '@beamline/binaries';
 import { ClusterStalledError } from '../cluster-stalled-error.ts';
 import {
-  authenticationConfigPath,
-  authenticationConfiguration,
   controlPlaneStatus,
   destroyControlPlane,
+  ensureAuthenticationConfig,
   readStateIfAny,
   resumeControlPlane,
   startControlPlane,
-  writeAuthenticationConfig,
   type JwtIssuer,
 } from '@beamline/control-plane';
 
@@ -90,7 +88,7 @@ export async function ensureKwokCluster(request: KwokClusterRequest): Promise<Kw
       message = dead.length > 0 ? `restarted ${dead.join(', ')}` : 'the endpoint did not answer; components checked';
     }
   }
-  await ensureTrust(dir, request.trust);
+  await ensureAuthenticationConfig(dir, request.trust);
   const after = await controlPlaneStatus(dir);
   const current = await readStateIfAny(dir);
   return {
@@ -100,16 +98,6 @@ export async function ensureKwokCluster(request: KwokClusterRequest): Promise<Kw
     endpoint: current?.server ?? '',
     kubeconfig: await readFile(join(dir, 'admin.kubeconfig'), 'utf8'),
   };
-}
-
-/**
- * Rewrites the plane's authentication configuration when the issuers changed (PlatformConfig's
- * identity was set or edited): compared with the file, so an unchanged one is never touched and
- * the apiservers do not reload for nothing.
- */
-async function ensureTrust(dir: string, trust: readonly JwtIssuer[]): Promise<void> {
-  const current = await readFile(authenticationConfigPath(dir), 'utf8').catch(() => undefined);
-  if (current !== authenticationConfiguration(trust)) await writeAuthenticationConfig(dir, trust);
 }
 
 /** What {@link kwokClusterHealth} found, without repairing anything. */
