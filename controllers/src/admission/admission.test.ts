@@ -7,8 +7,8 @@ import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { API_VERSION, CHANGED_BY_ANNOTATION, PROJECT_LABEL, type ClusterTemplate, type NodeGroup, type Project } from '@beamline/api';
 import { defaultTemplates, installApi } from '@beamline/install';
-import { clientFor, KubeApiError, KubeClient, resourcePath, type KubeObject } from '@beamline/kube';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { clientFor, KubeClient, resourcePath, type KubeObject } from '@beamline/kube';
+import { apiOutcome, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { RESOURCES } from '../resources.ts';
 import { PROJECT_RESOURCE } from './quota-review.ts';
 import { MUTATING_WEBHOOK_CONFIGURATIONS, VALIDATING_WEBHOOK_CONFIGURATIONS } from './registration.ts';
@@ -17,17 +17,6 @@ import { ADMISSION_BODY_LIMIT, startAdmission, type Admission } from './server.t
 const env = useTestEnv('admission');
 
 const NAMESPACE_RESOURCE = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false } as const;
-
-/** How a call ended: 200, or the apiserver's status and message. */
-async function outcome(call: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await call;
-    return { code: 200, message: '' };
-  } catch (error) {
-    if (error instanceof KubeApiError) return { code: error.code, message: error.message };
-    throw error;
-  }
-}
 
 /** POSTs raw bytes to the admission server over TLS with its CA. */
 function post(url: string, caPem: string, body: string | Buffer): Promise<{ status: number; body: string }> {
@@ -99,7 +88,7 @@ describe('admission webhooks: quota, templates, changed-by', () => {
     user = new KubeClient(await env.kubeConfigFor({ name: username, groups: ['system:masters'] }));
     admission = await start();
     // The apiserver picks configurations up through a watch: wait until it sends requests here.
-    await waitFor(async () => (await outcome(dryRunCreate(admin(), RESOURCES.cluster, cluster('probe', otherTemplate)))).message.includes('is not allowed in project'), {
+    await waitFor(async () => (await apiOutcome(dryRunCreate(admin(), RESOURCES.cluster, cluster('probe', otherTemplate)))).message.includes('is not allowed in project'), {
       what: 'the quota webhook in effect',
       timeoutMs: 30_000,
     });
@@ -126,7 +115,7 @@ describe('admission webhooks: quota, templates, changed-by', () => {
   });
 
   test('a second Cluster is refused, naming the clusters quota and what is left', async () => {
-    const { code, message } = await outcome(user.create(RESOURCES.cluster, cluster('second', allowedTemplate)));
+    const { code, message } = await apiOutcome(user.create(RESOURCES.cluster, cluster('second', allowedTemplate)));
     assert.equal(code, 403);
     assert.match(message, new RegExp(`Cluster second exceeds the clusters quota of project ${projectName}: needs 1 more, 0 left \\(1 of 1 used\\)`));
   });
@@ -136,14 +125,14 @@ describe('admission webhooks: quota, templates, changed-by', () => {
     const group = await user.create(RESOURCES.nodeGroup, nodeGroup('first', 'default', 2));
     assert.equal(group.metadata?.annotations?.[CHANGED_BY_ANNOTATION], username);
     const name = 'first-default';
-    const tooMany = await outcome(user.patch(RESOURCES.nodeGroup, name, env.namespace, { spec: { replicas: 5 } }, 'merge'));
+    const tooMany = await apiOutcome(user.patch(RESOURCES.nodeGroup, name, env.namespace, { spec: { replicas: 5 } }, 'merge'));
     assert.equal(tooMany.code, 403);
     assert.match(tooMany.message, new RegExp(`NodeGroup first-default exceeds the nodes quota of project ${projectName}: needs 3 more, 1 left \\(2 of 3 used\\)`));
     // `kubectl scale` goes through the scale subresource.
-    const scaled = await outcome(user.patch(RESOURCES.nodeGroup, name, env.namespace, { spec: { replicas: 5 } }, 'merge', { subresource: 'scale' }));
+    const scaled = await apiOutcome(user.patch(RESOURCES.nodeGroup, name, env.namespace, { spec: { replicas: 5 } }, 'merge', { subresource: 'scale' }));
     assert.equal(scaled.code, 403);
     assert.match(scaled.message, /exceeds the nodes quota/);
-    const another = await outcome(user.create(RESOURCES.nodeGroup, nodeGroup('first', 'extra', 2)));
+    const another = await apiOutcome(user.create(RESOURCES.nodeGroup, nodeGroup('first', 'extra', 2)));
     assert.equal(another.code, 403);
     assert.match(another.message, /NodeGroup first-extra exceeds the nodes quota .*: needs 2 more, 1 left \(2 of 3 used\)/);
     const down = await user.patch<NodeGroup>(RESOURCES.nodeGroup, name, env.namespace, { spec: { replicas: 1 } }, 'merge');
@@ -165,13 +154,13 @@ describe('admission webhooks: quota, templates, changed-by', () => {
   test('a template the project may not use is refused, naming the allowed ones', async () => {
     await admin().delete(RESOURCES.cluster, 'first', env.namespace);
     await waitFor(async () => (await admin().get(RESOURCES.cluster, 'first', env.namespace)) === undefined, { what: 'cluster first deleted' });
-    const { code, message } = await outcome(user.create(RESOURCES.cluster, cluster('gpu', otherTemplate)));
+    const { code, message } = await apiOutcome(user.create(RESOURCES.cluster, cluster('gpu', otherTemplate)));
     assert.equal(code, 403);
     assert.match(message, new RegExp(`template ${otherTemplate} is not allowed in project ${projectName} \\(allowed: ${allowedTemplate}\\)`));
   });
 
   test('a namespace whose Project does not exist admits no Cluster', async () => {
-    const { code, message } = await outcome(user.create(RESOURCES.cluster, cluster('lost', allowedTemplate, orphanNamespace)));
+    const { code, message } = await apiOutcome(user.create(RESOURCES.cluster, cluster('lost', allowedTemplate, orphanNamespace)));
     assert.equal(code, 403);
     assert.match(message, new RegExp(`namespace ${orphanNamespace} belongs to project ${projectName}-gone, which does not exist`));
   });
@@ -190,11 +179,11 @@ describe('admission webhooks: quota, templates, changed-by', () => {
     assert.equal(admission.caPem, first?.caPem);
     assert.equal(await caBundle(), before);
     // The new server (on another port) decides once the apiserver has its new URL.
-    await waitFor(async () => (await outcome(dryRunCreate(user, RESOURCES.nodeGroup, nodeGroup('first', 'big', 5)))).message.includes('exceeds the nodes quota'), {
+    await waitFor(async () => (await apiOutcome(dryRunCreate(user, RESOURCES.nodeGroup, nodeGroup('first', 'big', 5)))).message.includes('exceeds the nodes quota'), {
       what: 'the restarted webhook in effect',
       timeoutMs: 30_000,
     });
-    assert.equal((await outcome(dryRunCreate(user, RESOURCES.nodeGroup, nodeGroup('first', 'small', 1)))).code, 200);
+    assert.equal((await apiOutcome(dryRunCreate(user, RESOURCES.nodeGroup, nodeGroup('first', 'small', 1)))).code, 200);
   });
 
   test('a registration naming a server that does not answer (a crashed manager) is taken over', async () => {

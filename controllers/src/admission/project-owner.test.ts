@@ -10,9 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { API_VERSION, type Project } from '@beamline/api';
 import { installApi } from '@beamline/install';
-import { clientFor, KubeApiError, KubeClient, resourcePath, type KubeObject } from '@beamline/kube';
+import { clientFor, KubeClient, resourcePath, type KubeObject } from '@beamline/kube';
 import { Manager } from '@beamline/reconcile';
-import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { apiOutcome, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { projectOwnerRole, projectOwnerRoleName, projectReader, projectReaderName } from '../project/desired.ts';
 import { tenancyControllers } from '../project/index.ts';
 import { TENANCY_RESOURCES as R } from '../project/kinds.ts';
@@ -23,17 +23,6 @@ import { MUTATING_WEBHOOK_CONFIGURATIONS, VALIDATING_WEBHOOK_CONFIGURATIONS, web
 import { startAdmission, type Admission } from './server.ts';
 
 const env = useTestEnv('powner');
-
-/** How a call ended: 200, or the apiserver's status and message. */
-async function outcome(call: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await call;
-    return { code: 200, message: '' };
-  } catch (error) {
-    if (error instanceof KubeApiError) return { code: error.code, message: error.message };
-    throw error;
-  }
-}
 
 describe('project owners manage their members; quotas stay the platform admins', () => {
   const id = uniqueName('po');
@@ -114,7 +103,7 @@ describe('project owners manage their members; quotas stay the platform admins',
         body: { spec: { quota: { clusters: 5 } } },
         contentType: 'application/merge-patch+json',
       });
-    await waitFor(async () => (await outcome(dryRun())).message.includes("spec.quota is the platform admins'"), { what: 'the owner role and the Project webhook in effect', timeoutMs: 30_000 });
+    await waitFor(async () => (await apiOutcome(dryRun())).message.includes("spec.quota is the platform admins'"), { what: 'the owner role and the Project webhook in effect', timeoutMs: 30_000 });
   });
 
   after(async () => {
@@ -141,12 +130,12 @@ describe('project owners manage their members; quotas stay the platform admins',
   });
 
   test('an owner raising the quota is refused, naming the quota', async () => {
-    const { code, message } = await outcome(patch(owner, { spec: { quota: { clusters: 10 } } }));
+    const { code, message } = await apiOutcome(patch(owner, { spec: { quota: { clusters: 10 } } }));
     assert.equal(code, 403);
     assert.match(message, /project owners may change displayName, description and members; spec\.quota is the platform admins'/);
     assert.equal((await stored()).spec.quota?.clusters, 1);
     // Nor may it come in with an allowed change, or go by another field the admins own.
-    const mixed = await outcome(patch(owner, { spec: { displayName: 'sneaky', templates: ['gpu-large'] } }));
+    const mixed = await apiOutcome(patch(owner, { spec: { displayName: 'sneaky', templates: ['gpu-large'] } }));
     assert.equal(mixed.code, 403);
     assert.match(mixed.message, /spec\.templates is the platform admins'/);
     assert.notEqual((await stored()).spec.displayName, 'sneaky');
@@ -154,7 +143,7 @@ describe('project owners manage their members; quotas stay the platform admins',
 
   test('an owner removing every owner is refused; handing over to another owner is not', async () => {
     const withoutOwners = (await stored()).spec.members.filter((entry) => entry.role !== 'owner');
-    const { code, message } = await outcome(patch(owner, { spec: { members: withoutOwners } }));
+    const { code, message } = await apiOutcome(patch(owner, { spec: { members: withoutOwners } }));
     assert.equal(code, 403);
     assert.match(message, /a project keeps at least one owner/);
     const current = (await stored()).spec.members;
@@ -171,10 +160,10 @@ describe('project owners manage their members; quotas stay the platform admins',
   });
 
   test("an owner may not touch the platform's labels or the finalizers", async () => {
-    const label = await outcome(patch(owner, { metadata: { labels: { 'beamline.dev/tier': 'gold' } } }));
+    const label = await apiOutcome(patch(owner, { metadata: { labels: { 'beamline.dev/tier': 'gold' } } }));
     assert.equal(label.code, 403);
     assert.match(label.message, /project owners may not change label beamline\.dev\/tier/);
-    const finalizers = await outcome(patch(owner, { metadata: { finalizers: ['example.org/keep'] } }));
+    const finalizers = await apiOutcome(patch(owner, { metadata: { finalizers: ['example.org/keep'] } }));
     assert.equal(finalizers.code, 403);
     assert.match(finalizers.message, /metadata\.finalizers/);
     // A label of their own is theirs.
@@ -183,10 +172,10 @@ describe('project owners manage their members; quotas stay the platform admins',
   });
 
   test('a member cannot update the project at all, and an owner not another project (RBAC)', async () => {
-    const asMember = await outcome(patch(member, { spec: { displayName: 'mine now' } }));
+    const asMember = await apiOutcome(patch(member, { spec: { displayName: 'mine now' } }));
     assert.equal(asMember.code, 403);
     assert.match(asMember.message, /cannot patch resource "projects"/);
-    const elsewhere = await outcome(patch(owner, { spec: { displayName: 'mine now' } }, otherProject));
+    const elsewhere = await apiOutcome(patch(owner, { spec: { displayName: 'mine now' } }, otherProject));
     assert.equal(elsewhere.code, 403);
     assert.match(elsewhere.message, /cannot patch resource "projects"/);
   });
@@ -208,7 +197,7 @@ describe('project owners manage their members; quotas stay the platform admins',
     // A registration naming a port nobody serves: a manager that crashed with no standby.
     const dead = webhookConfigurations({ baseUrl: 'https://127.0.0.1:1', caPem, names, namespaceSelector: { matchLabels: { [testLabel]: `${id}-no-namespace` } }, projectSelector: { matchLabels: { [testLabel]: id } } });
     await admin().apply(VALIDATING_WEBHOOK_CONFIGURATIONS, dead.validating);
-    await waitFor(async () => (await outcome(patch(owner, { spec: { displayName: 'while down' } }))).message.includes('failed calling webhook'), {
+    await waitFor(async () => (await apiOutcome(patch(owner, { spec: { displayName: 'while down' } }))).message.includes('failed calling webhook'), {
       what: 'the dead registration in effect',
       timeoutMs: 30_000,
     });
@@ -226,7 +215,7 @@ describe('the Project controller binds the owner role to the owners, follows the
   const admin = (): KubeClient => clientFor(env.kubeConfig);
   const roleName = projectOwnerRoleName(name);
   let manager: Manager | undefined;
-  const rename = async (client: KubeClient, displayName: string): Promise<number> => (await outcome(client.patch(PROJECT_RESOURCE, name, undefined, { spec: { displayName } }, 'merge'))).code;
+  const rename = async (client: KubeClient, displayName: string): Promise<number> => (await apiOutcome(client.patch(PROJECT_RESOURCE, name, undefined, { spec: { displayName } }, 'merge'))).code;
   const subjects = async (): Promise<string[] | undefined> =>
     (await admin().get<KubeObject & { subjects?: { name: string }[] }>(R.clusterRoleBinding, roleName))?.subjects?.map((subject) => subject.name);
 

@@ -6,13 +6,17 @@ export interface ApiOutcome {
   readonly message: string;
 }
 
-/** Awaits a client-node call and reports its status code and the Status message, never throwing. */
+/**
+ * Awaits an API call (client-node's, or `@beamline/kube`'s, whose `KubeApiError` carries the
+ * Status message as its message) and reports its status code and the Status message, never throwing.
+ */
 export async function apiOutcome(call: Promise<unknown>): Promise<ApiOutcome> {
   try {
     await call;
     return { code: 200, message: '' };
   } catch (error) {
-    const e = error as { code?: number; body?: unknown };
+    const e = error as { code?: number; body?: unknown; message?: string };
+    if (e.body === undefined && typeof e.code === 'number') return { code: e.code, message: e.message ?? '' };
     const raw = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
     try {
       return { code: e.code ?? -1, message: (JSON.parse(raw) as { message?: string }).message ?? raw };

@@ -100,7 +100,8 @@ async function ensureManagementPlane(layout: SandboxLayout, progress: Progress, 
   const trust = jwtIssuersOf(identity);
   const state = await readStateIfAny(layout.managementDir);
   if (state?.ready === true) {
-    // A plane of an older Beamline, or an issuer that moved: the apiserver reloads the file.
+    // An issuer that moved: the apiserver reloads the file. (A plane started before Beamline wrote
+    // one runs without --authentication-config and trusts no issuer until it is made anew.)
     await ensureAuthenticationConfig(layout.managementDir, trust);
     const status = await controlPlaneStatus(layout.managementDir);
     if (status.ready && status.components.every((component) => component.alive)) return true;
