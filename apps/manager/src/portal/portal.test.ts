@@ -182,7 +182,8 @@ describe('portal server', () => {
     assert.doesNotMatch(session.pair, /alice/, 'the cookie is sealed');
     const info = await fetch(`${url()}/api/session`, { headers: { cookie: session.pair } });
     assert.equal(info.status, 200);
-    const body = (await info.json()) as { user: string; groups: string[]; csrfToken: string; expiresAt: string };
+    const body = (await info.json()) as { authenticated: boolean; user: string; groups: string[]; csrfToken: string; expiresAt: string };
+    assert.equal(body.authenticated, true);
     assert.equal(body.user, 'oidc:alice@beamline.example');
     assert.deepEqual(body.groups, ['oidc:physics']);
     assert.ok(body.csrfToken.length >= 32);
@@ -312,6 +313,12 @@ describe('portal server', () => {
     const key = Buffer.from(secret.data.key, 'base64');
     const expired = seal(key, 'beamline_session', { sid: 'x', user: 'oidc:alice@beamline.example', groups: ['oidc:physics'], exp: Math.floor(Date.now() / 1000) - 1, csrf: 'c' });
     assert.deepEqual(await status(`beamline_session=${expired}`), [401, 'UnauthorizedError']);
+    // /api/session answers 200 { authenticated: false } to the same cookies: the app asks it before login.
+    for (const cookie of [undefined, `beamline_session=v1.${Buffer.alloc(80, 7).toString('base64url')}`, `beamline_session=${tampered}`, `beamline_session=${expired}`]) {
+      const answer = await fetch(`${url()}/api/session`, cookie === undefined ? {} : { headers: { cookie } });
+      assert.equal(answer.status, 200);
+      assert.deepEqual(await answer.json(), { authenticated: false });
+    }
     const valid = seal(key, 'beamline_session', { sid: 'x', user: 'oidc:alice@beamline.example', groups: ['oidc:physics'], exp: Math.floor(Date.now() / 1000) + 60, csrf: 'c' });
     assert.equal((await status(`beamline_session=${valid}`))[0], 200, 'the same session unexpired opens: the expiry is what refused it');
   });
@@ -410,7 +417,10 @@ describe('portal server', () => {
       assert.equal(out.status, 204);
       assert.match(setCookie(out, 'beamline_session')?.header ?? '', /Expires=Thu, 01 Jan 1970/i);
       await waitFor(async () => (await reader.read()).done, { what: 'the event stream closed' });
-      assert.equal((await fetch(`${url()}/api/session`, { headers: { cookie } })).status, 401, 'the old cookie is refused');
+      const afterLogout = await fetch(`${url()}/api/session`, { headers: { cookie } });
+      assert.equal(afterLogout.status, 200, 'the session route answers without a session too');
+      assert.deepEqual(await afterLogout.json(), { authenticated: false }, 'the old cookie is refused');
+      assert.equal((await fetch(`${url()}/api/fleet`, { headers: { cookie } })).status, 401, 'the old cookie is refused by the views');
     } finally {
       abort.abort();
     }

@@ -12,6 +12,7 @@ import { EventStream } from './events.ts';
 import type { PortalMetrics } from './metrics.ts';
 import type { KubeUpstream } from './kube-upstream.ts';
 import { OidcClient, type OidcFetch } from './oidc.ts';
+import type { PlatformView } from './fleet.ts';
 import type { PortalCache, PortalChange } from './portal-cache.ts';
 import {
   CSRF_HEADER,
@@ -152,10 +153,12 @@ export class PortalRoutes {
       scope.get('/auth/login', (request, reply) => this.#login(request, reply));
       scope.get('/auth/callback', (request, reply) => this.#callback(request, reply));
       scope.post('/auth/logout', (request, reply) => this.#logout(request, reply));
-      scope.get('/api/session', (request) =>
-        this.#authenticate(request).then((session) => ({ user: session.user, groups: session.groups, csrfToken: session.csrf, expiresAt: new Date(session.exp * 1000).toISOString() })),
-      );
+      scope.get('/api/session', (request) => this.#session(request));
       scope.get('/api/fleet', async (request, reply) => this.#fleet(await this.#authenticate(request), reply));
+      scope.get('/api/platform', async (request) => {
+        await this.#authenticate(request);
+        return this.#platform();
+      });
       scope.get('/api/projects/usage', async (request) => this.#projectsUsage(await this.#authenticate(request)));
       scope.get('/api/access', async (request) => this.#accessCheck(await this.#authenticate(request), request.query as Record<string, unknown>));
       scope.get('/api/events', async (request, reply) => this.#events(await this.#authenticate(request), request, reply));
@@ -185,6 +188,22 @@ export class PortalRoutes {
     }
     request.portalSession = session;
     return session;
+  }
+
+  /**
+   * `GET /api/session`: who is logged in, or `{ authenticated: false }` (200, not 401) without a
+   * valid session, so the app's first question before login leaves no error in the browser's
+   * console. Every other route still answers 401.
+   */
+  async #session(request: FastifyRequest): Promise<Record<string, unknown>> {
+    let session: Session;
+    try {
+      session = await this.#authenticate(request);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) return { authenticated: false };
+      throw error;
+    }
+    return { authenticated: true, user: session.user, groups: session.groups, csrfToken: session.csrf, expiresAt: new Date(session.exp * 1000).toISOString() };
   }
 
   async #rateLimitKey(request: FastifyRequest): Promise<string> {
@@ -368,6 +387,12 @@ export class PortalRoutes {
       this.#fleetViews.views.set(key, body);
     }
     return reply.type('application/json; charset=utf-8').send(body);
+  }
+
+  /** PlatformConfig's catalogue: any logged-in user (it is what their create forms offer); read by the PlatformConfig informer, which runs from the start. */
+  #platform(): PlatformView {
+    if (!this.#deps.cache.identitySynced) throw new ServiceUnavailableError('the portal is starting: the PlatformConfig has not been read yet; retry in a few seconds');
+    return this.#deps.cache.index.platform();
   }
 
   async #projectsUsage(session: Session): Promise<unknown> {
