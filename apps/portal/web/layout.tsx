@@ -2,11 +2,13 @@
 import { useState, type ReactNode } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { post } from './api.ts';
+import { forgetAccess } from './access.ts';
 import type { SessionInfo } from './types.ts';
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/clusters', label: 'Clusters', end: false },
+  { to: '/applications', label: 'Applications', end: false },
   { to: '/projects', label: 'Projects', end: false },
   { to: '/templates', label: 'Templates', end: false },
 ] as const;
@@ -18,7 +20,10 @@ export function Layout({ session, live, onLoggedOut }: { readonly session: Sessi
   const logOut = (): void => {
     setLoggingOut(true);
     setLogoutError(undefined);
-    post('/auth/logout', session.csrfToken).then(onLoggedOut, (error: unknown) => {
+    post('/auth/logout', session.csrfToken).then(() => {
+      forgetAccess();
+      onLoggedOut();
+    }, (error: unknown) => {
       setLoggingOut(false);
       setLogoutError(error instanceof Error ? error.message : String(error));
     });

@@ -1,16 +1,23 @@
 /**
  * The portal app's entry: asks `/api/session` who is logged in; without a session it shows the
- * login page, with one the layout, the routes and the live event stream.
+ * login page, with one the layout, the routes and the live event stream. Each page's module adds
+ * its routes here.
  */
 import { StrictMode, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Route, Routes } from 'react-router';
-import { ApiError, getJson } from './api.ts';
+import { getJson } from './api.ts';
 import { Layout } from './layout.tsx';
 import { LiveContext, UnauthorizedContext, useEventStream } from './live.ts';
-import { ClustersPage, DashboardPage, LoginPage, NotFoundPage, ProjectsPage, TemplatesPage } from './pages.tsx';
+import { ClustersPage } from './pages/clusters.tsx';
+import { DashboardPage } from './pages/dashboard.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { NotFoundPage } from './pages/not-found.tsx';
+import { ProjectsPage } from './pages/projects.tsx';
+import { TemplatesPage } from './pages/templates.tsx';
+import { SessionContext } from './session.ts';
 import { ErrorState, Loading } from './states.tsx';
-import type { SessionInfo } from './types.ts';
+import type { SessionAnswer, SessionInfo } from './types.ts';
 import './styles.css';
 
 type SessionState = { readonly state: 'loading' } | { readonly state: 'anonymous'; readonly loggedOut: boolean } | { readonly state: 'error'; readonly error: Error } | { readonly state: 'ready'; readonly session: SessionInfo };
@@ -19,12 +26,12 @@ function App(): ReactNode {
   const [session, setSession] = useState<SessionState>({ state: 'loading' });
   useEffect(() => {
     const controller = new AbortController();
-    getJson<SessionInfo>('/api/session', controller.signal).then(
-      (info) => setSession({ state: 'ready', session: info }),
+    // Not logged in is a 200 `{ authenticated: false }`, not a 401: the console stays clean before login.
+    getJson<SessionAnswer>('/api/session', controller.signal).then(
+      (answer) => setSession(answer.authenticated === false ? { state: 'anonymous', loggedOut: false } : { state: 'ready', session: answer }),
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        if (error instanceof ApiError && error.status === 401) setSession({ state: 'anonymous', loggedOut: false });
-        else setSession({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+        setSession({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
       },
     );
     return () => controller.abort();
@@ -50,19 +57,21 @@ function App(): ReactNode {
     case 'ready':
       return (
         <UnauthorizedContext value={expired}>
-          <LiveContext value={live}>
-            <BrowserRouter>
-              <Routes>
-                <Route element={<Layout session={session.session} live={live.connected} onLoggedOut={expired} />}>
-                  <Route index element={<DashboardPage />} />
-                  <Route path="clusters" element={<ClustersPage />} />
-                  <Route path="projects" element={<ProjectsPage />} />
-                  <Route path="templates" element={<TemplatesPage />} />
-                  <Route path="*" element={<NotFoundPage />} />
-                </Route>
-              </Routes>
-            </BrowserRouter>
-          </LiveContext>
+          <SessionContext value={session.session}>
+            <LiveContext value={live}>
+              <BrowserRouter>
+                <Routes>
+                  <Route element={<Layout session={session.session} live={live.connected} onLoggedOut={expired} />}>
+                    <Route index element={<DashboardPage />} />
+                    <Route path="clusters" element={<ClustersPage />} />
+                    <Route path="projects" element={<ProjectsPage />} />
+                    <Route path="templates" element={<TemplatesPage />} />
+                    <Route path="*" element={<NotFoundPage />} />
+                  </Route>
+                </Routes>
+              </BrowserRouter>
+            </LiveContext>
+          </SessionContext>
         </UnauthorizedContext>
       );
   }

@@ -5,8 +5,9 @@
  * are not imported because the browser bundle must not pull in server modules.
  */
 
-/** `GET /api/session`. */
+/** `GET /api/session` when logged in. */
 export interface SessionInfo {
+  readonly authenticated?: true;
   readonly user: string;
   readonly groups: readonly string[];
   readonly csrfToken: string;
@@ -104,4 +105,167 @@ export interface ProjectItem {
 /** A Kubernetes list. */
 export interface KubeList<T> {
   readonly items: readonly T[];
+}
+
+/** `GET /api/session`: logged in, or `{ authenticated: false }`. */
+export type SessionAnswer = SessionInfo | { readonly authenticated: false };
+
+/** One page of a server-side list: the rows, how many match in all, and counts per facet value. */
+export interface ListPage<T, F extends string> {
+  readonly total: number;
+  readonly offset: number;
+  readonly limit: number;
+  readonly items: readonly T[];
+  readonly facets: Readonly<Record<F, Readonly<Record<string, number>>>>;
+}
+
+/** A row of `GET /api/clusters`. */
+export interface ClusterRow {
+  readonly namespace: string;
+  readonly name: string;
+  readonly project?: string;
+  readonly template: string;
+  readonly provider: string;
+  readonly phase: string;
+  readonly ready: 'True' | 'False' | 'Unknown';
+  readonly readyReason?: string;
+  readonly readyMessage?: string;
+  readonly nodes: { readonly total: number; readonly ready: number };
+  readonly gpus: number;
+  readonly kubernetesVersion?: string;
+  readonly endpoint?: string;
+  readonly createdAt: string;
+}
+
+/** `GET /api/clusters?…`. */
+export type ClusterPage = ListPage<ClusterRow, 'phase' | 'project'>;
+
+/** A row of `GET /api/applications`. */
+export interface AppRow {
+  readonly namespace: string;
+  readonly name: string;
+  readonly project?: string;
+  readonly repoURL: string;
+  readonly path?: string;
+  readonly chart?: string;
+  readonly chartVersion?: string;
+  readonly targetRevision?: string;
+  readonly revision?: string;
+  readonly destination: { readonly cluster: string; readonly clusterNamespace?: string; readonly namespace: string };
+  readonly sync: string;
+  readonly health: string;
+  readonly healthMessage?: string;
+  readonly readyReason?: string;
+  readonly readyMessage?: string;
+  readonly operationPhase?: string;
+  readonly autoSync: boolean;
+  readonly createdAt: string;
+}
+
+/** `GET /api/applications?…`. */
+export type AppPage = ListPage<AppRow, 'sync' | 'health' | 'project'>;
+
+/** A flavor of the platform: the size of a node or control-plane member. */
+export interface Flavor {
+  readonly name: string;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly gpus: number;
+  readonly gpuType?: string;
+}
+
+/** `GET /api/platform`: what clusters may be made of. */
+export interface PlatformInfo {
+  readonly flavors: readonly Flavor[];
+  readonly kubernetesVersions: readonly string[];
+}
+
+/** A taint of a node or node group. */
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** A Node of a workload cluster, `GET /api/clusters/:namespace/:name/nodes`. */
+export interface NodeRow {
+  readonly name: string;
+  readonly nodeGroup?: string;
+  readonly ready: boolean;
+  readonly zone?: string;
+  readonly flavor?: string;
+  readonly gpus: number;
+  readonly kubeletVersion?: string;
+  readonly taints: readonly Taint[];
+  readonly createdAt: string;
+}
+
+/** `GET /api/clusters/:namespace/:name/nodes`. */
+export interface NodeList {
+  readonly items: readonly NodeRow[];
+  readonly truncated: boolean;
+}
+
+/** One object a sync would change, `GET /api/applications/:namespace/:name/preview`. */
+export interface PreviewObject {
+  readonly group: string;
+  readonly version?: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly action: 'create' | 'update' | 'prune';
+  /** A unified diff of the live object against the desired one (Secrets redacted); '' for a prune. */
+  readonly diff: string;
+}
+
+/** `GET /api/applications/:namespace/:name/preview?prune=…`: what a sync would do. */
+export interface SyncPreview {
+  readonly revision: string;
+  readonly changed: number;
+  readonly objects: readonly PreviewObject[];
+}
+
+/** A kind's line of the reconciler panel. */
+export interface ReconcilerKind {
+  readonly kind: string;
+  readonly total: number;
+  readonly ready: number;
+  readonly notReady: number;
+  readonly reconciling: number;
+  readonly stalled: number;
+  readonly avgDurationS: number | null;
+  readonly reconcilesPerMin: number | null;
+}
+
+/** `GET /api/reconcilers`: the dashboard's reconciler panel (Flux's cluster stats, for Beamline's kinds). */
+export interface ReconcilerPanel {
+  readonly kinds: readonly ReconcilerKind[];
+  readonly failing: readonly { readonly kind: string; readonly namespace?: string; readonly name: string; readonly reason: string; readonly message: string; readonly since?: string }[];
+  readonly sources: { readonly total: number; readonly git: number; readonly helm: number; readonly failing: number };
+  readonly series: {
+    readonly at: readonly string[];
+    readonly kinds: Readonly<Record<string, { readonly ready: readonly number[]; readonly notReady: readonly number[]; readonly avgDurationS: readonly (number | null)[] }>>;
+  };
+}
+
+/** A Kubernetes `Status` answer (an error from the apiserver through the proxy). */
+export interface KubeStatus {
+  readonly kind?: 'Status';
+  readonly message?: string;
+  readonly reason?: string;
+  readonly code?: number;
+  readonly details?: { readonly causes?: readonly { readonly field?: string; readonly message?: string; readonly reason?: string }[] };
+}
+
+/** A core/v1 Event as the detail pages show it. */
+export interface KubeEvent {
+  readonly metadata: { readonly name: string; readonly uid?: string };
+  readonly type?: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly count?: number;
+  readonly lastTimestamp?: string | null;
+  readonly eventTime?: string | null;
+  readonly firstTimestamp?: string | null;
+  readonly involvedObject?: { readonly kind?: string; readonly name?: string };
 }
