@@ -2,7 +2,7 @@
 // `test-results/screenshots/` (gitignored: they differ by a few bytes each run, and a test run must
 // not dirty the working tree), and also into `docs/screenshots/` (what the README shows newcomers)
 // when `BEAMLINE_SCREENSHOTS=1` asks to refresh them.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -20,7 +20,7 @@ export async function saveScreenshot(page: Page, name: string): Promise<number> 
   const shot = await page.screenshot({ fullPage: true });
   for (const directory of directories) {
     await mkdir(directory, { recursive: true });
-    await page.screenshot({ fullPage: true, path: join(directory, `${name}.png`) });
+    await writeFile(join(directory, `${name}.png`), shot);
   }
   return shot.length;
 }
