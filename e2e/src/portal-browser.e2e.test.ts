@@ -1,17 +1,17 @@
 // The portal in a real browser, as a scientist meets it: Debian's chromium (playwright-core) on the
 // real `beamline manager` process of the run's shared control plane, logging in through the run's
 // real OIDC provider's pages (which allow a loopback `/auth/callback` on any port), then each page
-// of the app: no console or page errors, no serious or critical accessibility violation (axe), and
-// only the clusters of the user's own project.
+// of the app: no console or page errors, no serious or critical accessibility violation (axe), only
+// the clusters of the user's own project, live updates without reloading, dark mode, the keyboard,
+// and logging out.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { API_VERSION, projectNamespace, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
+import { API_VERSION, projectNamespace, type Application, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
 import { destroyControlPlane } from '@beamline/control-plane';
 import { defaultTemplates, installApi } from '@beamline/install';
 import { clientFor, type ResourceType } from '@beamline/kube';
@@ -20,6 +20,7 @@ import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
 import { launchBrowser, type TestBrowser } from './testing/browser.ts';
 import { removeAdmissionWebhooks, useRunIdentity } from './testing/identity.ts';
 import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
+import { saveScreenshot } from './testing/screenshots.ts';
 
 const env = useTestEnv('portal-browser');
 const suffix = uniqueName('p').slice(2);
@@ -29,25 +30,41 @@ const templateName = `small-${suffix}`;
 const mine = { project: `mine-${suffix}`, cluster: `lab-${suffix}` };
 const theirs = { project: `theirs-${suffix}`, cluster: `other-${suffix}` };
 const bob = DEMO_USERS.find((user) => user.username === 'bob');
-/** Written only when asked: screenshots differ by a few bytes each run, and a test run must not dirty the working tree. */
-const SCREENSHOTS = process.env['BEAMLINE_SCREENSHOTS'] === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : undefined;
+/** An Application made while the browser watches, to see the dashboard change without a reload. */
+const liveApp = `live-${suffix}`;
 
 const PROJECTS: ResourceType = { apiVersion: API_VERSION, kind: 'Project', plural: 'projects', namespaced: false };
 const CLUSTERS: ResourceType = { apiVersion: API_VERSION, kind: 'Cluster', plural: 'clusters', namespaced: true };
 const TEMPLATES: ResourceType = { apiVersion: API_VERSION, kind: 'ClusterTemplate', plural: 'clustertemplates', namespaced: false };
+const APPLICATIONS: ResourceType = { apiVersion: API_VERSION, kind: 'Application', plural: 'applications', namespaced: true };
 const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
 
 /**
- * Responses of status >= 400 the app expects and handles: `/api/session` answers 401 before the
- * login (how the app learns to show "Log in"), and a user who may not list Clusters in every
+ * Responses of status >= 400 the app expects and handles: a user who may not list Clusters in every
  * namespace gets 403 on the cluster-wide list (the app then lists per project namespace) and on a
- * namespace where they see applications only.
+ * namespace where they see applications only. Nothing else: not even `/api/session` before the
+ * login, which answers 200 `{authenticated: false}`.
  */
 function expected(response: { readonly status: number; readonly url: string }): boolean {
   const path = new URL(response.url).pathname;
-  if (response.status === 401) return path === '/api/session';
   if (response.status === 403) return /^\/api\/kube\/apis\/beamline\.dev\/v1alpha1\/(namespaces\/[^/]+\/)?clusters$/.test(path);
   return false;
+}
+
+/** The element with the keyboard focus: its text, id and tag (this package has no DOM types: the expression is a string). */
+function focused(page: Page): Promise<{ text: string | null; id: string | null; tag: string | null }> {
+  return page.evaluate('(() => { const e = document.activeElement; return { text: e?.textContent ?? null, id: e?.id ?? null, tag: e?.tagName ?? null }; })()');
+}
+
+/** Fails on console errors, page errors or unexpected failed requests seen since the last check; `where` names the step. */
+function assertNoErrors(browser: TestBrowser, where: string): void {
+  // Taken out as they are judged, so a failure names the step it happened in.
+  assert.deepEqual(browser.errors.splice(0), [], `console and page errors up to ${where}`);
+  assert.deepEqual(
+    browser.failedResponses.splice(0).filter((response) => !expected(response)),
+    [],
+    `unexpected failed requests up to ${where}`,
+  );
 }
 
 /** axe's serious and critical violations of the page as it is now, one line each. */
@@ -105,6 +122,8 @@ describe('the portal in a browser: log in, every page, only your project', () =>
       await destroyControlPlane(join(home, 'clusters', namespace, cluster)).catch(() => undefined);
       await client.patch(CLUSTERS, cluster, namespace, { metadata: { finalizers: [] } }, 'merge').catch(() => undefined);
       await client.delete(CLUSTERS, cluster, namespace).catch(() => undefined);
+      await client.patch(APPLICATIONS, liveApp, namespace, { metadata: { finalizers: [] } }, 'merge').catch(() => undefined);
+      await client.delete(APPLICATIONS, liveApp, namespace).catch(() => undefined);
       await client.patch(PROJECTS, project, undefined, { metadata: { finalizers: [] } }, 'merge').catch(() => undefined);
       await client.delete(PROJECTS, project).catch(() => undefined);
     }
@@ -138,19 +157,8 @@ describe('the portal in a browser: log in, every page, only your project', () =>
       // Let the page's data arrive (or its error state show) before judging it.
       await page.waitForLoadState('networkidle').catch(() => undefined);
       assert.deepEqual(await seriousViolations(page), [], `axe on ${name}`);
-      // Taken out as they are judged, so a failure names the page it happened on.
-      assert.deepEqual(browser.errors.splice(0), [], `console and page errors up to ${name}`);
-      assert.deepEqual(
-        browser.failedResponses.splice(0).filter((response) => !expected(response)),
-        [],
-        `unexpected failed requests up to ${name}`,
-      );
-      const shot = await page.screenshot({ fullPage: true });
-      assert.ok(shot.length > 1000, 'a screenshot of the page');
-      if (SCREENSHOTS !== undefined) {
-        await mkdir(SCREENSHOTS, { recursive: true });
-        await page.screenshot({ fullPage: true, path: join(SCREENSHOTS, `${name.toLowerCase()}.png`) });
-      }
+      assertNoErrors(browser, name);
+      assert.ok((await saveScreenshot(page, name.toLowerCase())) > 1000, 'a screenshot of the page');
     });
   }
 
@@ -164,5 +172,76 @@ describe('the portal in a browser: log in, every page, only your project', () =>
     await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
     await page.getByText(mine.project, { exact: true }).first().waitFor();
     assert.equal(await page.getByText(theirs.project).count(), 0, `${theirs.project}, another project, is not on the dashboard`);
+  });
+
+  test('the dashboard changes without a reload when an Application appears (the live event stream)', async () => {
+    assert.ok(page !== undefined && browser !== undefined);
+    await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByText('Live updates on').waitFor();
+    const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: mine.project, exact: true }) });
+    await row.waitFor();
+    const before = await row.getByRole('cell').last().innerText();
+    assert.match(before, /^0\b/, `no applications in ${mine.project} yet: ${before}`);
+    const namespace = projectNamespace(mine.project);
+    // As the platform admin; it need not deliver anything (its cluster has no kubeconfig yet), only exist.
+    const app: Application = {
+      apiVersion: API_VERSION,
+      kind: 'Application',
+      metadata: { name: liveApp, namespace },
+      spec: { source: { repoURL: 'https://git.example.invalid/never.git' }, destination: { cluster: mine.cluster, namespace: 'default' } },
+    };
+    await clientFor(env.kubeConfig).create(APPLICATIONS, app);
+    // No navigation and no reload: the count moves because the stream said something changed.
+    await row.getByRole('cell').last().filter({ hasText: /^1\b/ }).waitFor({ timeout: 30_000 });
+    assertNoErrors(browser, 'the live update');
+  });
+
+  test('dark mode follows the OS and passes the same accessibility check', async () => {
+    assert.ok(page !== undefined && browser !== undefined);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      const background = await page.evaluate<string>('getComputedStyle(document.documentElement).backgroundColor');
+      assert.equal(background, 'rgb(13, 17, 23)', 'the dark background');
+      assert.deepEqual(await seriousViolations(page), [], 'axe on the dark dashboard');
+      await saveScreenshot(page, 'dashboard-dark');
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+    assertNoErrors(browser, 'dark mode');
+  });
+
+  test('the keyboard alone reaches the content and every page', async () => {
+    assert.ok(page !== undefined && browser !== undefined);
+    await page.goto(`${manager?.url ?? ''}/`);
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    // The first Tab lands on the skip link, which takes focus to the content.
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).text, 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal((await focused(page)).id, 'main');
+    // Tab on to the Projects link of the navigation and follow it with Enter.
+    await page.evaluate('document.activeElement?.blur()');
+    for (let presses = 0; presses < 20 && (await focused(page)).text !== 'Projects'; presses++) await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).text, 'Projects', 'the Projects link is reachable with Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Projects' }).waitFor();
+    // The new page's heading has the focus, so a screen reader announces it.
+    assert.equal((await focused(page)).tag, 'H1');
+    assertNoErrors(browser, 'keyboard use');
+  });
+
+  test('logging out ends the session: the login page, and the API answers as for a stranger', async () => {
+    assert.ok(page !== undefined && browser !== undefined);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByText('You are logged out.').waitFor();
+    const session = await page.evaluate(async () => (await fetch('/api/session')).json());
+    assert.deepEqual(session, { authenticated: false });
+    const fleet = await page.evaluate(async () => (await fetch('/api/fleet')).status);
+    assert.equal(fleet, 401);
+    browser.failedResponses.splice(0);
+    await page.goto(`${manager?.url ?? ''}/clusters`);
+    await page.getByRole('link', { name: 'Log in' }).waitFor();
+    assert.equal(await page.getByText(mine.cluster).count(), 0, 'no data without a session');
+    assertNoErrors(browser, 'logging out');
   });
 });
