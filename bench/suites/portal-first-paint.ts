@@ -35,3 +35,34 @@ export async function measureFirstPaint(url: string, cookie: { readonly name: st
     await browser.close();
   }
 }
+
+/** How many cold loads the applications list's median is taken over. */
+export const LIST_LOADS = 3;
+
+/**
+ * Loads `<url><path>` `LIST_LOADS` times cold (a new browser context each, logged in) and returns,
+ * for each load, the time from the navigation's start until `firstRowLink` (a link the list's
+ * first page shows) is visible: what a user waits for before the list is usable.
+ */
+export async function measureListLoad(url: string, cookie: { readonly name: string; readonly value: string }, path: string, firstRowLink: string): Promise<number[]> {
+  const browser = await launchBrowser();
+  try {
+    const samples: number[] = [];
+    for (let load = 0; load < LIST_LOADS; load++) {
+      const context = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        await context.addCookies([{ name: cookie.name, value: cookie.value, url }]);
+        const page = await context.newPage();
+        await page.goto(`${url}${path}`);
+        await page.getByRole('link', { name: firstRowLink, exact: true }).first().waitFor({ timeout: 60_000 });
+        // Milliseconds since the navigation started (the page's time origin), read right after the row showed.
+        samples.push(await page.evaluate(() => performance.now()));
+      } finally {
+        await context.close();
+      }
+    }
+    return samples;
+  } finally {
+    await browser.close();
+  }
+}
