@@ -9,6 +9,9 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { getJson } from './api.ts';
 import { Layout } from './layout.tsx';
 import { LiveContext, UnauthorizedContext, useEventStream } from './live.ts';
+import { ApplicationCreatePage } from './pages/application-create.tsx';
+import { ApplicationDetailPage } from './pages/application-detail.tsx';
+import { ApplicationsPage } from './pages/applications.tsx';
 import { ClustersPage } from './pages/clusters.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
 import { LoginPage } from './pages/login.tsx';
@@ -64,6 +67,9 @@ function App(): ReactNode {
                   <Route element={<Layout session={session.session} live={live.connected} onLoggedOut={expired} />}>
                     <Route index element={<DashboardPage />} />
                     <Route path="clusters" element={<ClustersPage />} />
+                    <Route path="applications" element={<ApplicationsPage />} />
+                    <Route path="applications/new" element={<ApplicationCreatePage />} />
+                    <Route path="applications/:namespace/:name" element={<ApplicationDetailPage />} />
                     <Route path="projects" element={<ProjectsPage />} />
                     <Route path="templates" element={<TemplatesPage />} />
                     <Route path="*" element={<NotFoundPage />} />
