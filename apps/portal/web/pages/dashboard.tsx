@@ -1,10 +1,18 @@
-/** The Dashboard: the fleet's totals and each project's counts, reloaded on every visible change. */
+/**
+ * The Dashboard: the fleet's totals and each project's counts, reloaded on every visible change,
+ * and the reconciler panel (Flux's cluster stats, for Beamline's kinds): readiness per kind,
+ * failing objects, sources, and small charts of the last hour.
+ */
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 import { getJson, useLiveResource } from '../api.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { PageTitle } from '../components/page-title.tsx';
+import { Sparkline } from '../components/sparkline.tsx';
+import { Age } from '../components/time.tsx';
 import { ResourceView } from '../states.tsx';
-import type { FleetCounts, FleetView } from '../types.ts';
+import type { FleetCounts, FleetView, ReconcilerKind, ReconcilerPanel } from '../types.ts';
+import './applications.css';
 
 /** `{ Running: 2, Pending: 1 }` as "Running 2, Pending 1", or "none". */
 export function breakdown(counts: Readonly<Record<string, number>>): string {
@@ -28,6 +36,7 @@ function Totals({ totals }: { readonly totals: FleetCounts }): ReactNode {
       <div className="card">
         <dt>GPUs</dt>
         <dd className="big">{totals.gpus}</dd>
+        <dd>in total, on the nodes&apos; flavors</dd>
       </div>
       <div className="card">
         <dt>Applications</dt>
@@ -40,10 +49,100 @@ function Totals({ totals }: { readonly totals: FleetCounts }): ReactNode {
 }
 
 type NamespaceRow = FleetView['namespaces'][number];
+type Failing = ReconcilerPanel['failing'][number];
+
+/** Seconds as people read them: "0.42 s", "12 s", "—" when unknown. */
+export function seconds(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  return value < 10 ? `${value.toFixed(2)} s` : `${Math.round(value)} s`;
+}
+
+/** The page of a failing object, when the portal has one for its kind. */
+function failingLink(object: Failing): ReactNode {
+  const namespace = object.namespace ?? '';
+  if (object.kind === 'Application' && namespace !== '') return <Link to={`/applications/${encodeURIComponent(namespace)}/${encodeURIComponent(object.name)}`}>{object.name}</Link>;
+  if (object.kind === 'Cluster' && namespace !== '') return <Link to={`/clusters/${encodeURIComponent(namespace)}/${encodeURIComponent(object.name)}`}>{object.name}</Link>;
+  if (object.kind === 'Project') return <Link to="/projects">{object.name}</Link>;
+  return object.name;
+}
+
+/** The reconciler panel: readiness per kind, charts over time, failing objects, sources. */
+function Reconcilers({ panel }: { readonly panel: ReconcilerPanel }): ReactNode {
+  return (
+    <>
+      <DataTable<ReconcilerKind>
+        caption="Readiness per kind"
+        rows={panel.kinds}
+        rowKey={(row) => row.kind}
+        empty="No objects reconciled yet."
+        columns={[
+          { header: 'Kind', cell: (row) => row.kind },
+          { header: 'Total', cell: (row) => row.total, numeric: true },
+          { header: 'Ready', cell: (row) => row.ready, numeric: true },
+          { header: 'Not ready', cell: (row) => row.notReady, numeric: true },
+          { header: 'Reconciling', cell: (row) => row.reconciling, numeric: true },
+          { header: 'Stalled', cell: (row) => row.stalled, numeric: true },
+          { header: 'Average duration', cell: (row) => seconds(row.avgDurationS), numeric: true },
+          { header: 'Reconciles/min', cell: (row) => (row.reconcilesPerMin === null ? '—' : row.reconcilesPerMin.toFixed(1)), numeric: true },
+        ]}
+      />
+      <h3>The last hour</h3>
+      <div className="charts">
+        {panel.kinds.map((row) => {
+          const series = panel.series.kinds[row.kind];
+          return (
+            <figure className="chart" key={row.kind}>
+              <figcaption>
+                <strong>{row.kind}</strong>
+              </figcaption>
+              <p className="muted">Ready</p>
+              <Sparkline values={series?.ready ?? []} label={`${row.kind} ready`} />
+              <p className="muted">Not ready</p>
+              <Sparkline values={series?.notReady ?? []} label={`${row.kind} not ready`} bad />
+              <p className="muted">Average reconcile duration</p>
+              <Sparkline values={series?.avgDurationS ?? []} label={`${row.kind} average reconcile duration`} format={seconds} />
+            </figure>
+          );
+        })}
+      </div>
+      <h3>Failing</h3>
+      <DataTable<Failing>
+        caption="Objects whose reconciliation fails"
+        rows={panel.failing}
+        rowKey={(row) => `${row.kind}/${row.namespace ?? ''}/${row.name}`}
+        empty="Nothing is failing."
+        columns={[
+          { header: 'Object', cell: failingLink },
+          { header: 'Kind', cell: (row) => row.kind },
+          { header: 'Namespace', cell: (row) => row.namespace ?? '—' },
+          { header: 'Reason', cell: (row) => row.reason },
+          { header: 'Message', cell: (row) => row.message },
+          { header: 'Since', cell: (row) => <Age iso={row.since} /> },
+        ]}
+      />
+      <h3>Sources</h3>
+      <dl className="cards">
+        <div className="card">
+          <dt>Sources</dt>
+          <dd className="big">{panel.sources.total}</dd>
+          <dd>
+            git {panel.sources.git}, Helm {panel.sources.helm}
+          </dd>
+        </div>
+        <div className="card">
+          <dt>Failing sources</dt>
+          <dd className="big">{panel.sources.failing}</dd>
+          <dd>cannot be fetched or rendered</dd>
+        </div>
+      </dl>
+    </>
+  );
+}
 
 /** The fleet: totals, then each project's (namespace's) counts. */
 export function DashboardPage(): ReactNode {
   const fleet = useLiveResource('fleet', (signal) => getJson<FleetView>('/api/fleet', signal));
+  const reconcilers = useLiveResource('reconcilers', (signal) => getJson<ReconcilerPanel>('/api/reconcilers', signal));
   return (
     <>
       <PageTitle>Dashboard</PageTitle>
@@ -88,6 +187,12 @@ export function DashboardPage(): ReactNode {
           </>
         )}
       </ResourceView>
+      <section aria-labelledby="reconcilers-heading">
+        <h2 id="reconcilers-heading">Reconcilers</h2>
+        <ResourceView resource={reconcilers} what="the reconcilers">
+          {(panel) => <Reconcilers panel={panel} />}
+        </ResourceView>
+      </section>
     </>
   );
 }
