@@ -12,12 +12,14 @@ import { LiveContext, UnauthorizedContext, useEventStream } from './live.ts';
 import { ApplicationCreatePage } from './pages/application-create.tsx';
 import { ApplicationDetailPage } from './pages/application-detail.tsx';
 import { ApplicationsPage } from './pages/applications.tsx';
+import { ClusterCreatePage } from './pages/cluster-create.tsx';
+import { ClusterDetailPage } from './pages/cluster-detail.tsx';
 import { ClustersPage } from './pages/clusters.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
-import { ProjectsPage } from './pages/projects.tsx';
-import { TemplatesPage } from './pages/templates.tsx';
+import { ProjectDetailPage, ProjectsPage } from './pages/projects.tsx';
+import { TemplateDetailPage, TemplatesPage } from './pages/templates.tsx';
 import { SessionContext } from './session.ts';
 import { ErrorState, Loading } from './states.tsx';
 import type { SessionAnswer, SessionInfo } from './types.ts';
@@ -67,11 +69,15 @@ function App(): ReactNode {
                   <Route element={<Layout session={session.session} live={live.connected} onLoggedOut={expired} />}>
                     <Route index element={<DashboardPage />} />
                     <Route path="clusters" element={<ClustersPage />} />
+                    <Route path="clusters/new" element={<ClusterCreatePage />} />
+                    <Route path="clusters/:namespace/:name" element={<ClusterDetailPage />} />
                     <Route path="applications" element={<ApplicationsPage />} />
                     <Route path="applications/new" element={<ApplicationCreatePage />} />
                     <Route path="applications/:namespace/:name" element={<ApplicationDetailPage />} />
                     <Route path="projects" element={<ProjectsPage />} />
+                    <Route path="projects/:name" element={<ProjectDetailPage />} />
                     <Route path="templates" element={<TemplatesPage />} />
+                    <Route path="templates/:name" element={<TemplateDetailPage />} />
                     <Route path="*" element={<NotFoundPage />} />
                   </Route>
                 </Routes>
