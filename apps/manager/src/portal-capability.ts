@@ -9,6 +9,7 @@ import { KubeUpstream, managementServerOf } from './portal/kube-upstream.ts';
 import { createPortalMetrics, type PortalMetrics } from './portal/metrics.ts';
 import type { OidcFetch } from './portal/oidc.ts';
 import { PortalCache } from './portal/portal-cache.ts';
+import { registryReader, type ReconcileMetricsReader } from './portal/reconcilers.ts';
 import { PortalRoutes, type PortalRateLimits } from './portal/routes.ts';
 import { loadOrCreateSessionKey } from './portal/session-key.ts';
 import { registerPortalApp } from './portal/static.ts';
@@ -35,6 +36,8 @@ export interface PortalOptions {
   readonly identity?: () => Identity | undefined;
   /** Counters of logins, proxied requests and open streams (the capability registers them on `/metrics`). */
   readonly metrics?: PortalMetrics;
+  /** The manager's cumulative reconcile metrics (the capability reads its registry), for `/api/reconcilers`. */
+  readonly reconcileMetrics?: ReconcileMetricsReader;
   /** The built web app served at `/` (`index.html`, `assets/`). Default `apps/portal/dist`. */
   readonly appDist?: string;
   readonly logger?: Logger;
@@ -90,6 +93,7 @@ export function createPortal(options: PortalOptions): Portal {
     ...(options.wrapOidcFetch === undefined ? {} : { wrapOidcFetch: options.wrapOidcFetch }),
     ...(options.identity === undefined ? {} : { identity: options.identity }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.reconcileMetrics === undefined ? {} : { reconcileMetrics: options.reconcileMetrics }),
   });
   return {
     cache,
@@ -103,14 +107,14 @@ export function createPortal(options: PortalOptions): Portal {
       void sessionKey().catch(() => undefined);
     },
     stop: async () => {
-      routes.closeStreams();
+      routes.stop();
       await cache.stop();
     },
   };
 }
 
 /** Options of {@link portalCapability}: those of {@link createPortal} but the kubeconfig and logger, which are the manager's. */
-export type PortalCapabilityOptions = Omit<PortalOptions, 'kubeConfig' | 'logger' | 'metrics'>;
+export type PortalCapabilityOptions = Omit<PortalOptions, 'kubeConfig' | 'logger' | 'metrics' | 'reconcileMetrics'>;
 
 /** The portal server as a capability of the manager process: its routes on the manager's HTTP server, its informers started with it. */
 export function portalCapability(options: PortalCapabilityOptions = {}): Capability {
@@ -121,7 +125,7 @@ export function portalCapability(options: PortalCapabilityOptions = {}): Capabil
     controllers: [],
     metrics: metrics.all,
     attach: ({ manager, logger }) => {
-      portal = createPortal({ ...options, kubeConfig: manager.kubeConfig, logger: logger.child({ capability: 'portal' }), metrics });
+      portal = createPortal({ ...options, kubeConfig: manager.kubeConfig, logger: logger.child({ capability: 'portal' }), metrics, reconcileMetrics: registryReader(manager.registry) });
       portal.start();
     },
     routes: (app) => portal?.register(app),

@@ -304,14 +304,16 @@ export class FleetIndex {
       }
       case 'Application': {
         const app = object as unknown as Application;
-        if (deleted || app.spec === undefined) {
+        if (deleted) {
           this.#applications.delete(key);
           break;
         }
         const state = reconcileStateOf(app.status?.conditions);
         const sync = app.status?.sync?.status ?? 'Unknown';
         const health = app.status?.health?.status ?? 'Unknown';
-        const { source, destination } = app.spec;
+        // An object read before admission defaulted it may lack a spec: it still counts, with empty fields.
+        const source: Partial<Application['spec']['source']> = app.spec?.source ?? {};
+        const destination: Partial<Application['spec']['destination']> = app.spec?.destination ?? {};
         const healthMessage = clip(app.status?.health?.message);
         this.#applications.set(key, {
           sync,
@@ -320,16 +322,16 @@ export class FleetIndex {
           row: {
             namespace: object.metadata?.namespace ?? '',
             name,
-            repoURL: source.repoURL,
+            repoURL: source.repoURL ?? '',
             ...(source.path === undefined ? {} : { path: source.path }),
             ...(source.chart === undefined ? {} : { chart: source.chart }),
             ...(source.chartVersion === undefined ? {} : { chartVersion: source.chartVersion }),
             ...(source.targetRevision === undefined ? {} : { targetRevision: source.targetRevision }),
             ...(app.status?.sync?.revision === undefined ? {} : { revision: app.status.sync.revision }),
             destination: {
-              cluster: destination.cluster,
+              cluster: destination.cluster ?? '',
               ...(destination.clusterNamespace === undefined ? {} : { clusterNamespace: destination.clusterNamespace }),
-              namespace: destination.namespace,
+              namespace: destination.namespace ?? '',
             },
             sync,
             health,
@@ -337,7 +339,7 @@ export class FleetIndex {
             ...(state.reason === undefined ? {} : { readyReason: state.reason }),
             ...(state.message === undefined ? {} : { readyMessage: state.message }),
             ...(app.status?.operationState?.phase === undefined ? {} : { operationPhase: app.status.operationState.phase }),
-            autoSync: app.spec.syncPolicy?.automated !== undefined,
+            autoSync: app.spec?.syncPolicy?.automated !== undefined,
             createdAt: object.metadata?.creationTimestamp ?? '',
           },
         });

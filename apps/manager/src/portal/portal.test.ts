@@ -226,6 +226,69 @@ describe('portal server', () => {
     assert.equal(carol.totals.applications.total, 1);
   });
 
+  test('the cluster and application lists show each user only what RBAC lets them list, paged, with facets', async () => {
+    interface Page {
+      total: number;
+      items: { namespace: string; name: string; phase?: string; sync?: string; ready?: string }[];
+      facets: Record<string, Record<string, number>>;
+    }
+    const pageOf = async (username: string, path: string): Promise<Page> => {
+      const response = await get(username, path);
+      assert.equal(response.status, 200, await response.clone().text());
+      return (await response.json()) as Page;
+    };
+    const alice = await pageOf('alice', '/api/clusters');
+    assert.deepEqual(alice.items.map((row) => `${row.namespace}/${row.name}`), [`${env.namespace}/physics-a`, `${env.namespace}/physics-b`]);
+    assert.deepEqual(alice.facets.phase, { Running: 1, Provisioning: 1 });
+    const running = await pageOf('alice', '/api/clusters?phase=Running');
+    assert.deepEqual(running.items.map((row) => row.name), ['physics-a']);
+    assert.deepEqual(running.facets.phase, { Running: 1, Provisioning: 1 }, 'the phase facet ignores the phase filter');
+    const carol = await pageOf('carol', '/api/clusters');
+    assert.deepEqual(carol.items.map((row) => row.name), ['chemistry-a']);
+    const apps = await pageOf('alice', '/api/applications?sync=OutOfSync');
+    assert.deepEqual(apps.items.map((row) => row.name), ['db']);
+    assert.deepEqual(apps.facets.sync, { Synced: 1, OutOfSync: 1 });
+    assert.equal((await pageOf('carol', `/api/applications?namespace=${env.namespace}`)).total, 0, "another tenant's namespace shows nothing");
+    const bad = await get('alice', '/api/applications?limit=501');
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { message: string }).message, /limit/);
+    assert.equal((await fetch(`${url()}/api/clusters`)).status, 401);
+  });
+
+  test('/api/platform gives the catalogue to any logged-in user, without the identity settings', async () => {
+    const response = await get('carol', '/api/platform');
+    assert.equal(response.status, 200, await response.clone().text());
+    const body = (await response.json()) as { flavors: unknown[]; kubernetesVersions: unknown[] };
+    assert.ok(Array.isArray(body.flavors) && Array.isArray(body.kubernetesVersions));
+    assert.doesNotMatch(JSON.stringify(body), /issuer|clientID|clientSecret/);
+    assert.equal((await fetch(`${url()}/api/platform`)).status, 401);
+  });
+
+  test('the reconciler panel counts only what the user may list, with a series sampled since the views started', async () => {
+    interface Panel {
+      kinds: { kind: string; total: number; notReady: number }[];
+      sources: { total: number; git: number };
+      failing: unknown[];
+      series: { at: string[]; kinds: Record<string, { ready: number[]; notReady: number[] }> };
+    }
+    const panelOf = async (username: string): Promise<Panel> => {
+      const response = await get(username, '/api/reconcilers');
+      assert.equal(response.status, 200, await response.clone().text());
+      return (await response.json()) as Panel;
+    };
+    const total = (panel: Panel, kind: string): number | undefined => panel.kinds.find((entry) => entry.kind === kind)?.total;
+    const alice = await panelOf('alice');
+    assert.equal(total(alice, 'Cluster'), 2);
+    assert.equal(total(alice, 'Application'), 2);
+    assert.deepEqual(alice.sources, { total: 1, git: 1, helm: 0, failing: 0 });
+    assert.ok(alice.series.at.length >= 1, 'sampled once the views started');
+    assert.equal((alice.series.kinds.Cluster?.notReady.at(-1) ?? 0) + (alice.series.kinds.Cluster?.ready.at(-1) ?? 0), 2);
+    const carol = await panelOf('carol');
+    assert.equal(total(carol, 'Cluster'), 1);
+    assert.equal(total(carol, 'Application'), 1);
+    assert.equal((await fetch(`${url()}/api/reconcilers`)).status, 401);
+  });
+
   test('the proxy reads as the user: their namespace yes, another no', async () => {
     const own = await get('alice', `/api/kube/apis/beamline.dev/v1alpha1/namespaces/${env.namespace}/clusters`);
     assert.equal(own.status, 200);

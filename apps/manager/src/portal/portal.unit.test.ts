@@ -207,7 +207,7 @@ describe('PortalRoutes without a cluster', () => {
     const app = await routesApp({ perSession: 3, perAddress: 2 });
     const statuses = [];
     for (let index = 0; index < 3; index++) statuses.push((await app.inject({ method: 'GET', url: '/api/session' })).statusCode);
-    assert.deepEqual(statuses, [401, 401, 429]);
+    assert.deepEqual(statuses, [200, 200, 429], '/api/session answers { authenticated: false } without a session');
     const limited = await app.inject({ method: 'GET', url: '/api/session' });
     assert.equal(limited.json<{ error: { name: string } }>().error.name, 'TooManyRequestsError');
     // A forged cookie counts against the address, not a fresh bucket of its own.
@@ -225,7 +225,7 @@ describe('PortalRoutes without a cluster', () => {
     const cookie = sealSession(key, { ...session, exp });
     const info = await app.inject({ method: 'GET', url: '/api/session', cookies: { beamline_session: cookie } });
     assert.equal(info.statusCode, 200);
-    assert.deepEqual(info.json(), { user: session.user, groups: session.groups, csrfToken: session.csrf, expiresAt: new Date(exp * 1000).toISOString() });
+    assert.deepEqual(info.json(), { authenticated: true, user: session.user, groups: session.groups, csrfToken: session.csrf, expiresAt: new Date(exp * 1000).toISOString() });
     assert.match(String(info.headers['content-security-policy']), /default-src 'none'/);
     assert.match(String(info.headers['content-security-policy']), /frame-ancestors 'none'/);
     assert.equal(info.headers['x-frame-options'], 'SAMEORIGIN');

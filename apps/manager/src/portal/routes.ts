@@ -12,8 +12,10 @@ import { EventStream } from './events.ts';
 import type { PortalMetrics } from './metrics.ts';
 import type { KubeUpstream } from './kube-upstream.ts';
 import { OidcClient, type OidcFetch } from './oidc.ts';
-import type { PlatformView } from './fleet.ts';
+import type { AppRow, ClusterRow, PlatformView } from './fleet.ts';
 import type { PortalCache, PortalChange } from './portal-cache.ts';
+import { ReconcileSampler, type ReconcileMetricsReader, type ReconcilersView } from './reconcilers.ts';
+import { APPLICATION_FACETS, CLUSTER_FACETS, pageOf, parseApplicationQuery, parseClusterQuery, visibilityKey, VisibleRows, type ListPage, type Visibility } from './views.ts';
 import {
   CSRF_HEADER,
   csrfMatches,
@@ -74,6 +76,8 @@ export interface PortalDeps {
   readonly wrapOidcFetch?: (inner: OidcFetch) => OidcFetch;
   /** Counters of logins, proxied requests and open streams. */
   readonly metrics?: PortalMetrics;
+  /** The manager's cumulative reconcile metrics, for the reconciler panel's durations and rates. */
+  readonly reconcileMetrics?: ReconcileMetricsReader;
 }
 
 const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
@@ -114,9 +118,19 @@ export class PortalRoutes {
   readonly #streams = new Map<string, Set<EventStream>>();
   #oidc: { key: string; client: Promise<OidcClient> } | undefined;
   #fleetViews: { version: number; views: Map<string, string> } = { version: -1, views: new Map() };
+  readonly #visibleClusters = new VisibleRows<ClusterRow>();
+  readonly #visibleApps = new VisibleRows<AppRow>();
+  readonly #sampler: ReconcileSampler;
 
   constructor(deps: PortalDeps) {
     this.#deps = deps;
+    this.#sampler = new ReconcileSampler({ index: deps.cache.index, ...(deps.reconcileMetrics === undefined ? {} : { metrics: deps.reconcileMetrics }) });
+  }
+
+  /** Closes every event stream and stops the reconciler panel's sampler (the manager is stopping). */
+  stop(): void {
+    this.#sampler.stop();
+    this.closeStreams();
   }
 
   /** Closes every event stream (the manager is stopping). */
@@ -159,6 +173,9 @@ export class PortalRoutes {
         await this.#authenticate(request);
         return this.#platform();
       });
+      scope.get('/api/clusters', async (request) => this.#clusters(await this.#authenticate(request), request.query as Record<string, unknown>));
+      scope.get('/api/applications', async (request) => this.#applications(await this.#authenticate(request), request.query as Record<string, unknown>));
+      scope.get('/api/reconcilers', async (request) => this.#reconcilers(await this.#authenticate(request)));
       scope.get('/api/projects/usage', async (request) => this.#projectsUsage(await this.#authenticate(request)));
       scope.get('/api/access', async (request) => this.#accessCheck(await this.#authenticate(request), request.query as Record<string, unknown>));
       scope.get('/api/events', async (request, reply) => this.#events(await this.#authenticate(request), request, reply));
@@ -353,12 +370,15 @@ export class PortalRoutes {
    * listed once: the first request waits for that, a bounded while; then 503 to retry.
    */
   async #requireSynced(): Promise<void> {
-    if (this.#deps.cache.synced) return;
-    try {
-      await this.#deps.cache.whenSynced(AbortSignal.timeout(VIEWS_SYNC_WAIT_MS));
-    } catch {
-      throw new ServiceUnavailableError('the portal is starting: its caches have not synced yet; retry in a few seconds');
+    if (!this.#deps.cache.synced) {
+      try {
+        await this.#deps.cache.whenSynced(AbortSignal.timeout(VIEWS_SYNC_WAIT_MS));
+      } catch {
+        throw new ServiceUnavailableError('the portal is starting: its caches have not synced yet; retry in a few seconds');
+      }
     }
+    // The reconciler panel's series run while the views' informers do (from the first view on).
+    this.#sampler.start();
   }
 
   async #fleet(session: Session, reply: FastifyReply): Promise<FastifyReply> {
@@ -393,6 +413,64 @@ export class PortalRoutes {
   #platform(): PlatformView {
     if (!this.#deps.cache.identitySynced) throw new ServiceUnavailableError('the portal is starting: the PlatformConfig has not been read yet; retry in a few seconds');
     return this.#deps.cache.index.platform();
+  }
+
+  /** `GET /api/clusters`: the Clusters of the namespaces the user may list them in, filtered, faceted and paged (views.ts). */
+  async #clusters(session: Session, query: Record<string, unknown>): Promise<ListPage<ClusterRow, keyof typeof CLUSTER_FACETS>> {
+    const parsed = parseClusterQuery(query);
+    await this.#requireSynced();
+    const visibility = await this.#allowed(session, 'clusters');
+    const index = this.#deps.cache.index;
+    return pageOf(this.#visibleClusters.rows(index.version, index.clusterRows(), visibility), parsed, CLUSTER_FACETS);
+  }
+
+  /** `GET /api/applications`: the Applications of the namespaces the user may list them in, filtered, faceted and paged (views.ts). */
+  async #applications(session: Session, query: Record<string, unknown>): Promise<ListPage<AppRow, keyof typeof APPLICATION_FACETS>> {
+    const parsed = parseApplicationQuery(query);
+    await this.#requireSynced();
+    const visibility = await this.#allowed(session, 'applications');
+    const index = this.#deps.cache.index;
+    return pageOf(this.#visibleApps.rows(index.version, index.applicationRows(), visibility), parsed, APPLICATION_FACETS);
+  }
+
+  /** The namespaces the user may `list` a Beamline resource in (one review cluster-wide, else one per namespace holding objects). */
+  async #allowed(session: Session, resource: string): Promise<Visibility> {
+    try {
+      return await this.#deps.access.namespacesAllowed(session, { verb: 'list', group: GROUP, resource }, this.#deps.cache.index.namespaces());
+    } catch (error) {
+      throw new ServiceUnavailableError('the management apiserver cannot answer access reviews now; retry later', { cause: error });
+    }
+  }
+
+  /**
+   * `GET /api/reconcilers`: Clusters, NodeGroups and Applications by kstatus over the namespaces
+   * the user may list each in, Projects they may get, the failing ones, the Applications' sources,
+   * and the last hour's series (reconcilers.ts).
+   */
+  async #reconcilers(session: Session): Promise<ReconcilersView> {
+    await this.#requireSynced();
+    const index = this.#deps.cache.index;
+    const namespaces = index.reconcileNamespaces();
+    const allowed = (resource: string): Promise<Visibility> => this.#deps.access.namespacesAllowed(session, { verb: 'list', group: GROUP, resource }, namespaces);
+    let clusters: Visibility, nodeGroups: Visibility, applications: Visibility, projects: ReadonlySet<string> | 'all';
+    try {
+      [clusters, nodeGroups, applications, projects] = await Promise.all([allowed('clusters'), allowed('nodegroups'), allowed('applications'), this.#projectsVisible(session, [...index.projectStates().keys()])]);
+    } catch (error) {
+      throw new ServiceUnavailableError('the management apiserver cannot answer access reviews now; retry later', { cause: error });
+    }
+    const byKind = { Cluster: clusters, NodeGroup: nodeGroups, Application: applications };
+    return this.#sampler.view({
+      namespace: (kind, namespace) => byKind[kind].all || byKind[kind].namespaces.has(namespace),
+      project: (name) => projects === 'all' || projects.has(name),
+      key: [visibilityKey(clusters), visibilityKey(nodeGroups), visibilityKey(applications), projects === 'all' ? '*' : [...projects].sort().join(',')].join('|'),
+    });
+  }
+
+  /** The Projects of `names` the user may get: 'all' when they may list every Project (one review). */
+  async #projectsVisible(session: Session, names: readonly string[]): Promise<ReadonlySet<string> | 'all'> {
+    if ((await this.#deps.access.review(session, { verb: 'list', group: GROUP, resource: 'projects' })).allowed) return 'all';
+    const answers = await Promise.all(names.map((name) => this.#deps.access.review(session, { verb: 'get', group: GROUP, resource: 'projects', name })));
+    return new Set(names.filter((_, at) => answers[at]?.allowed === true));
   }
 
   async #projectsUsage(session: Session): Promise<unknown> {
