@@ -31,8 +31,9 @@ try {
   process.exit(1);
 }
 
-// e2e/: the end-to-end tests (the real CLI and manager processes); scripts/: checks of the workspace itself.
-const roots = ['packages', 'apps', 'api', 'controllers', 'e2e', 'scripts'];
+// e2e/: the end-to-end tests (the real CLI and manager processes); scripts/: checks of the workspace itself;
+// bench/: the benchmarks' pure helpers (their suites run only with `npm run bench`).
+const roots = ['packages', 'apps', 'api', 'controllers', 'e2e', 'scripts', 'bench'];
 const patterns = roots.map((root) => `${root}/**/*.${unitOnly ? 'unit.test' : 'test'}.ts`);
 const nodeArgs = [
   '--test',

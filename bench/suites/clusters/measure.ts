@@ -367,3 +367,69 @@ export async function scaleNodeGroupAndWait(
     },
   };
 }
+
+/** One measurement of several node groups scaled at once. */
+export interface ManyScaleRun {
+  readonly seconds: number;
+  /** Nodes ready over all groups, as the polls saw them: seconds from the first patch, ready nodes. */
+  readonly timeline: readonly { readonly atS: number; readonly readyReplicas: number }[];
+  readonly cpu: CpuUsage;
+}
+
+/**
+ * Adds `groups` NodeGroups of 0 nodes (`<cluster>-scale-<i>`) to a ready cluster, waits until each
+ * is Ready, then patches all of them to `replicas` at once and polls every 100 ms until every one
+ * has `readyReplicas == replicas` and Ready=True at its new generation: `groups × replicas` nodes.
+ */
+export async function scaleNodeGroupsAndWait(
+  environment: BenchEnvironment,
+  client: BeamlineClient,
+  namespace: string,
+  cluster: string,
+  groups: number,
+  replicas: number,
+  timeoutMs = 600_000,
+): Promise<ManyScaleRun> {
+  const names = Array.from({ length: groups }, (_, index) => `${cluster}-scale-${index}`);
+  const last = new Map<string, NodeGroup>();
+  const readyNodes = (): number => [...last.values()].reduce((sum, group) => sum + (group.status?.readyReplicas ?? 0), 0);
+  const describe = (): string => `${readyNodes()} of ${groups * replicas} nodes ready over ${last.size} groups`;
+  const allReadyAt = (generations: ReadonlyMap<string, number>, want: number) => async (): Promise<true | undefined> => {
+    const read = await Promise.all(names.map((name) => client.getNodeGroup(name)));
+    read.forEach((group, index) => last.set(names[index] ?? '', group));
+    return read.every((group, index) => {
+      const ready = conditionOf(group, 'Ready');
+      return ready?.status === 'True' && ready.observedGeneration === generations.get(names[index] ?? '') && group.status?.readyReplicas === want;
+    })
+      ? true
+      : undefined;
+  };
+
+  const created = new Map<string, number>();
+  for (const name of names) {
+    const group = await client.createNodeGroup({ apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeGroup', metadata: { name, namespace }, spec: { clusterName: cluster, flavor: 'm1.small', replicas: 0 } });
+    created.set(name, group.metadata?.generation ?? 1);
+  }
+  await pollUntil(environment, `${groups} NodeGroups of ${namespace}/${cluster} Ready with 0 nodes`, 120_000, allReadyAt(created, 0), describe);
+
+  const timeline: { atS: number; readyReplicas: number }[] = [];
+  const dir = clusterDir(environment, namespace, cluster);
+  const meter = startCpuMeter(processesWith(environment, dir));
+  const started = performance.now();
+  const patched = await Promise.all(names.map((name) => client.patchNodeGroupSpec(name, { replicas })));
+  const generations = new Map(patched.map((group, index) => [names[index] ?? '', group.metadata?.generation ?? 0]));
+  const check = allReadyAt(generations, replicas);
+  await pollUntil(
+    environment,
+    `${groups} NodeGroups of ${namespace}/${cluster} Ready with ${replicas} nodes each`,
+    timeoutMs,
+    async () => {
+      const done = await check();
+      if (timeline.at(-1)?.readyReplicas !== readyNodes()) timeline.push({ atS: (performance.now() - started) / 1000, readyReplicas: readyNodes() });
+      return done;
+    },
+    describe,
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { seconds: elapsed, timeline, cpu: meter.stop(processesWith(environment, dir)) };
+}
