@@ -12,10 +12,11 @@ import { StatusBadge } from '../components/badge.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { PageTitle } from '../components/page-title.tsx';
 import { Age } from '../components/time.tsx';
-import { beamlinePath } from '../kube.ts';
+import { beamlinePath, mergePatch } from '../kube.ts';
+import { useSession } from '../session.ts';
 import { ErrorState, Loading } from '../states.tsx';
 import type { Condition } from '../types.ts';
-import { DeleteDialog, objectLabel, PreviewLists, RollbackDialog, SyncDialog, usePreview } from './application-sync.tsx';
+import { DeleteDialog, objectLabel, PreviewLists, refreshPatch, RollbackDialog, SyncDialog, usePreview } from './application-sync.tsx';
 import { shortRevision } from './applications.tsx';
 import './applications.css';
 
@@ -103,6 +104,8 @@ function syncPolicyText(spec: ApplicationObject['spec']): string {
 /** A node of the resource tree: a namespace, a kind in it, or an object. */
 interface TreeNode {
   readonly id: string;
+  /** The item's accessible name (its visible label is badges and text a screen reader would run together). */
+  readonly name: string;
   readonly label: ReactNode;
   readonly children?: readonly TreeNode[];
 }
@@ -121,16 +124,19 @@ export function resourceTree(resources: readonly AppResource[]): TreeNode[] {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([namespace, kinds]) => ({
       id: `ns:${namespace}`,
+      name: namespace === '' ? 'cluster-scoped objects' : `namespace ${namespace}`,
       label: namespace === '' ? '(cluster-scoped)' : `namespace ${namespace}`,
       children: [...kinds.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([kind, objects]) => ({
           id: `kind:${namespace}:${kind}`,
+          name: `${kind}, ${objects.length} ${objects.length === 1 ? 'object' : 'objects'}`,
           label: `${kind} (${objects.length})`,
           children: [...objects]
             .sort((a, b) => a.name.localeCompare(b.name))
             .map((object) => ({
               id: `obj:${namespace}:${kind}:${object.name}`,
+              name: `${object.name}: sync ${object.status}${object.health === undefined ? '' : `, health ${object.health.status}`}${object.health?.message === undefined || object.health.message === '' ? '' : ` (${object.health.message})`}`,
               label: (
                 <>
                   <span>{object.name}</span>
@@ -223,6 +229,7 @@ export function ResourceTree({ resources }: { readonly resources: readonly AppRe
             else refs.current.set(node.id, element);
           }}
           role="treeitem"
+          aria-label={node.name}
           aria-level={depth}
           aria-expanded={expandable ? open : undefined}
           aria-selected={current?.node.id === node.id}
@@ -433,6 +440,12 @@ export function ApplicationDetailPage(): ReactNode {
   const [deleteOpen, setDeleteOpen] = useState(false);
   const [rollback, setRollback] = useState<AppHistoryEntry | undefined>();
   const [requested, setRequested] = useState<string | undefined>();
+  const { csrfToken } = useSession();
+  const [refreshError, setRefreshError] = useState<string | undefined>();
+  const refresh = (): void => {
+    setRefreshError(undefined);
+    mergePatch(beamlinePath('applications', namespace, name), refreshPatch(), csrfToken).catch((error: unknown) => setRefreshError(`Could not ask for a refresh: ${error instanceof Error ? error.message : String(error)}`));
+  };
   let body: ReactNode;
   if (app.state === 'loading') body = <Loading what="the application" />;
   else if (app.state === 'error') {
@@ -460,6 +473,11 @@ export function ApplicationDetailPage(): ReactNode {
                 Sync
               </button>
             ) : null}
+            {canPatch === true ? (
+              <button type="button" onClick={refresh} title="Fetch the source again now and compare">
+                Refresh
+              </button>
+            ) : null}
             {canDelete === true ? (
               <button type="button" className="danger" onClick={() => setDeleteOpen(true)}>
                 Delete
@@ -467,6 +485,11 @@ export function ApplicationDetailPage(): ReactNode {
             ) : null}
           </div>
         ) : null}
+        {refreshError === undefined ? null : (
+          <p className="state state-error" role="alert">
+            {refreshError}
+          </p>
+        )}
         <Facts app={data} />
         {troubled.length === 0 ? null : (
           <section aria-labelledby="conditions-heading">

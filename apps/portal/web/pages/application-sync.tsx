@@ -15,6 +15,14 @@ import type { PreviewObject, SyncPreview } from '../types.ts';
 /** The annotation a sync request is written to (`beamline.dev/sync-request`, as `beamline app sync` writes it). */
 export const SYNC_REQUEST_ANNOTATION = 'beamline.dev/sync-request';
 
+/** The annotation that asks the controller to fetch the source again now (its value: any new text). */
+export const REFRESH_ANNOTATION = 'beamline.dev/refresh-requested-at';
+
+/** The merge patch of a refresh: the annotation with the time, new for each click. */
+export function refreshPatch(now: Date = new Date()): object {
+  return { metadata: { annotations: { [REFRESH_ANNOTATION]: now.toISOString() } } };
+}
+
 /** What to ask the controller for: a sync (optionally pruning) or a rollback to a history entry. */
 export interface SyncRequestOptions {
   readonly id: string;
