@@ -34,6 +34,6 @@ export async function beamlineCapabilities(options: BeamlineCapabilitiesOptions)
     tenancyCapability(),
     await deliveryCapability({ kubeConfig: options.kubeConfig, home, binaries, kubernetesVersion, webhookSecretNamespace: options.namespace }),
     await admissionCapability({ kubeConfig: options.kubeConfig, namespace: options.namespace, port: options.admissionPort ?? 0 }),
-    portalCapability({ sessionKeyNamespace: options.namespace, ...(options.portalUrl === undefined ? {} : { publicUrl: options.portalUrl }) }),
+    portalCapability({ sessionKeyNamespace: options.namespace, preview: { home, binaries }, ...(options.portalUrl === undefined ? {} : { publicUrl: options.portalUrl }) }),
   ];
 }

@@ -9,6 +9,7 @@ import { KubeUpstream, managementServerOf } from './portal/kube-upstream.ts';
 import { createPortalMetrics, type PortalMetrics } from './portal/metrics.ts';
 import type { OidcFetch } from './portal/oidc.ts';
 import { PortalCache } from './portal/portal-cache.ts';
+import { Previewer } from './portal/preview.ts';
 import { registryReader, type ReconcileMetricsReader } from './portal/reconcilers.ts';
 import { PortalRoutes, type PortalRateLimits } from './portal/routes.ts';
 import { loadOrCreateSessionKey } from './portal/session-key.ts';
@@ -38,6 +39,8 @@ export interface PortalOptions {
   readonly metrics?: PortalMetrics;
   /** The manager's cumulative reconcile metrics (the capability reads its registry), for `/api/reconcilers`. */
   readonly reconcileMetrics?: ReconcileMetricsReader;
+  /** Sync previews: `$BEAMLINE_HOME` (their work folders) and the pinned helm and kubectl; without it previews answer 503. */
+  readonly preview?: { readonly home: string; readonly binaries: { readonly helm: string; readonly kubectl: string } };
   /** The built web app served at `/` (`index.html`, `assets/`). Default `apps/portal/dist`. */
   readonly appDist?: string;
   readonly logger?: Logger;
@@ -94,6 +97,7 @@ export function createPortal(options: PortalOptions): Portal {
     ...(options.identity === undefined ? {} : { identity: options.identity }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.reconcileMetrics === undefined ? {} : { reconcileMetrics: options.reconcileMetrics }),
+    ...(options.preview === undefined ? {} : { previewer: new Previewer({ client, home: options.preview.home, binaries: options.preview.binaries, logger }) }),
   });
   return {
     cache,

@@ -2,12 +2,13 @@
 // login through the provider's pages, sessions, CSRF, RBAC as the user through impersonation.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { API_VERSION, APPLICATION, CLUSTER, PROJECT, type Identity } from '@beamline/api';
+import { API_VERSION, APPLICATION, CLUSTER, PROJECT, PROJECT_LABEL, projectDeliveryUser, type Identity } from '@beamline/api';
+import { startGitFixture } from '@beamline/gitops/testing';
 import { installApi } from '@beamline/install';
 import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
 import { DEMO_USERS, startIdentityProvider, type IdentityProvider } from '@beamline/oidc-provider';
@@ -30,6 +31,8 @@ const ROLE_BINDINGS: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1'
 const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 const PROJECTS: ResourceType = { apiVersion: API_VERSION, kind: PROJECT.kind, plural: PROJECT.plural, namespaced: false };
 const CLUSTER_ROLES: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false };
+const CONFIG_MAPS: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
 const CLUSTER_ROLE_BINDINGS: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false };
 
 function password(username: string): string {
@@ -57,6 +60,7 @@ describe('portal server', () => {
   let portal: Portal | undefined;
   let idp: IdentityProvider | undefined;
   let idpDir: string | undefined;
+  let previewHome: string | undefined;
   let otherNamespace = '';
   let project = '';
   let forgeNextIdToken = false;
@@ -114,7 +118,15 @@ describe('portal server', () => {
       if (body.id_token !== undefined) body.id_token = forgeIdToken(body.id_token);
       return new Response(JSON.stringify(body), { status: response.status, headers: { 'content-type': 'application/json' } });
     };
-    portal = createPortal({ kubeConfig: env.kubeConfig, sessionKeyNamespace: env.namespace, identity: () => identity.current, wrapOidcFetch, metrics });
+    previewHome = await mkdtemp(join(tmpdir(), 'beamline-portal-home-'));
+    portal = createPortal({
+      kubeConfig: env.kubeConfig,
+      sessionKeyNamespace: env.namespace,
+      identity: () => identity.current,
+      wrapOidcFetch,
+      metrics,
+      preview: { home: previewHome, binaries: { helm: env.binaries.helm, kubectl: env.binaries.kubectl } },
+    });
     const started = portal;
     server = await startManagerServer({ port: 0, manager: { readiness: () => ({ ready: true, notReady: [] }) }, registry: new Registry(), routes: (app) => started.register(app) });
     portal.start();
@@ -131,6 +143,7 @@ describe('portal server', () => {
     await portal?.stop();
     await idp?.stop();
     if (idpDir !== undefined) await rm(idpDir, { recursive: true, force: true });
+    if (previewHome !== undefined) await rm(previewHome, { recursive: true, force: true });
     if (otherNamespace !== '') await client().delete(NAMESPACES, otherNamespace).catch(() => undefined);
     if (project !== '') {
       await client().delete(PROJECTS, project).catch(() => undefined);
@@ -498,5 +511,83 @@ describe('portal server', () => {
     const proxied = await values(metrics.proxied);
     assert.ok((proxied['2xx'] ?? 0) >= 1 && (proxied['4xx'] ?? 0) >= 1, `proxied: ${JSON.stringify(proxied)}`);
     await waitFor(async () => (await values(metrics.streams)).value === 0, { what: 'every event stream uncounted once closed' });
+  });
+  test("previews and nodes: a project member previews their app on their own cluster as the project's delivery identity; in-cluster is 409; another tenant 403", async () => {
+    // The test's namespace becomes a project's; its Cluster "own" is the run's apiserver (imported),
+    // where the project's delivery identity may edit one namespace only.
+    const projectName = uniqueName('pv');
+    const workload = uniqueName('portal-wl');
+    const node = uniqueName('portal-node');
+    const fixture = await startGitFixture({
+      files: {
+        'app/existing.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: existing\ndata:\n  colour: red\n`,
+        'app/fresh.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fresh\ndata:\n  colour: green\n`,
+      },
+    });
+    try {
+      await client().patch(NAMESPACES, env.namespace, undefined, { metadata: { labels: { [PROJECT_LABEL]: projectName } } }, 'merge');
+      await client().create(NAMESPACES, { metadata: { name: workload } });
+      await client().create(ROLE_BINDINGS, {
+        metadata: { name: 'delivery', namespace: workload },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: projectDeliveryUser(projectName) }],
+      } as KubeObject);
+      await client().create(CONFIG_MAPS, { metadata: { name: 'existing', namespace: workload }, data: { colour: 'blue' } } as KubeObject);
+      await client().create(NODES, { metadata: { name: node, labels: { 'beamline.dev/node-group': 'gpu', 'topology.kubernetes.io/zone': 'zone-a' } }, spec: { taints: [{ key: 'gpu', effect: 'NoSchedule' }] } } as KubeObject);
+      const secret = 'own-kubeconfig';
+      await client().create(SECRETS, { metadata: { name: secret, namespace: env.namespace }, stringData: { value: await readFile(env.kubeconfigPath, 'utf8') } } as KubeObject);
+      await client().create(CLUSTERS, {
+        metadata: { name: 'own', namespace: env.namespace },
+        spec: { templateRef: { name: 'small' }, provider: 'imported', imported: { kubeconfigSecretRef: { name: secret, key: 'value' } } },
+      } as KubeObject);
+      await client().patch(CLUSTERS, 'own', env.namespace, { status: { provider: 'imported', kubeconfigSecretRef: { name: secret, key: 'value' } } }, 'merge', { subresource: 'status' });
+      await client().create(APPLICATIONS, {
+        metadata: { name: 'preview', namespace: env.namespace },
+        spec: { source: { repoURL: fixture.fileUrl, path: 'app' }, destination: { cluster: 'own', namespace: workload } },
+      } as KubeObject);
+
+      const preview = await get('alice', `/api/applications/${env.namespace}/preview/preview`);
+      assert.equal(preview.status, 200, await preview.clone().text());
+      const body = (await preview.json()) as { revision: string; changed: number; objects: { kind: string; namespace?: string; name: string; action: string; diff: string }[] };
+      assert.match(body.revision, /^[0-9a-f]{40}$/);
+      assert.equal(body.changed, 2);
+      const byName = new Map(body.objects.map((object) => [object.name, object]));
+      assert.equal(byName.get('existing')?.action, 'update');
+      assert.match(byName.get('existing')?.diff ?? '', /-\s+colour: blue[\s\S]*\+\s+colour: red/);
+      assert.equal(byName.get('fresh')?.action, 'create');
+      assert.equal(byName.get('fresh')?.namespace, workload);
+
+      // The same app aimed at a namespace the project's identity may not read is refused there, by the workload's RBAC.
+      await client().patch(APPLICATIONS, 'preview', env.namespace, { spec: { destination: { cluster: 'own', namespace: 'default' } } }, 'merge');
+      const elsewhere = await get('alice', `/api/applications/${env.namespace}/preview/preview`);
+      assert.equal(elsewhere.status, 502, await elsewhere.clone().text());
+      assert.match(((await elsewhere.json()) as { message: string }).message, new RegExp(`forbidden|${projectDeliveryUser(projectName)}`, 'i'), 'read as the project identity, not the admin kubeconfig');
+
+      const inCluster = await get('alice', `/api/applications/${env.namespace}/web/preview`);
+      assert.equal(inCluster.status, 409);
+      assert.match(((await inCluster.json()) as { message: string }).message, new RegExp(`project ${projectName} may not deliver to in-cluster`));
+      assert.equal((await get('carol', `/api/applications/${env.namespace}/preview/preview`)).status, 403);
+      assert.equal((await get('alice', `/api/applications/${env.namespace}/missing/preview`)).status, 404);
+      assert.equal((await get('alice', `/api/applications/${env.namespace}/preview/preview?prune=maybe`)).status, 400);
+
+      const nodes = await get('alice', `/api/clusters/${env.namespace}/own/nodes`);
+      assert.equal(nodes.status, 200, await nodes.clone().text());
+      const nodeList = (await nodes.json()) as { items: { name: string; nodeGroup?: string; zone?: string; ready: boolean; taints: unknown[] }[]; truncated: boolean };
+      assert.equal(nodeList.truncated, false);
+      assert.deepEqual(
+        nodeList.items.filter((item) => item.name === node).map(({ nodeGroup, zone, ready, taints }) => ({ nodeGroup, zone, ready, taints })),
+        [{ nodeGroup: 'gpu', zone: 'zone-a', ready: false, taints: [{ key: 'gpu', effect: 'NoSchedule' }] }],
+      );
+      assert.equal((await get('carol', `/api/clusters/${env.namespace}/own/nodes`)).status, 403);
+      assert.equal((await get('alice', `/api/clusters/${env.namespace}/missing/nodes`)).status, 404);
+      assert.equal((await get('alice', `/api/clusters/${env.namespace}/physics-a/nodes`)).status, 503, 'a cluster without a kubeconfig does not answer');
+    } finally {
+      await client().delete(APPLICATIONS, 'preview', env.namespace).catch(() => undefined);
+      await client().delete(CLUSTERS, 'own', env.namespace).catch(() => undefined);
+      await client().delete(NODES, node).catch(() => undefined);
+      await client().delete(NAMESPACES, workload).catch(() => undefined);
+      await client().patch(NAMESPACES, env.namespace, undefined, { metadata: { labels: { [PROJECT_LABEL]: null } } }, 'merge').catch(() => undefined);
+      await fixture.stop();
+    }
   });
 });

@@ -4,16 +4,18 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { GROUP, type Identity } from '@beamline/api';
+import { API_VERSION, APPLICATION, CLUSTER, GROUP, type Application, type Cluster, type Identity } from '@beamline/api';
 import { HttpError, InputError, NotAllowedError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from '@beamline/errors';
 import type { KubeClient, KubeObject, ResourceType } from '@beamline/kube';
 import type { AccessReviewer, AccessQuery } from './access.ts';
 import { EventStream } from './events.ts';
 import type { PortalMetrics } from './metrics.ts';
 import type { KubeUpstream } from './kube-upstream.ts';
+import { readClusterNodes, type NodesView } from './nodes.ts';
 import { OidcClient, type OidcFetch } from './oidc.ts';
 import type { AppRow, ClusterRow, PlatformView } from './fleet.ts';
 import type { PortalCache, PortalChange } from './portal-cache.ts';
+import type { Previewer, PreviewView } from './preview.ts';
 import { ReconcileSampler, type ReconcileMetricsReader, type ReconcilersView } from './reconcilers.ts';
 import { APPLICATION_FACETS, CLUSTER_FACETS, pageOf, parseApplicationQuery, parseClusterQuery, visibilityKey, VisibleRows, type ListPage, type Visibility } from './views.ts';
 import {
@@ -78,6 +80,8 @@ export interface PortalDeps {
   readonly metrics?: PortalMetrics;
   /** The manager's cumulative reconcile metrics, for the reconciler panel's durations and rates. */
   readonly reconcileMetrics?: ReconcileMetricsReader;
+  /** Runs sync previews; without it `/api/applications/:namespace/:name/preview` answers 503. */
+  readonly previewer?: Previewer;
 }
 
 const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
@@ -96,6 +100,26 @@ declare module 'fastify' {
     /** The session of the request's cookie, once {@link PortalRoutes.authenticate} ran. */
     portalSession: Session | null;
   }
+}
+
+const CLUSTERS: ResourceType = { apiVersion: API_VERSION, kind: CLUSTER.kind, plural: CLUSTER.plural, namespaced: true };
+const APPLICATIONS: ResourceType = { apiVersion: API_VERSION, kind: APPLICATION.kind, plural: APPLICATION.plural, namespaced: true };
+
+/** `:namespace` and `:name` of a route, checked (a 400 names the parameter). */
+function objectParams(params: Record<string, unknown>): { namespace: string; name: string } {
+  const read = (field: string): string => {
+    const value = params[field];
+    if (typeof value !== 'string' || !NAME_PATTERN.test(value)) throw new InputError(`path parameter ${field} is not a valid name`);
+    return value;
+  };
+  return { namespace: read('namespace'), name: read('name') };
+}
+
+/** A short reason for an error of a workload cluster: a timeout said as such, else its message cut (no credentials are in these). */
+function describe(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer within the time allowed';
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 
 function nowS(): number {
@@ -174,6 +198,10 @@ export class PortalRoutes {
         return this.#platform();
       });
       scope.get('/api/clusters', async (request) => this.#clusters(await this.#authenticate(request), request.query as Record<string, unknown>));
+      scope.get('/api/clusters/:namespace/:name/nodes', async (request) => this.#clusterNodes(await this.#authenticate(request), request.params as Record<string, unknown>));
+      scope.get('/api/applications/:namespace/:name/preview', async (request) =>
+        this.#preview(await this.#authenticate(request), request.params as Record<string, unknown>, request.query as Record<string, unknown>),
+      );
       scope.get('/api/applications', async (request) => this.#applications(await this.#authenticate(request), request.query as Record<string, unknown>));
       scope.get('/api/reconcilers', async (request) => this.#reconcilers(await this.#authenticate(request)));
       scope.get('/api/projects/usage', async (request) => this.#projectsUsage(await this.#authenticate(request)));
@@ -431,6 +459,44 @@ export class PortalRoutes {
     const visibility = await this.#allowed(session, 'applications');
     const index = this.#deps.cache.index;
     return pageOf(this.#visibleApps.rows(index.version, index.applicationRows(), visibility), parsed, APPLICATION_FACETS);
+  }
+
+  /**
+   * `GET /api/clusters/:namespace/:name/nodes`: only for a user who may `get` that Cluster (asked
+   * before whether it exists, so a 404 tells nothing to others); read with its admin kubeconfig,
+   * 10 s and 1000 nodes at most (nodes.ts).
+   */
+  async #clusterNodes(session: Session, params: Record<string, unknown>): Promise<NodesView> {
+    const { namespace, name } = objectParams(params);
+    if (!(await this.#review(session, { verb: 'get', group: GROUP, resource: 'clusters', namespace, name })).allowed) {
+      throw new NotAllowedError(`${session.user} may not get Cluster ${namespace}/${name}`);
+    }
+    const cluster = await this.#deps.client.get<Cluster>(CLUSTERS, name, namespace);
+    if (cluster === undefined) throw new NotFoundError(`Cluster ${namespace}/${name} does not exist`);
+    try {
+      return await readClusterNodes(this.#deps.client, cluster);
+    } catch (error) {
+      this.#deps.logger.warn({ err: (error as Error).message, cluster: `${namespace}/${name}` }, 'failed to read the nodes of a cluster');
+      throw new ServiceUnavailableError(`Cluster ${namespace}/${name} does not answer: its nodes cannot be read now (${describe(error)}); retry later`, { cause: error });
+    }
+  }
+
+  /**
+   * `GET /api/applications/:namespace/:name/preview?prune=`: only for a user who may `get` the
+   * Application; the render and the live reads are the controller's (preview.ts).
+   */
+  async #preview(session: Session, params: Record<string, unknown>, query: Record<string, unknown>): Promise<PreviewView> {
+    const { namespace, name } = objectParams(params);
+    const pruneParameter = query.prune;
+    if (pruneParameter !== undefined && pruneParameter !== 'true' && pruneParameter !== 'false') throw new InputError('query parameter prune must be true or false');
+    if (!(await this.#review(session, { verb: 'get', group: GROUP, resource: 'applications', namespace, name })).allowed) {
+      throw new NotAllowedError(`${session.user} may not get Application ${namespace}/${name}`);
+    }
+    const previewer = this.#deps.previewer;
+    if (previewer === undefined) throw new ServiceUnavailableError('previews are not available on this manager (it has no work folder or binaries for rendering)');
+    const app = await this.#deps.client.get<Application>(APPLICATIONS, name, namespace);
+    if (app === undefined) throw new NotFoundError(`Application ${namespace}/${name} does not exist`);
+    return previewer.preview(session.sid, app, pruneParameter === 'true' || app.spec.syncPolicy?.automated?.prune === true);
   }
 
   /** The namespaces the user may `list` a Beamline resource in (one review cluster-wide, else one per namespace holding objects). */
