@@ -62,6 +62,8 @@ export interface PreviewerOptions {
   readonly binaries: { readonly helm: string; readonly kubectl: string };
   readonly logger: Logger;
   readonly timeoutMs?: number;
+  /** The diff to run (tests give a fake); default `diffApplication`. */
+  readonly diff?: typeof diffApplication;
 }
 
 /** Cuts `text` to `max` bytes of UTF-8 (at a character), saying so. */
@@ -136,7 +138,7 @@ export class Previewer {
       await this.#prepare();
       const dir = await mkdtemp(join(this.#root, `${String(process.pid)}-`));
       try {
-        return await diffApplication(app, { client: this.#options.client, binaries: this.#options.binaries, workDir: dir, showPrune: prune });
+        return await (this.#options.diff ?? diffApplication)(app, { client: this.#options.client, binaries: this.#options.binaries, workDir: dir, showPrune: prune });
       } finally {
         await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       }
