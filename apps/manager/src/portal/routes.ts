@@ -515,6 +515,8 @@ export class PortalRoutes {
    */
   async #reconcilers(session: Session): Promise<ReconcilersView> {
     await this.#requireSynced();
+    // The first panel after the start has its first sample (the timer's first runs in the background).
+    if (this.#sampler.samples === 0) await this.#sampler.sample();
     const index = this.#deps.cache.index;
     const namespaces = index.reconcileNamespaces();
     const allowed = (resource: string): Promise<Visibility> => this.#deps.access.namespacesAllowed(session, { verb: 'list', group: GROUP, resource }, namespaces);
