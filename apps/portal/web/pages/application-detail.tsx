@@ -104,8 +104,6 @@ function syncPolicyText(spec: ApplicationObject['spec']): string {
 /** A node of the resource tree: a namespace, a kind in it, or an object. */
 interface TreeNode {
   readonly id: string;
-  /** The item's accessible name (its visible label is badges and text a screen reader would run together). */
-  readonly name: string;
   readonly label: ReactNode;
   readonly children?: readonly TreeNode[];
 }
@@ -124,25 +122,35 @@ export function resourceTree(resources: readonly AppResource[]): TreeNode[] {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([namespace, kinds]) => ({
       id: `ns:${namespace}`,
-      name: namespace === '' ? 'cluster-scoped objects' : `namespace ${namespace}`,
       label: namespace === '' ? '(cluster-scoped)' : `namespace ${namespace}`,
       children: [...kinds.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([kind, objects]) => ({
           id: `kind:${namespace}:${kind}`,
-          name: `${kind}, ${objects.length} ${objects.length === 1 ? 'object' : 'objects'}`,
           label: `${kind} (${objects.length})`,
           children: [...objects]
             .sort((a, b) => a.name.localeCompare(b.name))
             .map((object) => ({
               id: `obj:${namespace}:${kind}:${object.name}`,
-              name: `${object.name}: sync ${object.status}${object.health === undefined ? '' : `, health ${object.health.status}`}${object.health?.message === undefined || object.health.message === '' ? '' : ` (${object.health.message})`}`,
               label: (
                 <>
+                  {/* The hidden words keep the accessible name readable: "web: sync Synced, health Healthy". */}
                   <span>{object.name}</span>
+                  <span className="visually-hidden">: sync </span>
                   <StatusBadge status={object.status} />
-                  {object.health === undefined ? null : <StatusBadge status={object.health.status} />}
-                  {object.health?.message === undefined || object.health.message === '' ? null : <span className="muted">{object.health.message}</span>}
+                  {object.health === undefined ? null : (
+                    <>
+                      <span className="visually-hidden">, health </span>
+                      <StatusBadge status={object.health.status} />
+                    </>
+                  )}
+                  {object.health?.message === undefined || object.health.message === '' ? null : (
+                    <>
+                      <span className="visually-hidden"> (</span>
+                      <span className="muted">{object.health.message}</span>
+                      <span className="visually-hidden">)</span>
+                    </>
+                  )}
                 </>
               ),
             })),
@@ -229,7 +237,6 @@ export function ResourceTree({ resources }: { readonly resources: readonly AppRe
             else refs.current.set(node.id, element);
           }}
           role="treeitem"
-          aria-label={node.name}
           aria-level={depth}
           aria-expanded={expandable ? open : undefined}
           aria-selected={current?.node.id === node.id}
