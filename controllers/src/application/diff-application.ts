@@ -1,3 +1,4 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import { IN_CLUSTER, PROJECT_LABEL, projectOfNamespaceName, type Application, type Cluster, type Project, type ResourceStatus } from '@beamline/api';
 import { objectKey, unifiedDiff, type Manifest } from '@beamline/gitops';
 import { workloadKubeConfig } from '@beamline/providers';
@@ -53,21 +54,24 @@ export class DeliveryRefusedError extends Error {
   override readonly name = 'DeliveryRefusedError';
 }
 
+/** The admin kubeconfig of a Cluster, from its Secret, as the delivery controller reads it. */
+async function clusterKubeConfig(client: KubeClient, cluster: Cluster): Promise<KubeConfig> {
+  const where = `Cluster ${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name ?? ''}`;
+  const found = await readClusterKubeconfig(client, cluster);
+  if (!found.ok) throw new Error(found.message);
+  try {
+    return workloadKubeConfig(found.text);
+  } catch (error) {
+    throw new Error(`${where} has a kubeconfig that cannot be used: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * A client of a Cluster's API server with the admin kubeconfig of its Secret (as the delivery
  * controller reads it), optionally impersonating `identity` there.
  */
 export async function workloadClient(client: KubeClient, cluster: Cluster, identity?: Impersonation): Promise<KubeClient> {
-  const where = `Cluster ${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name ?? ''}`;
-  const found = await readClusterKubeconfig(client, cluster);
-  if (!found.ok) throw new Error(found.message);
-  let kubeConfig;
-  try {
-    kubeConfig = workloadKubeConfig(found.text);
-  } catch (error) {
-    throw new Error(`${where} has a kubeconfig that cannot be used: ${(error as Error).message}`, { cause: error });
-  }
-  return new KubeClient(kubeConfig, identity === undefined ? {} : { impersonate: identity });
+  return new KubeClient(await clusterKubeConfig(client, cluster), identity === undefined ? {} : { impersonate: identity });
 }
 
 /** Where a sync of the app would write, decided by the controller's tenancy rules. */
@@ -119,8 +123,9 @@ export async function deliveryTarget(app: Application, client: KubeClient): Prom
   const namespace = destination.clusterNamespace ?? appNamespace;
   const cluster = await client.get<Cluster>(RESOURCES.cluster, destination.cluster, namespace);
   if (cluster === undefined) throw new Error(`destination Cluster ${namespace}/${destination.cluster} does not exist`);
-  const reader = await workloadClient(client, cluster);
-  const target = scope.kind === 'admin' ? reader : await workloadClient(client, cluster, scope.identity);
+  const kubeConfig = await clusterKubeConfig(client, cluster);
+  const reader = new KubeClient(kubeConfig);
+  const target = scope.kind === 'admin' ? reader : new KubeClient(kubeConfig, { impersonate: scope.identity });
   return { scope, target, reader };
 }
 
