@@ -15,6 +15,7 @@ export interface SparklineProps {
   readonly format?: (value: number) => string;
   /** Drawn in the "bad" colour (not-ready counts). */
   readonly bad?: boolean;
+  /** The drawing's coordinate width (it is drawn as wide as its box). */
   readonly width?: number;
   readonly height?: number;
 }
@@ -52,8 +53,8 @@ export function sparklinePoints(values: readonly (number | null)[], width: numbe
     current.push(`${(index * step).toFixed(1)},${y.toFixed(1)}`);
   });
   if (current.length > 0) segments.push(current.join(' '));
-  // A single point still shows: a short flat line.
-  return segments.map((segment) => (segment.includes(' ') ? segment : `${segment} ${segment.replace(/^[^,]+/, (x) => String(Number(x) + 2))}`));
+  // A lone sample still shows: a short flat line from it.
+  return segments.map((segment) => (segment.includes(' ') ? segment : `${segment} ${segment.replace(/^[^,]+/, (x) => String(Math.min(width, Number(x) + 4)))}`));
 }
 
 /** An inline SVG sparkline with a title and an aria-label summarising the series. */
@@ -61,7 +62,7 @@ export function Sparkline({ values, label, format = String, bad = false, width =
   const summary = sparklineSummary(label, values, format);
   const segments = sparklinePoints(values, width, height);
   return (
-    <svg className="sparkline" role="img" aria-label={summary} width={width} height={height + 4} viewBox={`0 -2 ${width} ${height + 4}`} preserveAspectRatio="none">
+    <svg className="sparkline" role="img" aria-label={summary} width="100%" height={height + 4} viewBox={`0 -2 ${width} ${height + 4}`} preserveAspectRatio="none">
       <title>{summary}</title>
       {segments.length === 0 ? (
         <line className="sparkline-line sparkline-empty" x1={0} y1={height / 2} x2={width} y2={height / 2} />
