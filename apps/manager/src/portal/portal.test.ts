@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { API_VERSION, APPLICATION, CLUSTER, PROJECT, PROJECT_LABEL, projectDeliveryUser, type Identity } from '@beamline/api';
+import { API_VERSION, APPLICATION, CLUSTER, PROJECT, PROJECT_LABEL, projectDeliveryUser, SHARED_CLUSTER_LABEL, type Identity } from '@beamline/api';
 import { startGitFixture } from '@beamline/gitops/testing';
 import { installApi } from '@beamline/install';
 import { KubeClient, type KubeObject, type ResourceType } from '@beamline/kube';
@@ -512,12 +512,13 @@ describe('portal server', () => {
     assert.ok((proxied['2xx'] ?? 0) >= 1 && (proxied['4xx'] ?? 0) >= 1, `proxied: ${JSON.stringify(proxied)}`);
     await waitFor(async () => (await values(metrics.streams)).value === 0, { what: 'every event stream uncounted once closed' });
   });
-  test("previews and nodes: a project member previews their app on their own cluster as the project's delivery identity; in-cluster is 409; another tenant 403", async () => {
+  test("previews and nodes: a project member previews their app on their own cluster and a granted shared one as the project's delivery identity; in-cluster and ungranted namespaces are 409; another tenant 403", async () => {
     // The test's namespace becomes a project's; its Cluster "own" is the run's apiserver (imported),
     // where the project's delivery identity may edit one namespace only.
     const projectName = uniqueName('pv');
     const workload = uniqueName('portal-wl');
     const node = uniqueName('portal-node');
+    const platform = uniqueName('portal-platform');
     const fixture = await startGitFixture({
       files: {
         'app/existing.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: existing\ndata:\n  colour: red\n`,
@@ -534,7 +535,7 @@ describe('portal server', () => {
       } as KubeObject);
       await client().create(CONFIG_MAPS, { metadata: { name: 'existing', namespace: workload }, data: { colour: 'blue' } } as KubeObject);
       await client().create(NODES, { metadata: { name: node, labels: { 'beamline.dev/node-group': 'gpu', 'topology.kubernetes.io/zone': 'zone-a' } }, spec: { taints: [{ key: 'gpu', effect: 'NoSchedule' }] } } as KubeObject);
-      const secret = 'own-kubeconfig';
+      const secret = 'workload-kubeconfig';
       await client().create(SECRETS, { metadata: { name: secret, namespace: env.namespace }, stringData: { value: await readFile(env.kubeconfigPath, 'utf8') } } as KubeObject);
       await client().create(CLUSTERS, {
         metadata: { name: 'own', namespace: env.namespace },
@@ -563,6 +564,30 @@ describe('portal server', () => {
       assert.equal(elsewhere.status, 502, await elsewhere.clone().text());
       assert.match(((await elsewhere.json()) as { message: string }).message, new RegExp(`forbidden|${projectDeliveryUser(projectName)}`, 'i'), 'read as the project identity, not the admin kubeconfig');
 
+      // A shared cluster of the platform (destination.clusterNamespace): only the namespaces the Project was granted there.
+      await client().create(NAMESPACES, { metadata: { name: platform } });
+      await client().create(SECRETS, { metadata: { name: secret, namespace: platform }, stringData: { value: await readFile(env.kubeconfigPath, 'utf8') } } as KubeObject);
+      await client().create(CLUSTERS, {
+        metadata: { name: 'shared', namespace: platform, labels: { [SHARED_CLUSTER_LABEL]: 'true' } },
+        spec: { templateRef: { name: 'small' }, provider: 'imported', imported: { kubeconfigSecretRef: { name: secret, key: 'value' } } },
+      } as KubeObject);
+      await client().patch(CLUSTERS, 'shared', platform, { status: { provider: 'imported', kubeconfigSecretRef: { name: secret, key: 'value' } } }, 'merge', { subresource: 'status' });
+      await client().create(PROJECTS, {
+        metadata: { name: projectName },
+        spec: { displayName: 'Preview', members: [], sharedNamespaces: [{ cluster: { namespace: platform, name: 'shared' }, namespace: workload }] },
+      } as KubeObject);
+      await client().create(APPLICATIONS, {
+        metadata: { name: 'preview-shared', namespace: env.namespace },
+        spec: { source: { repoURL: fixture.fileUrl, path: 'app' }, destination: { cluster: 'shared', clusterNamespace: platform, namespace: workload } },
+      } as KubeObject);
+      const shared = await get('alice', `/api/applications/${env.namespace}/preview-shared/preview`);
+      assert.equal(shared.status, 200, await shared.clone().text());
+      assert.deepEqual(((await shared.json()) as { objects: { name: string; action: string }[] }).objects.map((object) => `${object.name} ${object.action}`).sort(), ['existing update', 'fresh create']);
+      await client().patch(APPLICATIONS, 'preview-shared', env.namespace, { spec: { destination: { cluster: 'shared', clusterNamespace: platform, namespace: 'default' } } }, 'merge');
+      const notGranted = await get('alice', `/api/applications/${env.namespace}/preview-shared/preview`);
+      assert.equal(notGranted.status, 409, await notGranted.clone().text());
+      assert.match(((await notGranted.json()) as { message: string }).message, /may not deliver to namespace default of shared cluster/);
+
       const inCluster = await get('alice', `/api/applications/${env.namespace}/web/preview`);
       assert.equal(inCluster.status, 409);
       assert.match(((await inCluster.json()) as { message: string }).message, new RegExp(`project ${projectName} may not deliver to in-cluster`));
@@ -583,6 +608,9 @@ describe('portal server', () => {
       assert.equal((await get('alice', `/api/clusters/${env.namespace}/physics-a/nodes`)).status, 503, 'a cluster without a kubeconfig does not answer');
     } finally {
       await client().delete(APPLICATIONS, 'preview', env.namespace).catch(() => undefined);
+      await client().delete(APPLICATIONS, 'preview-shared', env.namespace).catch(() => undefined);
+      await client().delete(PROJECTS, projectName).catch(() => undefined);
+      await client().delete(NAMESPACES, platform).catch(() => undefined);
       await client().delete(CLUSTERS, 'own', env.namespace).catch(() => undefined);
       await client().delete(NODES, node).catch(() => undefined);
       await client().delete(NAMESPACES, workload).catch(() => undefined);
