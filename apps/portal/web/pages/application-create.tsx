@@ -13,90 +13,9 @@ import { beamlinePath, createObject, KubeWriteError, problemsAt } from '../kube.
 import { useSession } from '../session.ts';
 import { Loading } from '../states.tsx';
 import type { ClusterPage } from '../types.ts';
+import { applicationOf, EMPTY_APP_FORM, localProblems, type AppForm } from './application-model.ts';
 import { useCreatableNamespaces } from './applications.tsx';
 import './applications.css';
-
-/** What the form holds (all text, as typed). */
-export interface AppForm {
-  readonly namespace: string;
-  readonly name: string;
-  readonly kind: 'git' | 'helm';
-  readonly repoURL: string;
-  readonly targetRevision: string;
-  readonly path: string;
-  readonly chart: string;
-  readonly chartVersion: string;
-  readonly cluster: string;
-  readonly destinationNamespace: string;
-  readonly autoSync: boolean;
-  readonly prune: boolean;
-  readonly selfHeal: boolean;
-  readonly createNamespace: boolean;
-}
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const REPO_URL = /^(https?|oci|ssh|file):\/\/\S+$|^[A-Za-z0-9._-]+@[A-Za-z0-9][A-Za-z0-9.-]*:\S+$/;
-const CREDENTIALS = /^(https?|oci):\/\/[^/?#]*@|^ssh:\/\/[^/?#@]*:[^/?#]*@/i;
-
-/** The form's own checks, per field path of the Application (the same paths the apiserver names). */
-export function localProblems(form: AppForm): Record<string, string[]> {
-  const problems: Record<string, string[]> = {};
-  const add = (field: string, message: string): void => {
-    problems[field] = [...(problems[field] ?? []), message];
-  };
-  if (form.name === '') add('metadata.name', 'a name is required');
-  else if (form.name.length > 63 || !DNS_LABEL.test(form.name)) add('metadata.name', 'lower-case letters, digits and -, starting and ending with a letter or digit, at most 63');
-  if (form.repoURL === '') add('spec.source.repoURL', 'a repository URL is required');
-  else if (!REPO_URL.test(form.repoURL)) add('spec.source.repoURL', 'start with https://, http://, oci://, ssh:// or file://, or be scp-like (git@host:path)');
-  else if (CREDENTIALS.test(form.repoURL)) add('spec.source.repoURL', 'no credentials in the URL: put them in a Secret of the namespace');
-  if (form.kind === 'helm') {
-    if (form.chart === '') add('spec.source.chart', 'a chart is required');
-    if (form.chartVersion === '') add('spec.source.chartVersion', 'a chart version is required');
-    if (form.repoURL !== '' && !/^(https?|oci):\/\//.test(form.repoURL)) add('spec.source.repoURL', 'a Helm repository is https://, http:// or oci://');
-  }
-  if (form.cluster === '') add('spec.destination.cluster', 'choose a cluster');
-  if (form.destinationNamespace === '') add('spec.destination.namespace', 'a namespace is required');
-  else if (form.destinationNamespace.length > 63 || !DNS_LABEL.test(form.destinationNamespace)) add('spec.destination.namespace', 'a DNS label: lower-case letters, digits and -');
-  return problems;
-}
-
-/** The Application the form describes. */
-export function applicationOf(form: AppForm): object {
-  const source =
-    form.kind === 'helm'
-      ? { repoURL: form.repoURL, chart: form.chart, chartVersion: form.chartVersion }
-      : { repoURL: form.repoURL, ...(form.targetRevision === '' ? {} : { targetRevision: form.targetRevision }), ...(form.path === '' ? {} : { path: form.path }) };
-  return {
-    apiVersion: 'beamline.dev/v1alpha1',
-    kind: 'Application',
-    metadata: { name: form.name, namespace: form.namespace },
-    spec: {
-      source,
-      destination: { cluster: form.cluster, namespace: form.destinationNamespace },
-      syncPolicy: {
-        ...(form.autoSync ? { automated: { prune: form.prune, selfHeal: form.selfHeal } } : {}),
-        ...(form.createNamespace ? { syncOptions: { createNamespace: true } } : {}),
-      },
-    },
-  };
-}
-
-const EMPTY: AppForm = {
-  namespace: '',
-  name: '',
-  kind: 'git',
-  repoURL: '',
-  targetRevision: 'HEAD',
-  path: '',
-  chart: '',
-  chartVersion: '',
-  cluster: '',
-  destinationNamespace: '',
-  autoSync: false,
-  prune: false,
-  selfHeal: false,
-  createNamespace: false,
-};
 
 /** The clusters of a namespace (the destinations the form offers). */
 function useClusters(namespace: string): readonly string[] | undefined {
@@ -122,7 +41,7 @@ export function ApplicationCreatePage(): ReactNode {
   const { csrfToken } = useSession();
   const navigate = useNavigate();
   const namespaces = useCreatableNamespaces();
-  const [form, setForm] = useState<AppForm>(EMPTY);
+  const [form, setForm] = useState<AppForm>(EMPTY_APP_FORM);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const [serverError, setServerError] = useState<unknown>();
   const [submitting, setSubmitting] = useState(false);

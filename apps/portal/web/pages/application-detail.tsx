@@ -16,8 +16,8 @@ import { beamlinePath, mergePatch } from '../kube.ts';
 import { useSession } from '../session.ts';
 import { ErrorState, Loading } from '../states.tsx';
 import type { Condition } from '../types.ts';
-import { DeleteDialog, objectLabel, PreviewLists, refreshPatch, RollbackDialog, SyncDialog, usePreview } from './application-sync.tsx';
-import { shortRevision } from './applications.tsx';
+import { refreshPatch, shortRevision, troubledConditions } from './application-model.ts';
+import { DeleteDialog, objectLabel, PreviewLists, RollbackDialog, SyncDialog, usePreview } from './application-sync.tsx';
 import './applications.css';
 
 /** An Application's source, as the detail page shows it. */
@@ -81,11 +81,6 @@ export interface ApplicationObject {
     readonly lastHandledSyncRequest?: string;
     readonly sourceType?: string;
   };
-}
-
-/** Conditions worth a reader's attention: Ready not True, Stalled or Reconciling True. */
-export function troubledConditions(conditions: readonly Condition[] | undefined): Condition[] {
-  return (conditions ?? []).filter((condition) => (condition.type === 'Ready' ? condition.status !== 'True' : condition.status === 'True' && (condition.type === 'Stalled' || condition.type === 'Reconciling')));
 }
 
 /** "https://git/x @ main, path apps/web" or "https://charts/x chart web 1.2.3". */

@@ -11,43 +11,7 @@ import { beamlinePath, deleteObject, mergePatch } from '../kube.ts';
 import { useSession } from '../session.ts';
 import { ErrorState, Loading } from '../states.tsx';
 import type { PreviewObject, SyncPreview } from '../types.ts';
-
-/** The annotation a sync request is written to (`beamline.dev/sync-request`, as `beamline app sync` writes it). */
-export const SYNC_REQUEST_ANNOTATION = 'beamline.dev/sync-request';
-
-/** The annotation that asks the controller to fetch the source again now (its value: any new text). */
-export const REFRESH_ANNOTATION = 'beamline.dev/refresh-requested-at';
-
-/** The merge patch of a refresh: the annotation with the time, new for each click. */
-export function refreshPatch(now: Date = new Date()): object {
-  return { metadata: { annotations: { [REFRESH_ANNOTATION]: now.toISOString() } } };
-}
-
-/** What to ask the controller for: a sync (optionally pruning) or a rollback to a history entry. */
-export interface SyncRequestOptions {
-  readonly id: string;
-  readonly prune?: boolean;
-  readonly rollbackTo?: number;
-  /** Remove `spec.syncPolicy.automated` in the same patch (`--disable-auto-sync`). */
-  readonly disableAutoSync?: boolean;
-}
-
-/**
- * The merge patch `beamline app sync` / `beamline app rollback` send (apps/cli/src/app-request.ts
- * `syncRequestPatch`): the request as JSON in the annotation and, to turn auto-sync off, `automated:
- * null` in the same patch, so auto-sync cannot undo the rollback between two writes. Written here
- * again because the browser bundle must not import the API package's schema module.
- */
-export function syncRequestPatch(options: SyncRequestOptions): object {
-  const request = {
-    id: options.id,
-    ...(options.prune === undefined ? {} : { prune: options.prune }),
-    ...(options.rollbackTo === undefined ? {} : { rollbackTo: options.rollbackTo }),
-  };
-  const patch: { metadata: object; spec?: object } = { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: JSON.stringify(request) } } };
-  if (options.disableAutoSync === true) patch.spec = { syncPolicy: { automated: null } };
-  return patch;
-}
+import { syncRequestPatch } from './application-model.ts';
 
 /** `Deployment apps/v1 physics/web`: an object as the lists name it. */
 export function objectLabel(object: { readonly kind: string; readonly group?: string; readonly namespace?: string; readonly name: string }): string {

@@ -14,38 +14,8 @@ import { Pager } from '../components/pager.tsx';
 import { Age } from '../components/time.tsx';
 import { ResourceView } from '../states.tsx';
 import type { AppPage, AppRow, ProjectsUsage } from '../types.ts';
+import { applicationsQuery, FILTERS, shortRevision, type FilterName } from './application-model.ts';
 import './applications.css';
-
-/** Rows per page: the server's default too. */
-export const PAGE_SIZE = 100;
-
-/** The filters the list sends to the server, as they sit in the URL. */
-const FILTERS = ['project', 'sync', 'health', 'cluster', 'search'] as const;
-type FilterName = (typeof FILTERS)[number];
-/** A Kubernetes name, as the server checks the `cluster` filter. */
-const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-/** The query string of `GET /api/applications` for the page's URL query (only the known keys, so the URL cannot smuggle others). */
-export function applicationsQuery(params: URLSearchParams): string {
-  const query = new URLSearchParams();
-  for (const name of FILTERS) {
-    const value = params.get(name);
-    if (value === null || value === '') continue;
-    // A half-typed cluster name ("lab-") is not a name the server accepts: no filter until it is one.
-    if (name === 'cluster' && !NAME.test(value)) continue;
-    query.set(name, value);
-  }
-  const offset = Number(params.get('offset') ?? '0');
-  if (Number.isInteger(offset) && offset > 0) query.set('offset', String(offset));
-  query.set('limit', String(PAGE_SIZE));
-  return query.toString();
-}
-
-/** The first seven characters of a commit (a chart version is shown whole). */
-export function shortRevision(revision: string | undefined): string {
-  if (revision === undefined || revision === '') return '—';
-  return /^[0-9a-f]{40,64}$/.test(revision) ? revision.slice(0, 7) : revision;
-}
 
 /** "lab/physics" or "in-cluster/physics": where an app delivers. */
 export function destinationOf(row: Pick<AppRow, 'destination'>): string {
@@ -208,7 +178,7 @@ export function ApplicationsPage(): ReactNode {
           <>
             <p className="muted" aria-live="polite">
               {page.total.toLocaleString('en')} {page.total === 1 ? 'application' : 'applications'}
-              {filtered ? ' match' : ''}
+              {filtered ? (page.total === 1 ? ' matches' : ' match') : ''}
             </p>
             <DataTable<AppRow>
               caption="Applications"
