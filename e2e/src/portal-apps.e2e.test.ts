@@ -306,6 +306,33 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await page.getByRole('status').getByText(`rollback to ${firstEntry.id}`, { exact: false }).waitFor({ timeout: 30_000 });
   });
 
+  test('with auto-sync on, a rollback is explained and turns auto-sync off in the same write', async () => {
+    assert.ok(page !== undefined && browser !== undefined);
+    await client().patch(APPLICATIONS, APP, namespace, { spec: { syncPolicy: { automated: { prune: true } } } }, 'merge');
+    // Auto-sync takes the app back to the newest commit: a new history entry.
+    const before = (await getApp()).status?.history?.length ?? 0;
+    const synced = await waitFor(async () => {
+      const app = await getApp();
+      return (app.status?.history?.length ?? 0) > before && app.status?.operationState?.phase === 'Succeeded' ? app : undefined;
+    }, { what: 'the automated sync after turning auto-sync on', timeoutMs: 120_000, intervalMs: 500 });
+    const target = synced.status?.history?.[0];
+    assert.ok(target !== undefined);
+    await page.getByText('automated, prune').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: `Roll back to ${target.id}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Roll back ${APP}` });
+    await dialog.getByText(/a rollback is refused while it is on/).waitFor();
+    await judge(page, browser, 'application-rollback-auto-sync');
+    await dialog.getByRole('button', { name: 'Turn off auto-sync and roll back', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const rolledBack = await waitFor(async () => {
+      const app = await getApp();
+      const operation = app.status?.operationState;
+      return operation?.initiatedBy === 'rollback' && operation.rollbackTo === target.id && operation.phase === 'Succeeded' ? app : undefined;
+    }, { what: 'the rollback with auto-sync turned off to finish', timeoutMs: 120_000, intervalMs: 500 });
+    assert.equal(rolledBack.spec.syncPolicy?.automated, undefined, 'auto-sync was turned off by the same write');
+    await page.getByText('manual; creates the namespace').waitFor({ timeout: 30_000 });
+  });
+
   test('the list shows the app with its badges; the dashboard has the reconciler panel', async () => {
     assert.ok(page !== undefined && browser !== undefined);
     await page.getByRole('navigation').getByRole('link', { name: 'Applications', exact: true }).click();
@@ -351,5 +378,22 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await viewer.getByRole('heading', { level: 1, name: 'Applications' }).waitFor();
     assert.equal(await viewer.getByRole('link', { name: 'New application' }).count(), 0, 'no New application for a viewer');
     await judge(viewer, viewerBrowser, 'applications-viewer');
+  });
+
+  test('alice deletes the application after typing its name', async () => {
+    assert.ok(manager !== undefined && page !== undefined && browser !== undefined);
+    await page.goto(`${manager.url}/applications/${namespace}/${APP}`);
+    await page.getByRole('heading', { level: 1, name: APP }).waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete ${APP}` });
+    const confirm = dialog.getByRole('button', { name: 'Delete', exact: true });
+    assert.equal(await confirm.isDisabled(), true, 'Delete waits for the typed name');
+    await dialog.getByLabel(`Type ${APP} to confirm`).fill(APP);
+    await confirm.click();
+    await page.waitForURL((url) => url.pathname === '/applications');
+    await waitFor(async () => (await client().get(APPLICATIONS, APP, namespace)) === undefined, { what: 'the application to be deleted', timeoutMs: 120_000, intervalMs: 500 });
+    // The list drops it live (other tests' projects of the same group may have apps of their own).
+    await page.getByRole('link', { name: `${APP} in ${namespace}` }).waitFor({ state: 'detached', timeout: 30_000 });
+    assert.deepEqual(browser.errors.splice(0), [], 'console and page errors up to the delete');
   });
 });
