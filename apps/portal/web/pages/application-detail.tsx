@@ -264,6 +264,9 @@ export function ResourceTree({ resources }: { readonly resources: readonly AppRe
   );
 }
 
+/** The destination that means the management cluster itself (no Cluster page). */
+const IN_CLUSTER = 'in-cluster';
+
 function Facts({ app }: { readonly app: ApplicationObject }): ReactNode {
   const destination = app.spec.destination;
   return (
@@ -277,7 +280,15 @@ function Facts({ app }: { readonly app: ApplicationObject }): ReactNode {
       </dd>
       <dt>Destination</dt>
       <dd>
-        cluster {destination.clusterNamespace === undefined ? destination.cluster : `${destination.clusterNamespace}/${destination.cluster}`}, namespace {destination.namespace}
+        cluster{' '}
+        {destination.cluster === IN_CLUSTER ? (
+          destination.cluster
+        ) : (
+          <Link to={`/clusters/${encodeURIComponent(destination.clusterNamespace ?? app.metadata.namespace)}/${encodeURIComponent(destination.cluster)}`}>
+            {destination.clusterNamespace === undefined ? destination.cluster : `${destination.clusterNamespace}/${destination.cluster}`}
+          </Link>
+        )}
+        , namespace {destination.namespace}
       </dd>
       <dt>Sync policy</dt>
       <dd>{syncPolicyText(app.spec)}</dd>

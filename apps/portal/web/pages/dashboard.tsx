@@ -62,7 +62,7 @@ function failingLink(object: Failing): ReactNode {
   const namespace = object.namespace ?? '';
   if (object.kind === 'Application' && namespace !== '') return <Link to={`/applications/${encodeURIComponent(namespace)}/${encodeURIComponent(object.name)}`}>{object.name}</Link>;
   if (object.kind === 'Cluster' && namespace !== '') return <Link to={`/clusters/${encodeURIComponent(namespace)}/${encodeURIComponent(object.name)}`}>{object.name}</Link>;
-  if (object.kind === 'Project') return <Link to="/projects">{object.name}</Link>;
+  if (object.kind === 'Project') return <Link to={`/projects/${encodeURIComponent(object.name)}`}>{object.name}</Link>;
   return object.name;
 }
 
