@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSyncRequest, REFRESH_ANNOTATION as API_REFRESH_ANNOTATION, SYNC_REQUEST_ANNOTATION as API_SYNC_REQUEST_ANNOTATION } from '@beamline/api';
 import { syncRequestPatch as cliSyncRequestPatch } from '../../cli/src/app-request.ts';
-import { sparklinePoints, sparklineSummary } from '../web/components/sparkline-geometry.ts';
+import { periodOf, sparklinePoints, sparklineSummary } from '../web/components/sparkline-geometry.ts';
 import {
   applicationOf,
   applicationsQuery,
@@ -94,6 +94,11 @@ test('a sparkline: a summary for screen readers, gaps for missing samples, zero 
   assert.equal(sparklineSummary('Clusters not ready', []), 'Clusters not ready: no data yet');
   assert.equal(sparklineSummary('Clusters not ready', [null, 0, 3, 2]), 'Clusters not ready: now 2, from 0 to 3 over 4 samples');
   assert.equal(sparklineSummary('Ready', [1, 1], (value) => `${value} ok`), 'Ready: now 1 ok, steady at 1 ok over 2 samples');
+  assert.equal(sparklineSummary('Ready', [1, 2], String, 'over the last 5 minutes'), 'Ready: now 2, from 1 to 2 over the last 5 minutes');
+  assert.equal(periodOf('2026-01-01T00:00:00Z', '2026-01-01T00:59:45Z'), 'over the last 60 minutes');
+  assert.equal(periodOf('2026-01-01T00:00:00Z', '2026-01-01T00:00:15Z'), 'over the last minute');
+  assert.equal(periodOf(undefined, undefined), undefined);
+  assert.equal(periodOf('garbage', '2026-01-01T00:00:00Z'), undefined);
   assert.deepEqual(sparklinePoints([0, 2, null, 1, 2], 40, 10), ['0.0,10.0 10.0,0.0', '30.0,5.0 40.0,0.0']);
   // A flat series sits in the middle; a lone sample is a short line.
   assert.deepEqual(sparklinePoints([0, 0], 10, 10), ['0.0,5.0 10.0,5.0']);

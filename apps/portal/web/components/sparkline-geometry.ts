@@ -3,14 +3,17 @@
  * (apps/portal/src/application-model.unit.test.ts): the spoken summary and the polyline points.
  */
 
-/** The summary a screen reader hears for a sparkline: "Clusters not ready: now 2, from 0 to 3 over 240 samples", or "no data yet". */
-export function sparklineSummary(label: string, values: readonly (number | null)[], format: (value: number) => string = String): string {
+/**
+ * The summary a screen reader hears for a sparkline: "Clusters not ready: now 2, from 0 to 3 over
+ * the last 60 minutes" (`period`; "over 240 samples" without one), or "no data yet".
+ */
+export function sparklineSummary(label: string, values: readonly (number | null)[], format: (value: number) => string = String, period?: string): string {
   const known = values.filter((value): value is number => value !== null && Number.isFinite(value));
   if (known.length === 0) return `${label}: no data yet`;
   const last = known[known.length - 1] ?? 0;
   const low = Math.min(...known);
   const high = Math.max(...known);
-  return `${label}: now ${format(last)}, ${low === high ? `steady at ${format(low)}` : `from ${format(low)} to ${format(high)}`} over ${values.length} samples`;
+  return `${label}: now ${format(last)}, ${low === high ? `steady at ${format(low)}` : `from ${format(low)} to ${format(high)}`} ${period ?? `over ${values.length} samples`}`;
 }
 
 /**
@@ -38,4 +41,13 @@ export function sparklinePoints(values: readonly (number | null)[], width: numbe
   if (current.length > 0) segments.push(current.join(' '));
   // A lone sample still shows: a short flat line from it.
   return segments.map((segment) => (segment.includes(' ') ? segment : `${segment} ${segment.replace(/^[^,]+/, (x) => String(Math.min(width, Number(x) + 4)))}`));
+}
+
+/** "over the last 12 minutes" for samples taken from `first` to `last` (ISO times); undefined when unknown. */
+export function periodOf(first: string | undefined, last: string | undefined): string | undefined {
+  if (first === undefined || last === undefined) return undefined;
+  const ms = Date.parse(last) - Date.parse(first);
+  if (!Number.isFinite(ms) || ms < 0) return undefined;
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  return minutes === 1 ? 'over the last minute' : `over the last ${minutes} minutes`;
 }

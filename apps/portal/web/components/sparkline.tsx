@@ -14,6 +14,8 @@ export interface SparklineProps {
   readonly label: string;
   /** How a value reads ("3", "1.2 s"). */
   readonly format?: (value: number) => string;
+  /** What the samples span ("over the last 12 minutes"), for the summary. */
+  readonly period?: string;
   /** Drawn in the "bad" colour (not-ready counts). */
   readonly bad?: boolean;
   /** The drawing's coordinate width (it is drawn as wide as its box). */
@@ -22,8 +24,8 @@ export interface SparklineProps {
 }
 
 /** An inline SVG sparkline with a title and an aria-label summarising the series. */
-export function Sparkline({ values, label, format = String, bad = false, width = 160, height = 32 }: SparklineProps): ReactNode {
-  const summary = sparklineSummary(label, values, format);
+export function Sparkline({ values, label, format = String, period, bad = false, width = 160, height = 32 }: SparklineProps): ReactNode {
+  const summary = sparklineSummary(label, values, format, period);
   const segments = sparklinePoints(values, width, height);
   return (
     <svg className="sparkline" role="img" aria-label={summary} width="100%" height={height + 4} viewBox={`0 -2 ${width} ${height + 4}`} preserveAspectRatio="none">

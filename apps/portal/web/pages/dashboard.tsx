@@ -9,6 +9,7 @@ import { getJson, useLiveResource } from '../api.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { PageTitle } from '../components/page-title.tsx';
 import { Sparkline } from '../components/sparkline.tsx';
+import { periodOf } from '../components/sparkline-geometry.ts';
 import { Age } from '../components/time.tsx';
 import { ResourceView } from '../states.tsx';
 import type { FleetCounts, FleetView, ReconcilerKind, ReconcilerPanel } from '../types.ts';
@@ -68,6 +69,9 @@ function failingLink(object: Failing): ReactNode {
 
 /** The reconciler panel: readiness per kind, charts over time, failing objects, sources. */
 function Reconcilers({ panel }: { readonly panel: ReconcilerPanel }): ReactNode {
+  const at = panel.series.at;
+  const period = periodOf(at[0], at[at.length - 1]);
+  const over = period === undefined ? {} : { period };
   return (
     <>
       <DataTable<ReconcilerKind>
@@ -96,11 +100,11 @@ function Reconcilers({ panel }: { readonly panel: ReconcilerPanel }): ReactNode 
                 <strong>{row.kind}</strong>
               </figcaption>
               <p className="muted">Ready</p>
-              <Sparkline values={series?.ready ?? []} label={`${row.kind} ready`} />
+              <Sparkline values={series?.ready ?? []} label={`${row.kind} ready`} {...over} />
               <p className="muted">Not ready</p>
-              <Sparkline values={series?.notReady ?? []} label={`${row.kind} not ready`} bad />
+              <Sparkline values={series?.notReady ?? []} label={`${row.kind} not ready`} bad {...over} />
               <p className="muted">Average reconcile duration</p>
-              <Sparkline values={series?.avgDurationS ?? []} label={`${row.kind} average reconcile duration`} format={seconds} />
+              <Sparkline values={series?.avgDurationS ?? []} label={`${row.kind} average reconcile duration`} format={seconds} {...over} />
             </figure>
           );
         })}
