@@ -35,6 +35,8 @@ export function useCreatableNamespaces(): readonly string[] | undefined {
     getJson<ProjectsUsage>('/api/projects/usage', controller.signal)
       .then(async (usage) => {
         const candidates = [...new Set(usage.projects.map((project) => project.namespace))].sort();
+        // A platform admin may create everywhere: one question instead of one per project.
+        if (await mayI({ verb: 'create', resource: 'applications.beamline.dev' })) return candidates;
         const allowed = await Promise.all(candidates.map((namespace) => mayI({ verb: 'create', resource: 'applications.beamline.dev', namespace })));
         return candidates.filter((_, index) => allowed[index] === true);
       })
