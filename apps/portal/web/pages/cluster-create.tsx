@@ -170,7 +170,8 @@ function CreateForm({ projects, templates, flavors }: { readonly projects: reado
     () => (template === undefined ? undefined : clusterBody(namespace, name, template.metadata.name, checked.map((group) => group.group))),
     [namespace, name, template?.metadata.name, JSON.stringify(checked.map((group) => group.group))],
   );
-  const requestKey = JSON.stringify(request);
+  // '' while there is no template: never the key of an answer.
+  const requestKey = request === undefined ? '' : JSON.stringify(request);
 
   // The server's dry run of exactly what submit would send, once typing pauses and the local checks pass.
   useEffect(() => {
@@ -192,7 +193,7 @@ function CreateForm({ projects, templates, flavors }: { readonly projects: reado
   }, [requestKey, locallyValid]);
 
   // Only the answer about what the form holds now counts; a submit's refusal replaces it.
-  const server = submitError !== undefined ? serverProblemsOf(submitError) : dryRun?.key === requestKey ? dryRun.problems : serverProblemsOf(undefined);
+  const server = submitError !== undefined ? serverProblemsOf(submitError) : dryRun !== undefined && dryRun.key === requestKey ? dryRun.problems : serverProblemsOf(undefined);
   const groupProblems = checked.map((group, index) => {
     const own: GroupProblems = { ...group.problems };
     for (const [field, messages] of Object.entries(server.groups[index] ?? {})) {
@@ -216,7 +217,7 @@ function CreateForm({ projects, templates, flavors }: { readonly projects: reado
     );
   };
 
-  const status = !locallyValid ? (name === '' ? 'Name the cluster to check it with the server.' : 'Fix the fields marked above.') : dryRun?.key !== requestKey || dryRun.state === 'checking' ? 'Checking with the server…' : dryRun.state === 'ok' ? 'The server accepts this cluster.' : 'The server refuses this cluster: see the messages at the fields.';
+  const status = !locallyValid ? (name === '' ? 'Name the cluster to check it with the server.' : 'Fix the fields marked above.') : dryRun === undefined || dryRun.key !== requestKey || dryRun.state === 'checking' ? 'Checking with the server…' : dryRun.state === 'ok' ? 'The server accepts this cluster.' : 'The server refuses this cluster: see the messages at the fields.';
 
   return (
     <form className="create-cluster" onSubmit={submit} noValidate>

@@ -123,7 +123,13 @@ export function ClusterDetailPage(): ReactNode {
   const { namespace = '', name = '' } = useParams();
   const detail = useLiveResource(`cluster/${namespace}/${name}`, (signal) => loadDetail(namespace, name, signal));
   const nodesPath = `/api/clusters/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/nodes`;
-  const nodes = useLiveResource(nodesPath, (signal) => getJson<NodeList>(nodesPath, signal));
+  // The nodes are read from the workload cluster itself: asked only while its control plane answers
+  // (before, the server could only say 503), and again when that changes.
+  const answering =
+    detail.state === 'ready' &&
+    detail.data.cluster.metadata.deletionTimestamp === undefined &&
+    detail.data.cluster.status?.conditions?.some((condition) => condition.type === 'ControlPlaneReady' && condition.status === 'True') === true;
+  const nodes = useLiveResource(`${nodesPath}|${String(answering)}`, (signal) => (answering ? getJson<NodeList>(nodesPath, signal) : Promise.resolve(undefined)));
   const mayScale = useAccess({ verb: 'patch', resource: 'nodegroups.beamline.dev', namespace });
   const mayDelete = useAccess({ verb: 'delete', resource: 'clusters.beamline.dev', namespace, name });
   return (
@@ -161,7 +167,10 @@ export function ClusterDetailPage(): ReactNode {
       <section aria-labelledby="nodes-heading">
         <h2 id="nodes-heading">Nodes</h2>
         <ResourceView resource={nodes} what="the nodes">
-          {(list) => (
+          {(list) =>
+            list === undefined ? (
+              <p className="muted">The nodes show once the cluster's control plane answers.</p>
+            ) : (
             <>
               <DataTable<NodeRow>
                 caption={`Nodes of the cluster ${name}`}
@@ -182,7 +191,8 @@ export function ClusterDetailPage(): ReactNode {
               />
               {list.truncated ? <p className="muted">Only the first {list.items.length} nodes are shown.</p> : null}
             </>
-          )}
+            )
+          }
         </ResourceView>
       </section>
       {detail.state === 'ready' ? (
