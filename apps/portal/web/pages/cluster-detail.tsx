@@ -24,6 +24,9 @@ import './clusters.css';
 /** The label a Cluster's NodeGroups carry (api/v1alpha1 CLUSTER_NAME_LABEL). */
 const CLUSTER_LABEL = 'beamline.dev/cluster';
 
+/** Conditions whose True is the trouble (kstatus): shown without the True-is-good colour. */
+const ABNORMAL_TRUE = new Set(['Reconciling', 'Stalled']);
+
 /** A Cluster with everything the page shows. */
 interface ClusterObject {
   readonly metadata: { readonly name: string; readonly namespace: string; readonly creationTimestamp?: string; readonly deletionTimestamp?: string };
@@ -151,7 +154,8 @@ export function ClusterDetailPage(): ReactNode {
                 empty="No conditions reported yet."
                 columns={[
                   { header: 'Type', cell: (condition) => condition.type },
-                  { header: 'Status', cell: (condition) => <StatusBadge status={condition.status} /> },
+                  // Reconciling and Stalled are "abnormal-true" (kstatus): False is the good state, so no good/bad colour.
+                  { header: 'Status', cell: (condition) => (ABNORMAL_TRUE.has(condition.type) ? condition.status : <StatusBadge status={condition.status} />) },
                   { header: 'Reason', cell: (condition) => condition.reason ?? '' },
                   { header: 'Message', cell: (condition) => condition.message ?? '' },
                 ]}
