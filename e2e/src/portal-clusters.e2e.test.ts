@@ -108,6 +108,8 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
           { kind: 'Group', name: 'physics-viewers', role: 'viewer' },
         ],
         templates: [templateName],
+        // 6 nodes: the viewed cluster's 3 and the created one's 2, then 3 after scaling; 4 would exceed it.
+        quota: { nodes: 6 },
       },
     };
     await client.create(PROJECTS, body);
@@ -156,9 +158,17 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await group.getByText('replicas must not exceed maxReplicas').waitFor();
     assert.equal(await group.getByLabel('Replicas', { exact: true }).getAttribute('aria-invalid'), 'true');
     assert.equal(await page.getByRole('button', { name: 'Create cluster' }).isDisabled(), true, 'no submit while a field is wrong');
+    // Within max but over the project's quota: only the server knows; its dry run says so over the form.
+    await group.getByLabel('Replicas', { exact: true }).fill('4');
+    assert.equal(await group.getByText('replicas must not exceed maxReplicas').count(), 0);
+    await page.getByRole('alert').getByText('exceeds the nodes quota', { exact: false }).waitFor();
+    await page.getByText('The server refuses this cluster', { exact: false }).waitFor();
     await group.getByLabel('Replicas', { exact: true }).fill('2');
     await page.getByText('The server accepts this cluster.').waitFor();
-    assert.equal(await group.getByText('replicas must not exceed maxReplicas').count(), 0);
+    assert.equal(await page.getByText('exceeds the nodes quota', { exact: false }).count(), 0);
+    // The dry runs the quota refused are the only failed requests.
+    const refused = browser.failedResponses.splice(0);
+    assert.ok(refused.length > 0 && refused.every((response) => response.url.endsWith(`/namespaces/${namespace}/clusters?dryRun=All`)), JSON.stringify(refused));
     await judge(page, browser, 'cluster-create');
     await page.getByRole('button', { name: 'Create cluster' }).click();
     await page.getByRole('heading', { level: 1, name: `Cluster ${created}` }).waitFor();
