@@ -249,6 +249,15 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await factBadge(page, 'Healthy').waitFor({ timeout: 120_000 });
     // Per object in the tree, and the operation's result.
     await page.getByRole('tree').getByRole('treeitem', { name: /^web-config\s*: sync Synced\s*, health Healthy/ }).waitFor();
+    // The tree by keyboard: one tab stop; Left closes, Right opens, Down moves to the next item.
+    const namespaceItem = page.getByRole('tree').getByRole('treeitem', { level: 1 });
+    await namespaceItem.focus();
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await namespaceItem.getAttribute('aria-expanded'), 'false', 'Left closes the namespace');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await namespaceItem.getAttribute('aria-expanded'), 'true', 'Right opens it again');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator(':focus').getAttribute('aria-level'), '2', 'Down moves to the first kind');
     await page.getByRole('status').getByText('Succeeded', { exact: true }).waitFor();
     const synced = await getApp();
     assert.equal(synced.status?.sync?.revision, firstCommit);
@@ -262,6 +271,13 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     const second = await fixture.repository.deleteFile('web/extra.yaml', { message: 'web: no extra' });
     await page.getByRole('button', { name: 'Refresh', exact: true }).click();
     await factBadge(page, 'OutOfSync').waitFor({ timeout: 60_000 });
+    // The Diff tab, reached with the arrow keys from the Resources tab: what a pruning sync would do.
+    await page.getByRole('tab', { name: 'Resources' }).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: 'Diff' }).getAttribute('aria-selected'), 'true', 'Right selects the next tab');
+    const diffPanel = page.getByRole('tabpanel', { name: 'Diff' });
+    await diffPanel.getByRole('heading', { name: /^Will be updated \(1\)$/ }).waitFor({ timeout: 30_000 });
+    await diffPanel.getByRole('heading', { name: /^Will be deleted \(1\)$/ }).waitFor();
     await page.getByRole('button', { name: 'Sync', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: `Sync ${APP}` });
     await dialog.getByRole('heading', { name: /^Will be updated \(1\)$/ }).waitFor({ timeout: 30_000 });

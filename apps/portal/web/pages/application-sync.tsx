@@ -3,7 +3,7 @@
  * the Sync dialog shows the server's preview (objects to create, to update with their diff, and,
  * only with Prune ticked, the objects that will be deleted) before anything is written.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import { getJson } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { CheckboxField, FormError, TextField } from '../components/form.tsx';
@@ -69,15 +69,17 @@ export function PreviewLists({ preview, prune }: { readonly preview: SyncPreview
   const updates = preview.objects.filter((object) => object.action === 'update');
   const prunes = preview.objects.filter((object) => object.action === 'prune');
   const key = (object: PreviewObject): string => `${object.group}/${object.kind}/${object.namespace ?? ''}/${object.name}`;
+  // The Diff tab and the Sync dialog may both show a preview: ids of their own.
+  const id = useId();
   if (creates.length === 0 && updates.length === 0 && (!prune || prunes.length === 0)) {
     return <p className="state state-empty">Nothing to change: the destination matches revision {preview.revision.slice(0, 12)}.</p>;
   }
   return (
     <>
       {creates.length === 0 ? null : (
-        <section className="preview-group" aria-labelledby="preview-create">
-          <h3 id="preview-create">Will be created ({creates.length})</h3>
-          <ul className="preview-list" aria-labelledby="preview-create">
+        <section className="preview-group" aria-labelledby={`${id}-create`}>
+          <h3 id={`${id}-create`}>Will be created ({creates.length})</h3>
+          <ul className="preview-list" aria-labelledby={`${id}-create`}>
             {creates.map((object) => (
               <li key={key(object)}>
                 <details>
@@ -90,9 +92,9 @@ export function PreviewLists({ preview, prune }: { readonly preview: SyncPreview
         </section>
       )}
       {updates.length === 0 ? null : (
-        <section className="preview-group" aria-labelledby="preview-update">
-          <h3 id="preview-update">Will be updated ({updates.length})</h3>
-          <ul className="preview-list" aria-labelledby="preview-update">
+        <section className="preview-group" aria-labelledby={`${id}-update`}>
+          <h3 id={`${id}-update`}>Will be updated ({updates.length})</h3>
+          <ul className="preview-list" aria-labelledby={`${id}-update`}>
             {updates.map((object) => (
               <li key={key(object)}>
                 <details>
@@ -105,9 +107,9 @@ export function PreviewLists({ preview, prune }: { readonly preview: SyncPreview
         </section>
       )}
       {!prune || prunes.length === 0 ? null : (
-        <section className="preview-group" aria-labelledby="preview-prune">
-          <h3 id="preview-prune">Will be deleted ({prunes.length})</h3>
-          <ul className="preview-list prune-list" aria-labelledby="preview-prune">
+        <section className="preview-group" aria-labelledby={`${id}-prune`}>
+          <h3 id={`${id}-prune`}>Will be deleted ({prunes.length})</h3>
+          <ul className="preview-list prune-list" aria-labelledby={`${id}-prune`}>
             {prunes.map((object) => (
               <li key={key(object)}>{objectLabel(object)}</li>
             ))}
