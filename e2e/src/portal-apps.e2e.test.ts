@@ -263,6 +263,13 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     assert.equal(synced.status?.sync?.revision, firstCommit);
     assert.equal(synced.status?.operationState?.initiatedBy, 'manual');
     await judge(page, browser, 'application-detail');
+    // Dark, as the OS may ask: the same checks (contrast of badges and links included).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      await judge(page, browser, 'application-detail-dark');
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
   });
 
   test('a commit that changes one object and deletes another: the preview shows the diff, and the prune only with Prune ticked', async () => {
