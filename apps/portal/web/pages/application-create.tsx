@@ -124,7 +124,8 @@ export function ApplicationCreatePage(): ReactNode {
       <form onSubmit={submit} noValidate>
         <fieldset>
           <legend>Application</legend>
-          <SelectField label="Project namespace" value={namespace} onChange={set('namespace', 'metadata.namespace')} options={namespaces.map((value) => ({ value, label: value }))} problems={problemsAt(serverError, 'metadata.namespace')} />
+          {/* Another project has other clusters: the destination is chosen again. */}
+          <SelectField label="Project namespace" value={namespace} onChange={(value) => setForm((previous) => ({ ...previous, namespace: value, cluster: '' }))} options={namespaces.map((value) => ({ value, label: value }))} problems={problemsAt(serverError, 'metadata.namespace')} />
           <TextField label="Name" hint="A DNS label: lower-case letters, digits and -." value={form.name} onChange={set('name', 'metadata.name')} problems={problems('metadata.name')} required />
         </fieldset>
         <fieldset>
