@@ -11,18 +11,18 @@ import { ApiError, getJson, useLiveResource } from '../api.ts';
 import { mayI } from '../access.ts';
 import { FormError, SelectField, TextField } from '../components/form.tsx';
 import { PageTitle } from '../components/page-title.tsx';
-import { beamlinePath, createObject, KubeWriteError } from '../kube.ts';
+import { beamlinePath, createObject } from '../kube.ts';
 import { useSession } from '../session.ts';
 import { Empty, ErrorState, Loading } from '../states.tsx';
 import type { Flavor, PlatformInfo, ProjectsUsage } from '../types.ts';
 import { clusterHref } from './clusters.tsx';
-import { checkDraft, draftFieldOf, draftOf, hasProblems, NodeGroupEditor, type GroupProblems, type NodeGroupDraft, type NodeGroupSpec } from './node-group-editor.tsx';
+import { checkDraft, clusterBody, clusterNameProblems, draftOf, hasProblems, serverProblemsOf, type GroupProblems, type NodeGroupDraft, type ServerProblems } from './cluster-model.ts';
+import { NodeGroupEditor } from './node-group-editor.tsx';
 import { loadTemplates, TemplateOffer, type Template } from './templates.tsx';
 import './clusters.css';
 
 /** How long after the last change the dry run asks the server. */
 const DRY_RUN_DEBOUNCE_MS = 400;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A project the user may create clusters in. */
 export type CreatableProject = ProjectsUsage['projects'][number];
@@ -61,47 +61,6 @@ async function allowedTemplates(project: string, signal: AbortSignal): Promise<r
     if (error instanceof ApiError && (error.status === 403 || error.status === 404)) return undefined;
     throw error;
   }
-}
-
-/** The Cluster submit (and the dry run) sends. */
-function clusterBody(namespace: string, name: string, template: string, groups: readonly NodeGroupSpec[]): unknown {
-  return {
-    apiVersion: 'beamline.dev/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name, namespace },
-    spec: { templateRef: { name: template }, ...(groups.length === 0 ? {} : { nodeGroups: groups }) },
-  };
-}
-
-/** The server's answer split by where it shows: the name, the template, each group's fields, or over the form. */
-interface ServerProblems {
-  readonly name: string[];
-  readonly template: string[];
-  readonly groups: GroupProblems[];
-  readonly form: string[];
-}
-
-const NODE_GROUP_FIELD = /^spec\.nodeGroups\[(\d+)\](?:\.([A-Za-z]+))?/;
-
-/** Sorts a refusal's causes to their fields; what names no field of the form is form-level. */
-function serverProblemsOf(error: unknown): ServerProblems {
-  const problems: ServerProblems = { name: [], template: [], groups: [], form: [] };
-  if (!(error instanceof Error)) return problems;
-  if (!(error instanceof KubeWriteError) || error.fields.length === 0) {
-    problems.form.push(error.message);
-    return problems;
-  }
-  for (const { field, message } of error.fields) {
-    const group = NODE_GROUP_FIELD.exec(field);
-    if (group !== null) {
-      const index = Number(group[1]);
-      const target = (problems.groups[index] ??= {});
-      (target[draftFieldOf(group[2] ?? '')] ??= []).push(message);
-    } else if (field === 'metadata.name') problems.name.push(message);
-    else if (field.startsWith('spec.templateRef')) problems.template.push(message);
-    else problems.form.push(`${field}: ${message}`);
-  }
-  return problems;
 }
 
 /** The create-cluster page. */
@@ -163,8 +122,7 @@ function CreateForm({ projects, templates, flavors }: { readonly projects: reado
 
   const names = groups.map((group) => group.name);
   const checked = groups.map((group) => checkDraft(group, names, flavors));
-  const nameProblems: string[] = [];
-  if (name !== '' && (name.length > 63 || !DNS_LABEL.test(name))) nameProblems.push('a DNS label: lower-case letters, digits and -, at most 63 characters, starting and ending with a letter or digit');
+  const nameProblems = clusterNameProblems(name);
   const locallyValid = name !== '' && nameProblems.length === 0 && template !== undefined && namespace !== '' && checked.every((group) => !hasProblems(group.problems));
   const request = useMemo(
     () => (template === undefined ? undefined : clusterBody(namespace, name, template.metadata.name, checked.map((group) => group.group))),

@@ -18,7 +18,7 @@ import { beamlinePath, deleteObject, KubeWriteError, mergePatch, problemsAt } fr
 import { useSession } from '../session.ts';
 import { ResourceView } from '../states.tsx';
 import type { Condition, KubeEvent, KubeList, NodeList, NodeRow } from '../types.ts';
-import type { NodeGroupSpec } from './node-group-editor.tsx';
+import { kubeconfigOf, type NodeGroupSpec } from './cluster-model.ts';
 import './clusters.css';
 
 /** The label a Cluster's NodeGroups carry (api/v1alpha1 CLUSTER_NAME_LABEL). */
@@ -75,36 +75,6 @@ async function loadDetail(namespace: string, name: string, signal: AbortSignal):
   );
   const events = lists.flatMap((list) => list.items).sort((a, b) => eventTime(b).localeCompare(eventTime(a)));
   return { cluster, nodeGroups, events };
-}
-
-/** The kubeconfig of a cluster for the exec plugin (mirrors `execKubeconfig` of the CLI): no token, no certificate key. */
-export function kubeconfigOf(contextName: string, endpoint: string, certificateAuthority: string | undefined): string {
-  const q = (text: string): string => JSON.stringify(text);
-  const ca = certificateAuthority === undefined ? '' : `\n      certificate-authority-data: ${q(btoa(certificateAuthority))}`;
-  return `apiVersion: v1
-kind: Config
-clusters:
-  - name: ${q(contextName)}
-    cluster:
-      server: ${q(endpoint)}${ca}
-users:
-  - name: beamline-oidc
-    user:
-      exec:
-        apiVersion: client.authentication.k8s.io/v1
-        command: beamline
-        args:
-          - token
-        env: null
-        interactiveMode: Never
-        provideClusterInfo: false
-contexts:
-  - name: ${q(contextName)}
-    context:
-      cluster: ${q(contextName)}
-      user: beamline-oidc
-current-context: ${q(contextName)}
-`;
 }
 
 /** Saves `text` as `filename` through a Blob URL (an `<a download>`: a download, not a fetch). */

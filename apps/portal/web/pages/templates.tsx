@@ -11,7 +11,7 @@ import { PageTitle } from '../components/page-title.tsx';
 import { beamlinePath } from '../kube.ts';
 import { ResourceView } from '../states.tsx';
 import type { Flavor, KubeList, PlatformInfo } from '../types.ts';
-import type { NodeGroupSpec } from './node-group-editor.tsx';
+import type { NodeGroupSpec } from './cluster-model.ts';
 import './clusters.css';
 
 /** A ClusterTemplate with everything these pages show. */
