@@ -147,6 +147,15 @@ export function SyncDialog({
   const [writing, setWriting] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const preview = usePreview(namespace, name, prune, previewKey, open);
+  const [wasOpen, setWasOpen] = useState(open);
+  if (wasOpen !== open) {
+    // Each opening starts afresh: the app's prune default, no error of an earlier attempt.
+    setWasOpen(open);
+    if (open) {
+      setPrune(defaultPrune);
+      setError(undefined);
+    }
+  }
   const sync = (): void => {
     const id = crypto.randomUUID();
     setWriting(true);
