@@ -108,6 +108,9 @@ async function judge(page: Page, browser: TestBrowser, name: string): Promise<vo
   assert.ok((await saveScreenshot(page, name)) > 1000, `a screenshot of ${name}`);
 }
 
+/** The list's link to the test's app: in the row of its project (other tests' projects may have a `web` too). */
+const appLink = (page: Page) => page.getByRole('row').filter({ hasText: project }).getByRole('link', { name: APP, exact: true });
+
 /** The badge of the facts list reading exactly `word` (Synced, OutOfSync, Healthy…). */
 const factBadge = (page: Page, word: string) => page.locator('dl.facts .badge').getByText(word, { exact: true });
 
@@ -362,7 +365,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor();
     await page.getByLabel('Search').fill(APP);
     await page.waitForURL((url) => url.searchParams.get('search') === APP);
-    await page.getByRole('link', { name: `${APP} in ${namespace}` }).waitFor();
+    await appLink(page).waitFor();
     await judge(page, browser, 'applications');
     await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: 'Reconcilers' }).waitFor();
@@ -396,7 +399,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await judge(viewer, viewerBrowser, 'application-detail-viewer');
     const createAnswer = asked('create');
     await viewer.getByRole('navigation').getByRole('link', { name: 'Applications', exact: true }).click();
-    await viewer.getByRole('link', { name: `${APP} in ${namespace}` }).waitFor();
+    await appLink(viewer).waitFor();
     assert.equal(((await (await createAnswer).json()) as { allowed: boolean }).allowed, false);
     await viewer.getByRole('heading', { level: 1, name: 'Applications' }).waitFor();
     assert.equal(await viewer.getByRole('link', { name: 'New application' }).count(), 0, 'no New application for a viewer');
@@ -416,7 +419,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await page.waitForURL((url) => url.pathname === '/applications');
     await waitFor(async () => (await client().get(APPLICATIONS, APP, namespace)) === undefined, { what: 'the application to be deleted', timeoutMs: 120_000, intervalMs: 500 });
     // The list drops it live (other tests' projects of the same group may have apps of their own).
-    await page.getByRole('link', { name: `${APP} in ${namespace}` }).waitFor({ state: 'detached', timeout: 30_000 });
+    await appLink(page).waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(browser.errors.splice(0), [], 'console and page errors up to the delete');
   });
 });

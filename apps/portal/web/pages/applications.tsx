@@ -104,10 +104,8 @@ const COLUMNS = [
   {
     header: 'Name',
     cell: (row: AppRow) => (
-      <Link to={`/applications/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`}>
-        {row.name}
-        <span className="visually-hidden"> in {row.namespace}</span>
-      </Link>
+      // Named by the app's name alone (the bench and the tests find it so); its row says the project.
+      <Link to={`/applications/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`}>{row.name}</Link>
     ),
   },
   { header: 'Project', cell: (row: AppRow) => row.project ?? row.namespace },
