@@ -145,7 +145,7 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await page.getByRole('navigation').getByRole('link', { name: 'Clusters', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Clusters' }).waitFor();
     await page.getByRole('link', { name: viewed, exact: true }).waitFor();
-    await judge(page, browser, 'clusters');
+    await judge(page, browser, 'cluster-list');
     await page.getByRole('link', { name: 'Create cluster' }).click();
     await page.getByRole('heading', { level: 1, name: 'Create cluster' }).waitFor();
     // The project's only template is chosen, and its group is in the editor.
@@ -299,6 +299,9 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await tableUnder(page2, 'Node groups').getByText('default').waitFor();
     assert.equal(await page2.getByRole('button', { name: /^Scale/ }).count(), 0, 'no Scale');
     assert.equal(await page2.getByRole('button', { name: 'Delete cluster' }).count(), 0, 'no Delete');
+    // The viewer reads the nodes too (the server asks whether they may get the Cluster).
+    await tableUnder(page2, 'Nodes').getByRole('row').nth(1).waitFor({ timeout: PROVISION_TIMEOUT_MS });
+    assert.ok((await saveScreenshot(page2, 'cluster-detail-viewer')) > 1000);
     // The viewer still downloads a kubeconfig once there is an endpoint; not waited for here.
     const projectAccess = page2.waitForResponse((response) => response.url().includes('/api/access?') && response.url().includes('resource=projects'));
     await page2.goto(`${manager.url}/projects/${project}`);

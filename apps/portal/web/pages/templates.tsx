@@ -72,6 +72,7 @@ export function TemplateOffer({ template, flavors }: { readonly template: Templa
       <dt>Control plane</dt>
       <dd>
         {spec.controlPlane?.replicas ?? 1} {(spec.controlPlane?.replicas ?? 1) === 1 ? 'member' : 'members (highly available)'}
+        {spec.controlPlane?.flavor === undefined ? null : ` of ${spec.controlPlane.flavor}`}
       </dd>
       <dt>Node groups</dt>
       <dd>{(spec.nodeGroups ?? []).length === 0 ? 'none' : (spec.nodeGroups ?? []).map(groupSummary).join('; ')}</dd>
