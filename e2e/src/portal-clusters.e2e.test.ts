@@ -285,7 +285,7 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     const page2 = await viewer.newPage();
     await logIn(page2, manager.url, dave);
     // The list asks /api/access per project namespace; judged once the answer arrived.
-    const listAccess = page2.waitForResponse((response) => response.url().includes('/api/access?') && response.url().includes('verb=create'));
+    const listAccess = page2.waitForResponse((response) => response.url().includes('/api/access?') && response.url().includes('verb=create') && response.url().includes(`namespace=${namespace}`));
     await page2.getByRole('navigation').getByRole('link', { name: 'Clusters', exact: true }).click();
     await page2.getByRole('link', { name: viewed, exact: true }).waitFor();
     assert.equal(((await (await listAccess).json()) as { allowed: boolean }).allowed, false);

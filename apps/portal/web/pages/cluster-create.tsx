@@ -38,6 +38,11 @@ export function useCreatableProjects(): readonly CreatableProject[] | undefined 
     const controller = new AbortController();
     getJson<ProjectsUsage>('/api/projects/usage', controller.signal)
       .then(async ({ projects: all }) => {
+        // A platform admin seeing hundreds of projects: one review cluster-wide, not one per project.
+        if (all.length > 1 && (await mayI({ verb: 'create', resource: 'clusters.beamline.dev' }))) {
+          if (!controller.signal.aborted) setProjects(all);
+          return;
+        }
         const allowed = await Promise.all(all.map((project) => mayI({ verb: 'create', resource: 'clusters.beamline.dev', namespace: project.namespace })));
         if (!controller.signal.aborted) setProjects(all.filter((_, index) => allowed[index] === true));
       })
