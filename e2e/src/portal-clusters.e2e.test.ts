@@ -146,6 +146,14 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await page.getByRole('heading', { level: 1, name: 'Clusters' }).waitFor();
     await page.getByRole('link', { name: viewed, exact: true }).waitFor();
     await judge(page, browser, 'cluster-list');
+    // The name search goes to the server (and into the URL) once typing pauses.
+    const search = page.getByRole('searchbox');
+    await search.fill('no-such-cluster');
+    await page.getByText('No clusters match these filters.').waitFor();
+    await page.waitForURL((url) => url.searchParams.get('search') === 'no-such-cluster');
+    await search.fill(viewed.slice(0, 6));
+    await page.getByRole('link', { name: viewed, exact: true }).waitFor();
+    await search.fill('');
     await page.getByRole('link', { name: 'Create cluster' }).click();
     await page.getByRole('heading', { level: 1, name: 'Create cluster' }).waitFor();
     // The project's only template is chosen, and its group is in the editor.

@@ -45,15 +45,21 @@ export function ClustersPage(): ReactNode {
   const [typed, setTyped] = useState(search);
   const creatable = useCreatableProjects();
 
+  // From the URL as it is when applied (not as this render saw it): the delayed search must not undo a filter chosen meanwhile.
   const update = (changes: Record<string, string>): void => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === '' || value === '0') next.delete(key);
-      else next.set(key, value);
-    }
-    // Another filter is another list: start at its first page.
-    if (!('offset' in changes)) next.delete('offset');
-    setParams(next, { replace: true });
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === '' || value === '0') next.delete(key);
+          else next.set(key, value);
+        }
+        // Another filter is another list: start at its first page.
+        if (!('offset' in changes)) next.delete('offset');
+        return next;
+      },
+      { replace: true },
+    );
   };
 
   // The search asks the server once typing pauses, not on every key.
