@@ -194,6 +194,10 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     assert.equal(await tableUnder(page, 'Nodes').getByRole('row').count(), 3, 'a header row and 2 nodes');
     await tableUnder(page, 'Conditions').getByText('Ready', { exact: true }).waitFor();
     await judge(page, browser, 'cluster-detail');
+    // Dark mode (following the OS) passes the same check: the badges and tables keep their contrast.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await judge(page, browser, 'cluster-detail-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   test('scaling a node group: out of bounds is refused at the field; within them the nodes follow', async () => {
