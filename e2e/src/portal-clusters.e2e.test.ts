@@ -270,6 +270,27 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await page.getByRole('button', { name: 'Remove erin' }).click();
     await members.getByRole('rowheader', { name: 'erin', exact: true }).waitFor({ state: 'detached' });
     assertNoErrors(browser, 'changing members');
+    // A change made by someone else between the page's read and its write: refused as a conflict, nothing lost.
+    let interposed = false;
+    await page.route(`**/api/kube/apis/beamline.dev/v1alpha1/projects/${project}`, async (route) => {
+      if (route.request().method() === 'PATCH' && !interposed) {
+        interposed = true;
+        await clientFor(env.kubeConfig).patch(PROJECTS, project, undefined, { spec: { description: 'changed meanwhile' } }, 'merge');
+      }
+      await route.continue();
+    });
+    await page.getByLabel('User or group name').fill('frank');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('alert').getByText('Someone else changed this project', { exact: false }).waitFor();
+    await page.unroute(`**/api/kube/apis/beamline.dev/v1alpha1/projects/${project}`);
+    const after = (await clientFor(env.kubeConfig).get(PROJECTS, project)) as Project;
+    assert.equal(after.spec.description, 'changed meanwhile');
+    assert.equal(after.spec.members.some((member) => member.name === 'frank'), false, 'the conflicting write stored nothing');
+    // The live stream shows the other change.
+    await page.getByRole('region', { name: 'Overview', exact: true }).getByText('changed meanwhile').waitFor();
+    const conflicts = browser.failedResponses.splice(0);
+    assert.deepEqual(conflicts.map((response) => response.status), [409]);
+    assertNoErrors(browser, 'a conflicting member change');
   });
 
   test('deleting needs the typed name; the list shows it until it is gone', async () => {
