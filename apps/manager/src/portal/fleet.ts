@@ -8,7 +8,10 @@ export type PortalKind = 'Cluster' | 'NodeGroup' | 'Application' | 'Project' | '
 export interface FleetCounts {
   clusters: { total: number; byPhase: Record<string, number> };
   nodes: { total: number; ready: number };
+  /** GPUs of the clusters' nodes (their flavors). */
   gpus: number;
+  /** GPUs the running Pods ask for (sampled: gpu-usage.ts). */
+  gpusInUse: number;
   applications: { total: number; bySync: Record<string, number>; byHealth: Record<string, number> };
 }
 
@@ -53,6 +56,8 @@ export interface ClusterRow {
   readonly readyMessage?: string;
   readonly nodes: { readonly total: number; readonly ready: number };
   readonly gpus: number;
+  /** GPUs the cluster's running Pods ask for, as last sampled; 0 for clusters without GPU nodes. */
+  readonly gpusInUse: number;
   readonly kubernetesVersion?: string;
   readonly endpoint?: string;
   readonly createdAt: string;
@@ -96,7 +101,7 @@ interface ClusterSummary {
   readonly nodesTotal: number;
   readonly nodesReady: number;
   /** The row without `project` and `gpus`, which come from Namespaces and NodeGroups. */
-  readonly row: Omit<ClusterRow, 'project' | 'gpus'>;
+  readonly row: Omit<ClusterRow, 'project' | 'gpus' | 'gpusInUse'>;
   readonly state: ReconcileState;
 }
 interface NodeGroupSummary {
@@ -204,7 +209,7 @@ function keyOf(namespace: string | undefined, name: string): string {
 }
 
 function emptyCounts(): FleetCounts {
-  return { clusters: { total: 0, byPhase: {} }, nodes: { total: 0, ready: 0 }, gpus: 0, applications: { total: 0, bySync: {}, byHealth: {} } };
+  return { clusters: { total: 0, byPhase: {} }, nodes: { total: 0, ready: 0 }, gpus: 0, gpusInUse: 0, applications: { total: 0, bySync: {}, byHealth: {} } };
 }
 
 function addTo(record: Record<string, number>, key: string, count = 1): void {
@@ -217,6 +222,7 @@ function addCounts(into: FleetCounts, from: FleetCounts): void {
   into.nodes.total += from.nodes.total;
   into.nodes.ready += from.nodes.ready;
   into.gpus += from.gpus;
+  into.gpusInUse += from.gpusInUse;
   into.applications.total += from.applications.total;
   for (const [sync, count] of Object.entries(from.applications.bySync)) addTo(into.applications.bySync, sync, count);
   for (const [health, count] of Object.entries(from.applications.byHealth)) addTo(into.applications.byHealth, health, count);
@@ -243,6 +249,8 @@ export class FleetIndex {
   readonly #projectStates = new Map<string, ReconcileState>();
   readonly #namespaceProjects = new Map<string, string>();
   #flavorGpus = new Map<string, number>();
+  /** Cluster key → GPUs its running Pods ask for, as last sampled. */
+  readonly #gpusInUse = new Map<string, number>();
   #identity: Identity | undefined;
   #platform: PlatformView = { flavors: [], kubernetesVersions: [] };
   #byNamespace: Map<string, NamespaceFleet> | undefined;
@@ -265,6 +273,7 @@ export class FleetIndex {
         const cluster = object as unknown as Cluster;
         if (deleted) {
           this.#clusters.delete(key);
+          this.#gpusInUse.delete(key);
           break;
         }
         const state = reconcileStateOf(cluster.status?.conditions);
@@ -419,12 +428,29 @@ export class FleetIndex {
         clusters: seeClusters ? counts.clusters : { total: 0, byPhase: {} },
         nodes: seeClusters ? counts.nodes : { total: 0, ready: 0 },
         gpus: seeClusters ? counts.gpus : 0,
+        gpusInUse: seeClusters ? counts.gpusInUse : 0,
         applications: seeApps ? counts.applications : { total: 0, bySync: {}, byHealth: {} },
       };
       addCounts(totals, shown);
       namespaces.push(shown);
     }
     return { totals, namespaces };
+  }
+
+  /** The Clusters (keys `<namespace>/<name>`) with GPU nodes: the ones whose GPU use is worth asking. */
+  gpuClusters(): string[] {
+    const keys = new Set<string>();
+    for (const group of this.#nodeGroups.values()) if (group.replicas > 0 && (this.#flavorGpus.get(group.flavor) ?? 0) > 0 && this.#clusters.has(group.cluster)) keys.add(group.cluster);
+    return [...keys].sort();
+  }
+
+  /** Records a cluster's GPUs in use (the sampler's); a change is a new version of the views. */
+  setGpusInUse(key: string, count: number): void {
+    if (this.#gpusInUse.get(key) === count) return;
+    this.#gpusInUse.set(key, count);
+    this.#byNamespace = undefined;
+    this.#derived = undefined;
+    this.#version++;
   }
 
   /** Every Project's quota and usage (the caller filters by what the user may see). */
@@ -478,7 +504,7 @@ export class FleetIndex {
       const project = this.#projectOfNamespace(row.namespace);
       return project === undefined ? row : { ...row, project };
     };
-    const clusterRows = [...this.#clusters.entries()].map(([key, cluster]) => ({ ...withProject(cluster.row), gpus: gpus.get(key) ?? 0 })).sort(byKey);
+    const clusterRows = [...this.#clusters.entries()].map(([key, cluster]) => ({ ...withProject(cluster.row), gpus: gpus.get(key) ?? 0, gpusInUse: this.#gpusInUse.get(key) ?? 0 })).sort(byKey);
     const appRows = [...this.#applications.values()].map((app) => withProject(app.row)).sort(byKey);
 
     const reconcile = new Map<string, NamespaceReconcile>();
@@ -538,6 +564,7 @@ export class FleetIndex {
       addTo(entry.clusters.byPhase, cluster.phase);
       entry.nodes.total += cluster.nodesTotal;
       entry.nodes.ready += cluster.nodesReady;
+      entry.gpusInUse += this.#gpusInUse.get(key) ?? 0;
     }
     for (const group of this.#nodeGroups.values()) {
       // GPUs of node groups whose Cluster is gone are not the fleet's any more.

@@ -33,6 +33,8 @@ const PROJECTS: ResourceType = { apiVersion: API_VERSION, kind: PROJECT.kind, pl
 const CLUSTER_ROLES: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false };
 const CONFIG_MAPS: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
+const NODE_GROUPS: ResourceType = { apiVersion: API_VERSION, kind: 'NodeGroup', plural: 'nodegroups', namespaced: true };
+const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const CLUSTER_ROLE_BINDINGS: ResourceType = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false };
 
 function password(username: string): string {
@@ -606,7 +608,24 @@ describe('portal server', () => {
       assert.equal((await get('carol', `/api/clusters/${env.namespace}/own/nodes`)).status, 403);
       assert.equal((await get('alice', `/api/clusters/${env.namespace}/missing/nodes`)).status, 404);
       assert.equal((await get('alice', `/api/clusters/${env.namespace}/physics-a/nodes`)).status, 503, 'a cluster without a kubeconfig does not answer');
+
+      // GPUs in use: "own" gets a GPU node group, and a running Pod there asks for two GPUs; the
+      // dashboard's counts take them from the next sample (every 30 s).
+      await client().create(NODE_GROUPS, { metadata: { name: 'own-gpu', namespace: env.namespace }, spec: { clusterName: 'own', flavor: 'g1.large', replicas: 1 } } as KubeObject);
+      await client().create(PODS, { metadata: { name: 'trainer', namespace: workload }, spec: { containers: [{ name: 'train', image: 'trainer', resources: { limits: { 'nvidia.com/gpu': '2' } } }] } } as KubeObject);
+      await client().patch(PODS, 'trainer', workload, { status: { phase: 'Running' } }, 'merge', { subresource: 'status' });
+      await waitFor(
+        async () => {
+          const fleet = (await (await get('alice', '/api/fleet')).json()) as { namespaces: { namespace: string; gpus: number; gpusInUse: number }[] };
+          const row = fleet.namespaces.find((entry) => entry.namespace === env.namespace);
+          return row !== undefined && row.gpus >= 1 && row.gpusInUse === 2;
+        },
+        { what: 'the fleet view to count the 2 GPUs the running Pod asks for', timeoutMs: 75_000 },
+      );
+      const carolFleet = (await (await get('carol', '/api/fleet')).json()) as { totals: { gpusInUse: number } };
+      assert.equal(carolFleet.totals.gpusInUse, 0, "another tenant does not see this project's GPU use");
     } finally {
+      await client().delete(NODE_GROUPS, 'own-gpu', env.namespace).catch(() => undefined);
       await client().delete(APPLICATIONS, 'preview', env.namespace).catch(() => undefined);
       await client().delete(APPLICATIONS, 'preview-shared', env.namespace).catch(() => undefined);
       await client().delete(PROJECTS, projectName).catch(() => undefined);

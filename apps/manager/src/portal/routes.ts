@@ -16,6 +16,7 @@ import { OidcClient, type OidcFetch } from './oidc.ts';
 import type { AppRow, ClusterRow, PlatformView } from './fleet.ts';
 import type { PortalCache, PortalChange } from './portal-cache.ts';
 import type { Previewer, PreviewView } from './preview.ts';
+import { GpuUsageSampler } from './gpu-usage.ts';
 import { ReconcileSampler, type ReconcileMetricsReader, type ReconcilersView } from './reconcilers.ts';
 import { APPLICATION_FACETS, CLUSTER_FACETS, pageOf, parseApplicationQuery, parseClusterQuery, visibilityKey, VisibleRows, type ListPage, type Visibility } from './views.ts';
 import {
@@ -145,15 +146,18 @@ export class PortalRoutes {
   readonly #visibleClusters = new VisibleRows<ClusterRow>();
   readonly #visibleApps = new VisibleRows<AppRow>();
   readonly #sampler: ReconcileSampler;
+  readonly #gpuUsage: GpuUsageSampler;
 
   constructor(deps: PortalDeps) {
     this.#deps = deps;
     this.#sampler = new ReconcileSampler({ index: deps.cache.index, ...(deps.reconcileMetrics === undefined ? {} : { metrics: deps.reconcileMetrics }) });
+    this.#gpuUsage = new GpuUsageSampler({ index: deps.cache.index, client: deps.client, logger: deps.logger });
   }
 
-  /** Closes every event stream and stops the reconciler panel's sampler (the manager is stopping). */
+  /** Closes every event stream and stops the reconciler panel's and GPU use's samplers (the manager is stopping). */
   stop(): void {
     this.#sampler.stop();
+    this.#gpuUsage.stop();
     this.closeStreams();
   }
 
@@ -405,8 +409,9 @@ export class PortalRoutes {
         throw new ServiceUnavailableError('the portal is starting: its caches have not synced yet; retry in a few seconds');
       }
     }
-    // The reconciler panel's series run while the views' informers do (from the first view on).
+    // The reconciler panel's series and the GPU use run while the views' informers do (from the first view on).
     this.#sampler.start();
+    this.#gpuUsage.start();
   }
 
   async #fleet(session: Session, reply: FastifyReply): Promise<FastifyReply> {
