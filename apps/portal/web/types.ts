@@ -18,7 +18,10 @@ export interface SessionInfo {
 export interface FleetCounts {
   readonly clusters: { readonly total: number; readonly byPhase: Readonly<Record<string, number>> };
   readonly nodes: { readonly total: number; readonly ready: number };
+  /** GPUs of the nodes (their flavors). */
   readonly gpus: number;
+  /** GPUs the running Pods ask for, as the server last sampled them. */
+  readonly gpusInUse: number;
   readonly applications: { readonly total: number; readonly bySync: Readonly<Record<string, number>>; readonly byHealth: Readonly<Record<string, number>> };
 }
 
@@ -132,6 +135,7 @@ export interface ClusterRow {
   readonly readyMessage?: string;
   readonly nodes: { readonly total: number; readonly ready: number };
   readonly gpus: number;
+  readonly gpusInUse: number;
   readonly kubernetesVersion?: string;
   readonly endpoint?: string;
   readonly createdAt: string;

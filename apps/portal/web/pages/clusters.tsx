@@ -128,7 +128,7 @@ export function ClustersPage(): ReactNode {
                 { header: 'Phase', cell: (row) => <StatusBadge status={row.phase} /> },
                 { header: 'Ready', cell: (row) => <StatusBadge status={row.ready} title={[row.readyReason, row.readyMessage].filter((part) => part !== undefined && part !== '').join(': ')} /> },
                 { header: 'Nodes ready', cell: (row) => `${row.nodes.ready}/${row.nodes.total}`, numeric: true },
-                { header: 'GPUs', cell: (row) => row.gpus, numeric: true },
+                { header: 'GPUs in use', cell: (row) => `${row.gpusInUse} / ${row.gpus}`, numeric: true },
                 { header: 'Version', cell: (row) => row.kubernetesVersion ?? '—' },
                 { header: 'Age', cell: (row) => <Age iso={row.createdAt} /> },
               ]}

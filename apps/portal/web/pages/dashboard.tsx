@@ -35,9 +35,11 @@ function Totals({ totals }: { readonly totals: FleetCounts }): ReactNode {
         <dd>{totals.nodes.ready} ready</dd>
       </div>
       <div className="card">
-        <dt>GPUs</dt>
-        <dd className="big">{totals.gpus}</dd>
-        <dd>in total, on the nodes&apos; flavors</dd>
+        <dt>GPUs in use</dt>
+        <dd className="big">
+          {totals.gpusInUse} <span className="muted">of {totals.gpus}</span>
+        </dd>
+        <dd>asked for by running pods, of the nodes&apos; GPUs</dd>
       </div>
       <div className="card">
         <dt>Applications</dt>
@@ -176,7 +178,7 @@ export function DashboardPage(): ReactNode {
                     ),
                   },
                   { header: 'Nodes ready', cell: (row) => `${row.nodes.ready}/${row.nodes.total}` },
-                  { header: 'GPUs', cell: (row) => row.gpus, numeric: true },
+                  { header: 'GPUs in use', cell: (row) => `${row.gpusInUse} / ${row.gpus}`, numeric: true },
                   {
                     header: 'Applications',
                     cell: (row) => (
