@@ -1,5 +1,5 @@
 // Delivery tenancy against the run's apiserver, with the Application controller in this process and
-// a real git repository (file://). Namespaces are labelled with projects by the test itself (no
+// a real git repository (served over http: a project may not read file://). Namespaces are labelled with projects by the test itself (no
 // project controller runs here): the test's own namespace (the one the in-process manager watches)
 // is project p1's. The "workload clusters" are imported Clusters made Ready by hand
 // whose kubeconfig is the run's own apiserver: what a tenant's app may write there is decided by
@@ -148,13 +148,13 @@ describe('Application delivery tenancy', () => {
     );
   }
 
-  async function createApp(namespace: string, name: string, path: string, destination: ApplicationSpec['destination'], annotations: Record<string, string> = {}): Promise<void> {
+  async function createApp(namespace: string, name: string, path: string, destination: ApplicationSpec['destination'], annotations: Record<string, string> = {}, repoURL: string = fixture.url): Promise<void> {
     await client().create(RESOURCES.application, {
       apiVersion: API_VERSION,
       kind: 'Application',
       metadata: { name, namespace, annotations },
       spec: {
-        source: { repoURL: fixture.fileUrl, targetRevision: 'main', path },
+        source: { repoURL, targetRevision: 'main', path },
         destination,
         // No retries: a refused object stays refused, and each retry is a pass for nothing.
         syncPolicy: { automated: { prune: true }, retry: { limit: 0 } },
@@ -202,6 +202,15 @@ describe('Application delivery tenancy', () => {
       await labelP1(p1);
     }
     await waitForApp(nsP1, name, 'refused again once labelled', notPermitted);
+  });
+
+  test("a p1 app reading a file:// repository (a path on the manager's machine) is refused before anything is fetched", async () => {
+    const name = uniqueName('file');
+    await createApp(nsP1, name, 'inside', { cluster: 'theirs', namespace: allowed }, {}, fixture.fileUrl);
+    const refused = await waitForApp(nsP1, name, 'refused: file://', notPermitted);
+    assert.match(ready(refused)?.message ?? '', new RegExp(`^project ${p1} may not read a file:// repository`));
+    assert.equal(refused.status?.sync?.revision, undefined, 'the repository was not read');
+    assert.equal(refused.status?.operationState, undefined, 'no sync was started');
   });
 
   test("a p1 app aimed at a Cluster of p2's namespace, or at a shared-cluster namespace p1 does not own, is refused", async () => {

@@ -107,7 +107,7 @@ export async function deliveryTarget(app: Application, client: KubeClient): Prom
   const appNamespaceLabels = await namespaceLabels(client, appNamespace);
   let permission;
   if (!isOtherClusterNamespace(appNamespace, destination)) {
-    permission = deliveryPermission({ appNamespace, destination, appNamespaceLabels });
+    permission = deliveryPermission({ appNamespace, repoURL: app.spec.source.repoURL, destination, appNamespaceLabels });
   } else {
     const project = appNamespaceLabels?.[PROJECT_LABEL];
     const [clusterNamespaceLabels, cluster, projectObject] = await Promise.all([
@@ -115,7 +115,7 @@ export async function deliveryTarget(app: Application, client: KubeClient): Prom
       client.get<Cluster>(RESOURCES.cluster, destination.cluster, destination.clusterNamespace),
       project === undefined || project === '' ? undefined : client.get<Project>(PROJECTS, project),
     ]);
-    permission = deliveryPermission({ appNamespace, destination, appNamespaceLabels, clusterNamespaceLabels: clusterNamespaceLabels ?? {}, clusterLabels: cluster?.metadata.labels, projectSpec: projectObject?.spec });
+    permission = deliveryPermission({ appNamespace, repoURL: app.spec.source.repoURL, destination, appNamespaceLabels, clusterNamespaceLabels: clusterNamespaceLabels ?? {}, clusterLabels: cluster?.metadata.labels, projectSpec: projectObject?.spec });
   }
   if (!permission.allowed) throw new DeliveryRefusedError(permission.message);
   const { scope } = permission;

@@ -19,10 +19,12 @@ export async function deliveryPermissionOf(app: Application, cache: CacheReader,
   const appNamespace = app.metadata.namespace ?? 'default';
   const appNamespaceLabels = cache.get<KubeObject>(NAMESPACES, appNamespace)?.metadata?.labels;
   const { destination } = app.spec;
-  if (!isOtherClusterNamespace(appNamespace, destination)) return deliveryPermission({ appNamespace, destination, appNamespaceLabels });
+  const { repoURL } = app.spec.source;
+  if (!isOtherClusterNamespace(appNamespace, destination)) return deliveryPermission({ appNamespace, repoURL, destination, appNamespaceLabels });
   const project = projectOf(appNamespaceLabels);
   return deliveryPermission({
     appNamespace,
+    repoURL,
     destination,
     appNamespaceLabels,
     clusterNamespaceLabels: cache.get<KubeObject>(NAMESPACES, destination.clusterNamespace)?.metadata?.labels ?? {},

@@ -14,6 +14,8 @@ import type { Impersonation } from '@beamline/kube';
 export interface TenancyFacts {
   /** The Application's namespace. */
   readonly appNamespace: string;
+  /** `spec.source.repoURL`: where the source is read from. */
+  readonly repoURL: string;
   readonly destination: ApplicationDestination;
   /** The labels of the Application's namespace (`undefined`: not found, read as no project). */
   readonly appNamespaceLabels: Readonly<Record<string, string>> | undefined;
@@ -58,6 +60,8 @@ export function isOtherClusterNamespace(appNamespace: string, destination: Appli
 /**
  * Whether an Application may deliver to its destination, and in which scope:
  * - no project: allowed, no impersonation;
+ * - a `file://` source: refused (it is read on the manager's machine, where other tenants' mirrors
+ *   and the manager's own files are: only platform admins may point there);
  * - `in-cluster`: refused (the management cluster is the platform admins');
  * - a Cluster of the app's namespace: allowed, as the project's identity;
  * - a Cluster of another namespace: only a shared cluster (labelled {@link SHARED_CLUSTER_LABEL},
@@ -71,6 +75,12 @@ export function deliveryPermission(facts: TenancyFacts): DeliveryPermission {
   if (project === undefined) return { allowed: true, scope: { kind: 'admin' } };
   const { destination } = facts;
   const identity = deliveryIdentity(project);
+  if (/^file:/i.test(facts.repoURL.trim())) {
+    return {
+      allowed: false,
+      message: `project ${project} may not read a file:// repository: it is a path on the manager's machine, and only platform admins' Applications (namespaces of no project) may read there; serve the repository over https, http or ssh`,
+    };
+  }
   if (destination.cluster === IN_CLUSTER) {
     return { allowed: false, message: `project ${project} may not deliver to ${IN_CLUSTER}: only platform admins' Applications (namespaces of no project) may` };
   }

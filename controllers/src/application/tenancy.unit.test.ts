@@ -17,6 +17,7 @@ const IDENTITY = { user: 'beamline:project:p1', group: 'beamline:projects' };
 /** A project-p1 app in `project-p1` aimed at `destination`, with the facts of a shared cluster `platform/shared`. */
 const facts = (destination: TenancyFacts['destination'], more: Partial<TenancyFacts> = {}): TenancyFacts => ({
   appNamespace: 'project-p1',
+  repoURL: 'https://git.example.org/p1/deploy.git',
   destination,
   appNamespaceLabels: P1,
   clusterNamespaceLabels: {},
@@ -115,6 +116,20 @@ describe('deliveryPermission', () => {
       name: 'a namespace it owns on a shared cluster: allowed, scoped to its namespaces there',
       facts: facts({ cluster: 'shared', namespace: 'p1-db', clusterNamespace: 'platform' }),
       expected: { allowed: true, scope: { kind: 'shared', project: 'p1', identity: IDENTITY, cluster: 'platform/shared', namespaces: ['p1-web', 'p1-db'] } },
+    },
+    {
+      name: "a project's file:// source, whatever the destination: refused (a path on the manager's machine)",
+      facts: facts({ cluster: 'lab', namespace: 'web' }, { repoURL: 'FILE:///var/lib/beamline/gitops/mirrors/other-tenant.git' }),
+      expected: {
+        allowed: false,
+        message:
+          "project p1 may not read a file:// repository: it is a path on the manager's machine, and only platform admins' Applications (namespaces of no project) may read there; serve the repository over https, http or ssh",
+      },
+    },
+    {
+      name: "a platform admins' file:// source: allowed",
+      facts: facts({ cluster: 'lab', namespace: 'web' }, { appNamespace: 'team', appNamespaceLabels: {}, repoURL: 'file:///srv/git/deploy.git' }),
+      expected: { allowed: true, scope: { kind: 'admin' } },
     },
   ];
   for (const { name, facts: input, expected } of cases) {

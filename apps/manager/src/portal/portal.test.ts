@@ -546,7 +546,7 @@ describe('portal server', () => {
       await client().patch(CLUSTERS, 'own', env.namespace, { status: { provider: 'imported', kubeconfigSecretRef: { name: secret, key: 'value' } } }, 'merge', { subresource: 'status' });
       await client().create(APPLICATIONS, {
         metadata: { name: 'preview', namespace: env.namespace },
-        spec: { source: { repoURL: fixture.fileUrl, path: 'app' }, destination: { cluster: 'own', namespace: workload } },
+        spec: { source: { repoURL: fixture.url, path: 'app' }, destination: { cluster: 'own', namespace: workload } },
       } as KubeObject);
 
       const preview = await get('alice', `/api/applications/${env.namespace}/preview/preview`);
@@ -580,7 +580,7 @@ describe('portal server', () => {
       } as KubeObject);
       await client().create(APPLICATIONS, {
         metadata: { name: 'preview-shared', namespace: env.namespace },
-        spec: { source: { repoURL: fixture.fileUrl, path: 'app' }, destination: { cluster: 'shared', clusterNamespace: platform, namespace: workload } },
+        spec: { source: { repoURL: fixture.url, path: 'app' }, destination: { cluster: 'shared', clusterNamespace: platform, namespace: workload } },
       } as KubeObject);
       const shared = await get('alice', `/api/applications/${env.namespace}/preview-shared/preview`);
       assert.equal(shared.status, 200, await shared.clone().text());
