@@ -25,7 +25,13 @@ const MANY_GROUPS = 10;
 /** How long the `small` cluster whose memory is read has been Ready first. */
 const IDLE_MS = 10_000;
 /** Idle `small` clusters started one after another for the marginal memory (PSS read after each). */
-const MEMORY_CLUSTERS = 4;
+const MEMORY_CLUSTERS = 5;
+/**
+ * How long after each of them is Ready the PSS is read: a new apiserver's heap grows for its first
+ * half minute (caches filling, first garbage collections), so a shorter wait measures a young
+ * cluster, not an idle one (10 s gave increments from 136 to 392 MiB in one run).
+ */
+const MEMORY_IDLE_MS = 30_000;
 /** A laptop's memory, for `clusters_in_16gib`. */
 const BUDGET_MIB = 16 * 1024;
 
@@ -47,7 +53,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * - `cluster_rss_mib`: summed VmRSS of every process of one `small` cluster (its pid files) after
  *   it has been Ready for 10 s (kept beside the next two: RSS counts shared binaries in each cluster).
  * - `cluster_marginal_mib`: what one more idle `small` cluster adds to the machine's memory: the
- *   slope of total PSS over 1 to 4 clusters running (`clusters/memory.ts`); `clusters_in_16gib`
+ *   slope of total PSS over 1 to 5 clusters running (`clusters/memory.ts`); `clusters_in_16gib`
  *   follows from it and the intercept.
  *
  * Every measured cluster is deleted (object and folder gone) before the next; the manager, any
@@ -101,17 +107,21 @@ export async function clustersSuite(): Promise<BenchResult> {
     if (parts.has('memory')) {
       // Idle small clusters added one at a time; total PSS of the manager, the management plane
       // and every cluster after each has been Ready for IDLE_MS.
-      const memory: { clusters: number; totalMib: number; perCluster: string }[] = [];
+      const memory: { clusters: number; totalMib: number; perCluster: string; parts: string }[] = [];
       const memoryClusters = Array.from({ length: MEMORY_CLUSTERS }, (_, index) => `bench-mem-${index}`);
       for (const name of memoryClusters) {
         await createClusterAndWait(environment, client, NAMESPACE, name, 'small');
-        await sleep(IDLE_MS);
+        await sleep(MEMORY_IDLE_MS);
         const running = memoryClusters.slice(0, memory.length + 1);
         const pss = await totalPss([...environment.processes().filter((process) => process.name !== 'bench'), ...running.flatMap((cluster) => clusterProcesses(clusterDir(environment, NAMESPACE, cluster)))]);
         const last = new Set(clusterProcesses(clusterDir(environment, NAMESPACE, name)).map((process) => process.pid));
+        const sum = (pids: ReadonlySet<number>): number => pss.processes.filter((process) => pids.has(process.pid)).reduce((total, process) => total + process.pssMib, 0);
+        const pidsOf = (names: (process: { name: string }) => boolean): Set<number> => new Set(environment.processes().filter(names).map((process) => process.pid));
+        const perCluster = running.map((cluster) => Math.round(sum(new Set(clusterProcesses(clusterDir(environment, NAMESPACE, cluster)).map((process) => process.pid)))));
         memory.push({
           clusters: running.length,
           totalMib: pss.totalMib,
+          parts: `manager ${Math.round(sum(pidsOf((process) => process.name === 'manager')))}, management plane ${Math.round(sum(pidsOf((process) => process.name.startsWith('mgmt-'))))}, clusters ${perCluster.join('+')}`,
           perCluster: pss.processes
             .filter((process) => last.has(process.pid))
             .map((process) => `${process.name} ${Math.round(process.pssMib)} (anon ${Math.round(process.anonMib)})`)
@@ -127,7 +137,7 @@ export async function clustersSuite(): Promise<BenchResult> {
       );
       notes.push(
         `cluster_marginal_mib: ${MEMORY_CLUSTERS} idle small clusters started one after another, total PSS (manager + management plane + every cluster's processes; ` +
-          `shared binary pages counted once) after each had been Ready ${IDLE_MS / 1000} s: ${memory.map((sample) => `${sample.clusters} → ${Math.round(sample.totalMib)} MiB`).join(', ')}; ` +
+          `shared binary pages counted once) after each had been Ready ${MEMORY_IDLE_MS / 1000} s: ${memory.map((sample) => `${sample.clusters} → ${Math.round(sample.totalMib)} MiB (${sample.parts})`).join('; ')}; ` +
           `slope ${marginal.toFixed(0)} MiB per cluster; the last cluster's own processes: ${memory.at(-1)?.perCluster ?? ''} MiB`,
         `clusters_in_16gib: (16384 MiB − ${budget.fixedMib.toFixed(0)} MiB fixed (no cluster: the line's intercept)) / ${marginal.toFixed(0)} MiB; idle clusters, busy ones use more`,
       );

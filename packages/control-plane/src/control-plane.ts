@@ -62,6 +62,11 @@ export interface ControlPlaneOptions {
   readonly authentication?: readonly JwtIssuer[];
   /** Keep an audit log of every change in `<dir>/logs/audit.log` (the sandbox's management plane does). */
   readonly auditLog?: boolean;
+  /**
+   * A simulated cluster (the kwok provider's): the Go runtime of its components is tuned for many
+   * idle clusters on one machine ({@link SIMULATION_GO_ENV}). Never for a management plane.
+   */
+  readonly simulation?: boolean;
 }
 
 /** A user and the groups it belongs to, for {@link ControlPlane.kubeConfigFor}. */
@@ -242,6 +247,7 @@ async function startOnce(options: ControlPlaneOptions, lifetime: ControlPlaneLif
       unsafeNoFsync,
       etcdToken: `${name}-${randomBytes(6).toString('hex')}`,
       auditLog: options.auditLog === true,
+      simulation: options.simulation === true,
     });
     state = {
       version: STATE_VERSION,

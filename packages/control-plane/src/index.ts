@@ -30,7 +30,7 @@ export { destroyControlPlane } from './destroy.ts';
 export { kubeConfigOf, kubeconfigYaml, type KubeconfigParts } from './kubeconfig.ts';
 export { startTcpLoadBalancer, type TcpEndpoint, type TcpLoadBalancer, type TcpLoadBalancerOptions } from './lb/tcp-load-balancer.ts';
 export { createCertificateAuthority, createServiceAccountKeys, loadCertificateAuthority, type CertificateAuthority, type CertificatePair } from './pki.ts';
-export { planComponents, SERVICE_CIDR, type PlanInput } from './plan.ts';
+export { planComponents, SERVICE_CIDR, SIMULATION_GO_ENV, type PlanInput } from './plan.ts';
 export { freePort, freePorts } from './ports.ts';
 export { isSameProcessAlive, processesMentioning, processStartTicks, readPidRecords, startProcess, stopProcess, unrecordedComponents, type ComponentProcess, type PidRecord, type StartProcessOptions } from './processes.ts';
 export { ComponentStartError, probeStatus } from './readiness.ts';

@@ -58,7 +58,25 @@ export interface PlanInput {
   readonly etcdToken: string;
   /** Keep an audit log of changes (`logs/audit.log`). */
   readonly auditLog?: boolean;
+  /** A simulated (kwok) cluster: its Go components get {@link SIMULATION_GO_ENV}. */
+  readonly simulation?: boolean;
 }
+
+/**
+ * The Go runtime's tuning of a simulated cluster's components (never the management plane's), by
+ * binary: the garbage collector runs when the heap has grown by a quarter (kube-apiserver, most of
+ * an idle cluster's memory) or a half instead of doubled, which trades some CPU for memory where it
+ * matters most: many idle clusters on one machine. It is proportional, so a busy cluster's heap
+ * still grows as it needs (a fixed GOMEMLIMIT would make a 10,000-node cluster collect all the
+ * time). Measured in `docs/design/performance.md`.
+ */
+export const SIMULATION_GO_ENV: Readonly<Record<'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok', Readonly<Record<string, string>>>> = {
+  etcd: { GOGC: '50' },
+  'kube-apiserver': { GOGC: '25' },
+  'kube-controller-manager': { GOGC: '50' },
+  'kube-scheduler': { GOGC: '50' },
+  kwok: { GOGC: '50' },
+};
 
 /**
  * Every component of a plane with its exact command line and probe, in start order. Pure: the
@@ -73,6 +91,7 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
   const ha = replicas > 1;
   const server = `https://127.0.0.1:${ports.endpoint}`;
   const specs: ComponentSpec[] = [];
+  const goEnv = (binary: keyof typeof SIMULATION_GO_ENV): { env?: Readonly<Record<string, string>> } => (input.simulation === true ? { env: SIMULATION_GO_ENV[binary] } : {});
 
   const members = ports.etcd.map((member, i) => ({ ...member, name: `etcd-${i}` }));
   const initialCluster = members.map((m) => `${m.name}=https://127.0.0.1:${m.peer}`).join(',');
@@ -80,6 +99,7 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
     specs.push({
       name: ha ? member.name : 'etcd',
       binaryName: 'etcd',
+      ...goEnv('etcd'),
       binary: input.binaries.etcd,
       args: etcdArgs({
         name: member.name,
@@ -101,6 +121,7 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
     specs.push({
       name: ha ? `kube-apiserver-${i}` : 'kube-apiserver',
       binaryName: 'kube-apiserver',
+      ...goEnv('kube-apiserver'),
       binary: input.binaries['kube-apiserver'],
       args: apiServerArgs({
         securePort: port,
@@ -133,6 +154,7 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
     specs.push({
       name: 'kube-controller-manager',
       binaryName: 'kube-controller-manager',
+      ...goEnv('kube-controller-manager'),
       binary: input.binaries['kube-controller-manager'],
       args: controllerManagerArgs({
         kubeconfig: componentKubeconfig(layout.dir, 'kube-controller-manager'),
@@ -149,6 +171,7 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
     specs.push({
       name: 'kube-scheduler',
       binaryName: 'kube-scheduler',
+      ...goEnv('kube-scheduler'),
       binary: input.binaries['kube-scheduler'],
       args: schedulerArgs({ kubeconfig: componentKubeconfig(layout.dir, 'kube-scheduler'), securePort: ports.scheduler }),
       stage: controllers,
@@ -159,6 +182,7 @@ export function planComponents(input: PlanInput): ComponentSpec[] {
     specs.push({
       name: 'kwok',
       binaryName: 'kwok',
+      ...goEnv('kwok'),
       binary: input.binaries.kwok,
       args: kwokArgs({ kubeconfig: componentKubeconfig(layout.dir, 'kwok'), serverPort: ports.kwok }),
       stage: controllers,

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { binaryPathsIn } from '@beamline/binaries';
 import { LB_PROCESS_FILE } from './components.ts';
 import { layoutOf } from './layout.ts';
-import { pickPorts, planComponents, selectionOf } from './plan.ts';
+import { pickPorts, planComponents, selectionOf, SIMULATION_GO_ENV } from './plan.ts';
 import type { ComponentSelection, ControlPlanePorts } from './state.ts';
 
 const binaries = binaryPathsIn('/opt/bin');
@@ -108,5 +108,16 @@ describe('planComponents', () => {
     const listeners = [ha.endpoint, ...ha.etcd.flatMap((m) => [m.client, m.peer]), ...ha.apiServers, ha.controllerManager, ha.scheduler, ha.kwok];
     assert.equal(new Set(listeners).size, 13);
     assert.ok(!ha.apiServers.includes(ha.endpoint));
+  });
+});
+
+describe('a simulated cluster', () => {
+  test('tunes the Go runtime of its Go components, not the load balancer (Node), and a management plane not at all', () => {
+    const simulated = planComponents({ name: 'p', layout, replicas: 3, selection: all, ports: haPorts, binaries, nodeBinary: '/usr/bin/node', unsafeNoFsync: false, etcdToken: 't', simulation: true });
+    for (const spec of simulated) {
+      if (spec.name === 'load-balancer') assert.equal(spec.env, undefined);
+      else assert.deepEqual(spec.env, SIMULATION_GO_ENV[spec.binaryName as keyof typeof SIMULATION_GO_ENV], spec.name);
+    }
+    assert.ok(plan(3, all, haPorts).every((spec) => spec.env === undefined));
   });
 });

@@ -86,7 +86,7 @@ export async function bringUp(options: BringUpOptions): Promise<ComponentProcess
         logFile,
         pidDir: layout.pidDir,
         cwd: options.dir,
-        env: componentEnv(),
+        env: { ...componentEnv(), ...spec.env },
       });
       options.started.push(started);
       byName.set(spec.name, started);

@@ -62,6 +62,12 @@ export interface ComponentSpec {
   readonly binary: string;
   readonly args: readonly string[];
   /**
+   * Environment variables added to the process's (the Go runtime's tuning of a simulated cluster:
+   * {@link SIMULATION_GO_ENV}). Kept in `state.json` like the arguments, so a resume starts the
+   * process exactly as the first start did.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
    * Components of one stage start together and are waited for together; stages run in order
    * (etcd members, apiservers, load balancer, then the controllers).
    */

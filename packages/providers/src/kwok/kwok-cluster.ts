@@ -77,6 +77,7 @@ export async function ensureKwokCluster(request: KwokClusterRequest): Promise<Kw
       name: request.name,
       controlPlaneReplicas: request.controlPlaneReplicas,
       authentication: request.trust,
+      simulation: true,
     });
     message = `control plane started with ${plane.components.length} components`;
   } else {
