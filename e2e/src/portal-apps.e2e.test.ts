@@ -10,7 +10,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { API_VERSION, projectNamespace, type Application, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
 import { destroyControlPlane } from '@beamline/control-plane';
@@ -19,10 +18,10 @@ import { defaultTemplates, installApi } from '@beamline/install';
 import { clientFor, type ResourceType } from '@beamline/kube';
 import { DEMO_USERS } from '@beamline/oidc-provider';
 import { processesMentioning, uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { judgePage, logIn } from './testing/portal-page.ts';
 import { launchBrowser, type TestBrowser } from './testing/browser.ts';
 import { removeAdmissionWebhooks, useRunIdentity } from './testing/identity.ts';
 import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
-import { saveScreenshot } from './testing/screenshots.ts';
 
 const env = useTestEnv('portal-apps');
 const suffix = uniqueName('a').slice(2);
@@ -72,40 +71,6 @@ const DEPLOYMENT = [
 function expected(response: { readonly status: number; readonly url: string }): boolean {
   const url = new URL(response.url);
   return response.status === 422 && url.searchParams.get('dryRun') === 'All' && url.pathname === `/api/kube/apis/beamline.dev/v1alpha1/namespaces/${namespace}/applications`;
-}
-
-/** axe's serious and critical violations of the page as it is now, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${String(violation.impact)}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
-/** Logs `user` in through the provider's pages and waits for the Dashboard. */
-async function logIn(page: Page, managerUrl: string, user: { readonly username: string; readonly password: string }): Promise<void> {
-  await page.goto(`${managerUrl}/`);
-  await page.getByRole('link', { name: 'Log in' }).click();
-  await page.waitForURL((url) => url.href.startsWith(env.identity.issuer));
-  await page.getByLabel('User name').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.href.startsWith(managerUrl));
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
-
-/** The page's state judged: no serious axe violation, no console error, no unexpected failed request; and its screenshot. */
-async function judge(page: Page, browser: TestBrowser, name: string): Promise<void> {
-  // Not "network idle": the live event stream stays open. Every view's first load is done instead.
-  await page.getByText(/^Loading .*…$/).first().waitFor({ state: 'detached', timeout: 30_000 });
-  assert.deepEqual(await seriousViolations(page), [], `axe on ${name}`);
-  assert.deepEqual(browser.errors.splice(0), [], `console and page errors up to ${name}`);
-  assert.deepEqual(
-    browser.failedResponses.splice(0).filter((response) => !expected(response)),
-    [],
-    `unexpected failed requests up to ${name}`,
-  );
-  assert.ok((await saveScreenshot(page, name)) > 1000, `a screenshot of ${name}`);
 }
 
 /** The list's link to the test's app: in the row of its project (other tests' projects may have a `web` too). */
@@ -207,7 +172,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
 
   test('alice creates an application in the form, validated as she types', async () => {
     assert.ok(manager !== undefined && page !== undefined && browser !== undefined && alice !== undefined && fixture !== undefined);
-    await logIn(page, manager.url, alice);
+    await logIn(page, manager.url, env.identity.issuer, alice);
     await page.getByRole('navigation').getByRole('link', { name: 'Applications', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor();
     await page.getByRole('link', { name: 'New application' }).click();
@@ -228,7 +193,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await page.locator('.field-invalid', { has: page.getByLabel('Revision') }).getByText(/255/).waitFor({ timeout: 15_000 });
     await page.getByLabel('Revision').fill('HEAD');
     await page.locator('.field-invalid', { has: page.getByLabel('Revision') }).waitFor({ state: 'detached', timeout: 15_000 });
-    await judge(page, browser, 'application-create');
+    await judgePage(page, browser, 'application-create', expected);
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await page.waitForURL((url) => url.pathname === `/applications/${namespace}/${APP}`);
     await page.getByRole('heading', { level: 1, name: APP }).waitFor();
@@ -245,7 +210,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     const dialog = page.getByRole('dialog', { name: `Sync ${APP}` });
     await dialog.getByRole('heading', { name: /^Will be created \(3\)$/ }).waitFor({ timeout: 30_000 });
     for (const object of ['Deployment.apps web/web', 'ConfigMap web/web-config', 'ConfigMap web/web-extra']) await dialog.getByText(object, { exact: true }).waitFor();
-    await judge(page, browser, 'application-sync-preview');
+    await judgePage(page, browser, 'application-sync-preview', expected);
     await dialog.getByRole('button', { name: 'Sync', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
     await factBadge(page, 'Synced').waitFor({ timeout: 120_000 });
@@ -265,11 +230,11 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     const synced = await getApp();
     assert.equal(synced.status?.sync?.revision, firstCommit);
     assert.equal(synced.status?.operationState?.initiatedBy, 'manual');
-    await judge(page, browser, 'application-detail');
+    await judgePage(page, browser, 'application-detail', expected);
     // Dark, as the OS may ask: the same checks (contrast of badges and links included).
     await page.emulateMedia({ colorScheme: 'dark' });
     try {
-      await judge(page, browser, 'application-detail-dark');
+      await judgePage(page, browser, 'application-detail-dark', expected);
     } finally {
       await page.emulateMedia({ colorScheme: 'light' });
     }
@@ -299,7 +264,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await dialog.getByLabel('Prune').check();
     await dialog.getByRole('heading', { name: /^Will be deleted \(1\)$/ }).waitFor({ timeout: 30_000 });
     await dialog.locator('.prune-list').getByText('ConfigMap web/web-extra', { exact: true }).waitFor();
-    await judge(page, browser, 'application-sync-prune');
+    await judgePage(page, browser, 'application-sync-prune', expected);
     await dialog.getByRole('button', { name: 'Sync', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
     await waitFor(async () => {
@@ -320,7 +285,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     const rollBack = page.getByRole('button', { name: `Roll back to ${firstEntry.id}` });
     await rollBack.waitFor();
     assert.equal(await page.getByRole('button', { name: /^Roll back to/ }).count(), 1, 'only entries other than the newest offer a rollback');
-    await judge(page, browser, 'application-history');
+    await judgePage(page, browser, 'application-history', expected);
     await rollBack.click();
     const dialog = page.getByRole('dialog', { name: `Roll back ${APP}` });
     await dialog.getByRole('button', { name: 'Roll back', exact: true }).click();
@@ -347,7 +312,7 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await page.getByRole('button', { name: `Roll back to ${target.id}` }).click();
     const dialog = page.getByRole('dialog', { name: `Roll back ${APP}` });
     await dialog.getByText(/a rollback is refused while it is on/).waitFor();
-    await judge(page, browser, 'application-rollback-auto-sync');
+    await judgePage(page, browser, 'application-rollback-auto-sync', expected);
     await dialog.getByRole('button', { name: 'Turn off auto-sync and roll back', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
     const rolledBack = await waitFor(async () => {
@@ -366,19 +331,19 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     await page.getByLabel('Search').fill(APP);
     await page.waitForURL((url) => url.searchParams.get('search') === APP);
     await appLink(page).waitFor();
-    await judge(page, browser, 'applications');
+    await judgePage(page, browser, 'applications', expected);
     await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: 'Reconcilers' }).waitFor();
     await page.getByRole('table', { name: 'Readiness per kind' }).getByRole('rowheader', { name: 'Application' }).waitFor({ timeout: 30_000 });
     await page.getByRole('img', { name: /^Application ready: / }).waitFor();
-    await judge(page, browser, 'dashboard-reconcilers');
+    await judgePage(page, browser, 'dashboard-reconcilers', expected);
   });
 
   test('dave, a viewer, is offered no Sync, Refresh, Roll back, Delete or New application', async () => {
     assert.ok(manager !== undefined && dave !== undefined);
     viewerBrowser = await launchBrowser({ ignoreHTTPSErrors: true });
     const viewer = await viewerBrowser.newPage();
-    await logIn(viewer, manager.url, dave);
+    await logIn(viewer, manager.url, env.identity.issuer, dave);
     // The answers of /api/access decide what is offered; wait for them rather than for a time.
     const asked = (verb: string) => viewer.waitForResponse((response) => {
       const url = new URL(response.url());
@@ -396,14 +361,14 @@ describe('the portal in a browser: applications, sync with a preview, rollback, 
     assert.equal(((await (await deleteAnswer).json()) as { allowed: boolean }).allowed, false);
     for (const name of ['Sync', 'Refresh', 'Delete']) assert.equal(await viewer.getByRole('button', { name, exact: true }).count(), 0, `no ${name} for a viewer`);
     assert.equal(await viewer.getByRole('button', { name: /^Roll back/ }).count(), 0, 'no Roll back for a viewer');
-    await judge(viewer, viewerBrowser, 'application-detail-viewer');
+    await judgePage(viewer, viewerBrowser, 'application-detail-viewer', expected);
     const createAnswer = asked('create');
     await viewer.getByRole('navigation').getByRole('link', { name: 'Applications', exact: true }).click();
     await appLink(viewer).waitFor();
     assert.equal(((await (await createAnswer).json()) as { allowed: boolean }).allowed, false);
     await viewer.getByRole('heading', { level: 1, name: 'Applications' }).waitFor();
     assert.equal(await viewer.getByRole('link', { name: 'New application' }).count(), 0, 'no New application for a viewer');
-    await judge(viewer, viewerBrowser, 'applications-viewer');
+    await judgePage(viewer, viewerBrowser, 'applications-viewer', expected);
   });
 
   test('alice deletes the application after typing its name', async () => {

@@ -9,7 +9,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { API_VERSION, projectNamespace, type Application, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
 import { destroyControlPlane } from '@beamline/control-plane';
@@ -17,6 +16,7 @@ import { defaultTemplates, installApi } from '@beamline/install';
 import { clientFor, type ResourceType } from '@beamline/kube';
 import { DEMO_USERS } from '@beamline/oidc-provider';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { assertNoErrors, seriousViolations } from './testing/portal-page.ts';
 import { launchBrowser, type TestBrowser } from './testing/browser.ts';
 import { removeAdmissionWebhooks, useRunIdentity } from './testing/identity.ts';
 import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
@@ -39,37 +39,9 @@ const TEMPLATES: ResourceType = { apiVersion: API_VERSION, kind: 'ClusterTemplat
 const APPLICATIONS: ResourceType = { apiVersion: API_VERSION, kind: 'Application', plural: 'applications', namespaced: true };
 const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
 
-/**
- * Responses of status >= 400 the app expects and handles: none. The lists come from the portal's
- * own views over what the user may see (no 403 to fall back from), and `/api/session` before the
- * login answers 200 `{authenticated: false}`.
- */
-function expected(_response: { readonly status: number; readonly url: string }): boolean {
-  return false;
-}
-
 /** The element with the keyboard focus: its text, id and tag (this package has no DOM types: the expression is a string). */
 function focused(page: Page): Promise<{ text: string | null; id: string | null; tag: string | null }> {
   return page.evaluate('(() => { const e = document.activeElement; return { text: e?.textContent ?? null, id: e?.id ?? null, tag: e?.tagName ?? null }; })()');
-}
-
-/** Fails on console errors, page errors or unexpected failed requests seen since the last check; `where` names the step. */
-function assertNoErrors(browser: TestBrowser, where: string): void {
-  // Taken out as they are judged, so a failure names the step it happened in.
-  assert.deepEqual(browser.errors.splice(0), [], `console and page errors up to ${where}`);
-  assert.deepEqual(
-    browser.failedResponses.splice(0).filter((response) => !expected(response)),
-    [],
-    `unexpected failed requests up to ${where}`,
-  );
-}
-
-/** axe's serious and critical violations of the page as it is now, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${String(violation.impact)}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
 }
 
 describe('the portal in a browser: log in, every page, only your project', () => {

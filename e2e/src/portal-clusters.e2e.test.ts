@@ -11,7 +11,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { API_VERSION, projectNamespace, type Cluster, type ClusterTemplate, type Project } from '@beamline/api';
 import { destroyControlPlane } from '@beamline/control-plane';
@@ -19,6 +18,7 @@ import { defaultTemplates, installApi } from '@beamline/install';
 import { clientFor, type ResourceType } from '@beamline/kube';
 import { DEMO_USERS } from '@beamline/oidc-provider';
 import { uniqueName, useTestEnv, waitFor } from '@beamline/testenv';
+import { assertNoErrors, judgePage, logIn, seriousViolations } from './testing/portal-page.ts';
 import { launchBrowser, type TestBrowser } from './testing/browser.ts';
 import { removeAdmissionWebhooks, useRunIdentity } from './testing/identity.ts';
 import { startManagerProcess, type ManagerProcess } from './testing/manager-process.ts';
@@ -43,39 +43,6 @@ const PROJECTS: ResourceType = { apiVersion: API_VERSION, kind: 'Project', plura
 const CLUSTERS: ResourceType = { apiVersion: API_VERSION, kind: 'Cluster', plural: 'clusters', namespaced: true };
 const TEMPLATES: ResourceType = { apiVersion: API_VERSION, kind: 'ClusterTemplate', plural: 'clustertemplates', namespaced: false };
 const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
-
-/** No response of status >= 400 is expected on these pages: the app asks /api/access before offering anything. */
-function assertNoErrors(browser: TestBrowser, where: string): void {
-  assert.deepEqual(browser.errors.splice(0), [], `console and page errors up to ${where}`);
-  assert.deepEqual(browser.failedResponses.splice(0), [], `failed requests up to ${where}`);
-}
-
-/** axe's serious and critical violations of the page as it is now, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${String(violation.impact)}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
-/** Judges the page as it is: axe, errors, and a screenshot named `shot`. */
-async function judge(page: Page, browser: TestBrowser, shot: string): Promise<void> {
-  assert.deepEqual(await seriousViolations(page), [], `axe on ${shot}`);
-  assertNoErrors(browser, shot);
-  assert.ok((await saveScreenshot(page, shot)) > 1000, `a screenshot of ${shot}`);
-}
-
-/** Logs `user` in through the provider's pages and waits for the Dashboard. */
-async function logIn(page: Page, url: string, user: { readonly username: string; readonly password: string }): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.getByRole('link', { name: 'Log in' }).click();
-  await page.waitForURL((next) => next.href.startsWith(env.identity.issuer));
-  await page.getByLabel('User name').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((next) => next.href.startsWith(url));
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
 
 /** The table after the heading `name` (each section has one). */
 function tableUnder(page: Page, name: string): ReturnType<Page['locator']> {
@@ -141,11 +108,11 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
 
   test('the owner creates a cluster in the form: a field error as she types, then the dry run accepts it', async () => {
     assert.ok(manager !== undefined && page !== undefined && browser !== undefined && alice !== undefined);
-    await logIn(page, manager.url, alice);
+    await logIn(page, manager.url, env.identity.issuer, alice);
     await page.getByRole('navigation').getByRole('link', { name: 'Clusters', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Clusters' }).waitFor();
     await page.getByRole('link', { name: viewed, exact: true }).waitFor();
-    await judge(page, browser, 'cluster-list');
+    await judgePage(page, browser, 'cluster-list');
     // The name search goes to the server (and into the URL) once typing pauses.
     const search = page.getByRole('searchbox');
     await search.fill('no-such-cluster');
@@ -177,7 +144,7 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     // The dry runs the quota refused are the only failed requests.
     const refused = browser.failedResponses.splice(0);
     assert.ok(refused.length > 0 && refused.every((response) => response.url.endsWith(`/namespaces/${namespace}/clusters?dryRun=All`)), JSON.stringify(refused));
-    await judge(page, browser, 'cluster-create');
+    await judgePage(page, browser, 'cluster-create');
     await page.getByRole('button', { name: 'Create cluster' }).click();
     await page.getByRole('heading', { level: 1, name: `Cluster ${created}` }).waitFor();
     assert.ok(page.url().endsWith(`/clusters/${namespace}/${created}`), page.url());
@@ -193,10 +160,10 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await tableUnder(page, 'Nodes').getByRole('row').nth(2).waitFor({ timeout: PROVISION_TIMEOUT_MS });
     assert.equal(await tableUnder(page, 'Nodes').getByRole('row').count(), 3, 'a header row and 2 nodes');
     await tableUnder(page, 'Conditions').getByText('Ready', { exact: true }).waitFor();
-    await judge(page, browser, 'cluster-detail');
+    await judgePage(page, browser, 'cluster-detail');
     // Dark mode (following the OS) passes the same check: the badges and tables keep their contrast.
     await page.emulateMedia({ colorScheme: 'dark' });
-    await judge(page, browser, 'cluster-detail-dark');
+    await judgePage(page, browser, 'cluster-detail-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
@@ -240,7 +207,7 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await page.getByRole('link', { name: templateName, exact: true }).click();
     await page.getByRole('heading', { level: 1, name: `Template ${templateName}` }).waitFor();
     await tableUnder(page, 'Node groups').getByText('m1.small').waitFor();
-    await judge(page, browser, 'template-detail');
+    await judgePage(page, browser, 'template-detail');
     await page.getByRole('navigation').getByRole('link', { name: 'Projects', exact: true }).click();
     await page.getByRole('link', { name: new RegExp(project) }).click();
     await page.getByRole('heading', { level: 1, name: `Project ${project}` }).waitFor();
@@ -248,7 +215,7 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     await members.getByRole('rowheader', { name: 'physics-viewers' }).waitFor();
     // An owner may change members: the screenshot first, then changes.
     await page.getByRole('button', { name: 'Add member' }).waitFor();
-    await judge(page, browser, 'project-detail');
+    await judgePage(page, browser, 'project-detail');
     // The last owner is never removed: the admission webhook's words, over the table.
     await page.getByRole('button', { name: 'Remove physics', exact: true }).click();
     await page.getByRole('alert').getByText('at least one owner').waitFor();
@@ -316,7 +283,7 @@ describe('the portal Clusters pages in a browser: create, watch, scale, kubeconf
     assert.ok(manager !== undefined && dave !== undefined);
     viewer = await launchBrowser({ ignoreHTTPSErrors: true });
     const page2 = await viewer.newPage();
-    await logIn(page2, manager.url, dave);
+    await logIn(page2, manager.url, env.identity.issuer, dave);
     // The list asks /api/access per project namespace; judged once the answer arrived.
     const listAccess = page2.waitForResponse((response) => response.url().includes('/api/access?') && response.url().includes('verb=create') && response.url().includes(`namespace=${namespace}`));
     await page2.getByRole('navigation').getByRole('link', { name: 'Clusters', exact: true }).click();
