@@ -106,6 +106,7 @@ describe('FleetIndex', () => {
       clusters: { total: 3, byPhase: { Running: 2, Provisioning: 1 } },
       nodes: { total: 4, ready: 3 },
       gpus: 8,
+      gpusInUse: 0,
       applications: { total: 3, bySync: { Synced: 1, OutOfSync: 1, Unknown: 1 }, byHealth: { Healthy: 1, Degraded: 1, Unknown: 1 } },
     });
     assert.deepEqual(
