@@ -194,7 +194,8 @@ describe('the portal in a browser: log in, every page, only your project', () =>
     assert.equal((await focused(page)).text, 'Projects', 'the Projects link is reachable with Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Projects' }).waitFor();
-    // The new page's heading has the focus, so a screen reader announces it.
+    // The new page's heading takes the focus (in an effect after the render), so a screen reader announces it.
+    await page.waitForFunction("document.activeElement?.tagName === 'H1'", undefined, { timeout: 10_000 }).catch(() => undefined);
     assert.equal((await focused(page)).tag, 'H1');
     assertNoErrors(browser, 'keyboard use');
   });
